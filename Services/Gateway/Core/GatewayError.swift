@@ -1,0 +1,32 @@
+import Foundation
+
+/// Every failure the gateway's own logic reports; the RPC layer maps `kind` to a gRPC status.
+public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case invalidArgument, notFound, alreadyExists, failedPrecondition, permissionDenied, unauthenticated,
+            unavailable, aborted, internalError
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static func invalidArgument(field: String, _ why: String) -> GatewayError {
+        GatewayError(.invalidArgument, "\(field): \(why)")
+    }
+
+    public static func notFound(_ what: String) -> GatewayError { GatewayError(.notFound, "\(what) not found") }
+
+    /// A step attempted while the letter is elsewhere in the SOP; names the current step so the caller knows
+    /// what the letter is waiting for.
+    public static func outOfOrder(letterID: String, state: JourneyState, attempted: String) -> GatewayError {
+        let current = state.currentStep.map { "is at \($0.label)" } ?? "is already completed (step 6 done)"
+        return GatewayError(.failedPrecondition, "letter \(letterID) \(current); cannot \(attempted) now")
+    }
+}

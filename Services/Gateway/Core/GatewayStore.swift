@@ -1,0 +1,239 @@
+import Foundation
+import GRDB
+
+/// The gateway's own SQLite database: journeys, step records, users, acting grants, token hashes and the
+/// idempotency table. Every change is one write transaction; WAL with synchronous=FULL so an acknowledged
+/// step survives SIGKILL and power loss.
+public final class GatewayStore: Sendable {
+    public let pool: DatabasePool
+    let clock: any GatewayClock
+    public let standards: SOPStandards
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    public init(path: String, clock: any GatewayClock = SystemClock(), standards: SOPStandards = .sop) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.clock = clock
+        self.standards = standards
+        try Self.migrator.migrate(pool)
+    }
+
+    /// Wraps an already opened pool (e.g. one from ServiceKit's ServiceDatabase) and migrates it.
+    public init(pool: DatabasePool, clock: any GatewayClock = SystemClock(), standards: SOPStandards = .sop) throws {
+        self.pool = pool
+        self.clock = clock
+        self.standards = standards
+        try Self.migrator.migrate(pool)
+    }
+
+    public func now() -> Date { clock.now() }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("gateway-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE journey (
+                    letter_id TEXT PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    opened_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE INDEX journey_by_state ON journey(state, updated_at);
+                CREATE TABLE step_record (
+                    letter_id TEXT NOT NULL,
+                    step INTEGER NOT NULL,
+                    round INTEGER NOT NULL,
+                    started_at REAL NOT NULL,
+                    ended_at REAL,
+                    outcome TEXT NOT NULL,
+                    standard_seconds INTEGER NOT NULL,
+                    data BLOB NOT NULL,
+                    PRIMARY KEY (letter_id, step, round)
+                );
+                CREATE INDEX step_record_by_end ON step_record(ended_at);
+                CREATE TABLE user (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    nip TEXT NOT NULL,
+                    active INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE acting_grant (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES user(id),
+                    role TEXT NOT NULL,
+                    acting_for TEXT NOT NULL,
+                    valid_from REAL NOT NULL,
+                    valid_until REAL NOT NULL
+                );
+                CREATE TABLE token (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES user(id),
+                    sha256 TEXT NOT NULL UNIQUE,
+                    label TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    revoked_at REAL
+                );
+                CREATE TABLE idempotency (
+                    method TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    request_digest TEXT NOT NULL,
+                    response BLOB NOT NULL,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (method, request_id)
+                );
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Journeys
+
+    static func loadJourney(_ db: Database, _ letterID: String) throws -> Journey? {
+        guard let data = try Data.fetchOne(db, sql: "SELECT data FROM journey WHERE letter_id = ?",
+                                           arguments: [letterID]) else { return nil }
+        return try JSONDecoder().decode(Journey.self, from: data)
+    }
+
+    static func saveJourney(_ db: Database, _ journey: Journey) throws {
+        let data = try encoder.encode(journey)
+        try db.execute(sql: """
+            INSERT INTO journey(letter_id, state, opened_at, updated_at, data) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(letter_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+                data = excluded.data
+            """, arguments: [journey.letterID, journey.state.rawValue, journey.openedAt.timeIntervalSince1970,
+                             journey.updatedAt.timeIntervalSince1970, data])
+        for record in journey.steps {
+            try db.execute(sql: """
+                INSERT INTO step_record(letter_id, step, round, started_at, ended_at, outcome, standard_seconds, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(letter_id, step, round) DO UPDATE SET ended_at = excluded.ended_at,
+                    outcome = excluded.outcome, data = excluded.data
+                """, arguments: [journey.letterID, record.step.rawValue, record.round,
+                                 record.startedAt.timeIntervalSince1970, record.endedAt?.timeIntervalSince1970,
+                                 record.outcome.rawValue, record.standardSeconds, try encoder.encode(record)])
+        }
+    }
+
+    public func journey(_ letterID: String) async throws -> Journey {
+        let found = try await pool.read { db in try Self.loadJourney(db, letterID) }
+        guard let found else { throw GatewayError.notFound("letter \(letterID)") }
+        return found
+    }
+
+    /// Letters, newest first, optionally in one state.
+    public func journeys(state: JourneyState? = nil, limit: Int = 100, offset: Int = 0) async throws -> [Journey] {
+        try await pool.read { db in
+            let rows: [Data]
+            if let state {
+                rows = try Data.fetchAll(db, sql: """
+                    SELECT data FROM journey WHERE state = ? ORDER BY opened_at DESC, letter_id LIMIT ? OFFSET ?
+                    """, arguments: [state.rawValue, limit, offset])
+            } else {
+                rows = try Data.fetchAll(db, sql: """
+                    SELECT data FROM journey ORDER BY opened_at DESC, letter_id LIMIT ? OFFSET ?
+                    """, arguments: [limit, offset])
+            }
+            return try rows.map { try JSONDecoder().decode(Journey.self, from: $0) }
+        }
+    }
+
+    /// The work queue of a role: letters waiting for it, oldest first, overdue marked.
+    public func workQueue(role: Role, assigneeID: String? = nil) async throws -> [WorkItem] {
+        let states = WorkQueue.states(for: role).map(\.rawValue)
+        guard !states.isEmpty else { return [] }
+        let journeys = try await pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT data FROM journey WHERE state IN (\(states.map { _ in "?" }.joined(separator: ",")))",
+                              arguments: StatementArguments(states))
+                .map { try JSONDecoder().decode(Journey.self, from: $0) }
+        }
+        return WorkQueue.items(for: role, assigneeID: assigneeID, journeys: journeys, now: now())
+    }
+
+    /// SLA figures for steps that ended in `[from, to)`.
+    public func slaReport(from: Date, to: Date) async throws -> SLAReport {
+        guard from < to else { throw GatewayError.invalidArgument(field: "to", "must be after from") }
+        let records = try await pool.read { db in
+            try Data.fetchAll(db, sql: """
+                SELECT data FROM step_record WHERE ended_at >= ? AND ended_at < ? AND outcome != 'in_progress'
+                """, arguments: [from.timeIntervalSince1970, to.timeIntervalSince1970])
+                .map { try JSONDecoder().decode(StepRecord.self, from: $0) }
+        }
+        return SLAReport.compute(records: records, from: from, to: to, standards: standards)
+    }
+
+    // MARK: Idempotent changes
+
+    /// The stored response of an earlier call with this (method, request id), if any. The same id with a
+    /// different request is INVALID_ARGUMENT naming request_id.
+    public func storedResponse(method: String, requestID: String, requestDigest: String) async throws -> Data? {
+        try await pool.read { db in
+            try Self.storedResponse(db, method: method, requestID: requestID, requestDigest: requestDigest)
+        }
+    }
+
+    static func storedResponse(_ db: Database, method: String, requestID: String, requestDigest: String) throws -> Data? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT request_digest, response FROM idempotency WHERE method = ? AND request_id = ?
+            """, arguments: [method, requestID]) else { return nil }
+        let digest: String = row["request_digest"]
+        guard digest == requestDigest else {
+            throw GatewayError.invalidArgument(
+                field: "request_id", "\(requestID) was already used for a different \(method) request")
+        }
+        return row["response"]
+    }
+
+    /// Opens a new letter (step 1 starts), recording the response under the request id in the same transaction.
+    public func openLetter(_ journey: Journey, method: String, requestID: String, requestDigest: String,
+                           response: @escaping @Sendable (Journey) throws -> Data) async throws -> Data {
+        try await pool.write { db in
+            if let stored = try Self.storedResponse(db, method: method, requestID: requestID,
+                                                    requestDigest: requestDigest) { return stored }
+            if try Self.loadJourney(db, journey.letterID) != nil {
+                throw GatewayError(.alreadyExists, "letter \(journey.letterID) already exists")
+            }
+            try Self.saveJourney(db, journey)
+            let bytes = try response(journey)
+            try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: bytes)
+            return bytes
+        }
+    }
+
+    /// Applies a transition to a letter's journey and stores the response under the request id, atomically.
+    /// A repeated request id returns the stored response and changes nothing. The state check inside `change`
+    /// runs again here, so two racing callers cannot both move the letter.
+    public func update(letterID: String, method: String, requestID: String, requestDigest: String,
+                       _ change: @escaping @Sendable (inout Journey) throws -> Data) async throws -> Data {
+        try await pool.write { db in
+            if let stored = try Self.storedResponse(db, method: method, requestID: requestID,
+                                                    requestDigest: requestDigest) { return stored }
+            guard var journey = try Self.loadJourney(db, letterID) else {
+                throw GatewayError.notFound("letter \(letterID)")
+            }
+            let bytes = try change(&journey)
+            try Self.saveJourney(db, journey)
+            try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: bytes)
+            return bytes
+        }
+    }
+
+    static func remember(_ db: Database, method: String, requestID: String, requestDigest: String,
+                         response: Data) throws {
+        try db.execute(sql: """
+            INSERT INTO idempotency(method, request_id, request_digest, response, created_at) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [method, requestID, requestDigest, response, Date().timeIntervalSince1970])
+    }
+}
