@@ -1,0 +1,28 @@
+import Foundation
+import GRDB
+
+/// Opens a service's own SQLite database.
+///
+/// WAL lets readers run while one writer commits. `synchronous = FULL` makes every commit
+/// fsync the WAL before the transaction reports success: a reply of success means the write
+/// survives SIGKILL *and* a power cut. (NORMAL in WAL mode survives a process crash but can lose
+/// the last commits on power loss; an office's letter record is worth the ~0.2 ms per commit.)
+public enum ServiceDatabase {
+    /// Opens (creating folders and file when missing) and migrates the database at `path`.
+    /// ServiceKit's own tables (idempotency) are migrated first, then the service's.
+    public static func open(path: String, migrations: (inout DatabaseMigrator) -> Void) throws -> DatabasePool {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        Idempotency.registerMigrations(&migrator)
+        migrations(&migrator)
+        try migrator.migrate(pool)
+        return pool
+    }
+}

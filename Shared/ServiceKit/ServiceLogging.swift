@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Process-wide log setup: one line per event on standard error, `key=value` metadata first
+/// (swift-log's stream format), so `journalctl`/log files can be grepped by `letter.id=...` or
+/// `request.id=...`. Loggers are passed down from `ServiceMain`, never created ad hoc.
+public enum ServiceLogging {
+    private static let bootstrapped = Mutex(false)
+
+    /// Bootstraps swift-log once per process (later calls only return a logger) and returns the
+    /// service's root logger at `level`.
+    public static func bootstrap(label: String, level: String) -> Logger {
+        let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
+        bootstrapped.withLock { done in
+            guard !done else { return }
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .trace
+                return handler
+            }
+            done = true
+        }
+        var logger = Logger(label: label)
+        logger.logLevel = parsed
+        return logger
+    }
+}
+
+/// Dotted metadata keys used on every line about a letter or request.
+public enum LogKey {
+    public static let draftID = "draft.id"
+    public static let letterID = "letter.id"
+    public static let requestID = "request.id"
+    public static let actorID = "actor.id"
+    public static let revision = "draft.revision"
+}
