@@ -1,0 +1,123 @@
+// swift-tools-version: 6.0
+// Surat Keluar: the outgoing-letter office of a kecamatan as gRPC-compatible Swift services.
+// Layout: Shared/ holds the libraries every service uses, Services/ one folder per executable,
+// Tests/ one folder per test target. Paths are explicit because nothing lives in Sources/.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+// MARK: - Dependencies (every one is on the machine's package mirror; see the README)
+
+let dependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+]
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+]
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+// MARK: - Shared libraries
+
+let sharedTargets: [Target] = [
+    // libnghttp2 from Debian's libnghttp2-dev: HTTP/2 framing, HPACK, flow control.
+    .systemLibrary(
+        name: "CNghttp2",
+        path: "Shared/CNghttp2",
+        pkgConfig: "libnghttp2",
+        providers: [.apt(["libnghttp2-dev"])]
+    ),
+    // Codable <-> protobuf (proto3) wire format.
+    .target(name: "Wire", path: "Shared/Wire", swiftSettings: swiftSettings),
+    // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
+    .target(
+        name: "RPC",
+        dependencies: ["CNghttp2", "Wire", logging] + nio,
+        path: "Shared/RPC",
+        swiftSettings: swiftSettings
+    ),
+    // FileDescriptorProtos of proto-notes/**/*.proto for server reflection (generated).
+    .target(name: "ProtoDescriptors", path: "Shared/ProtoDescriptors", swiftSettings: swiftSettings),
+    // Message types of every service (the contract): one subfolder per owner, Common shared by all.
+    .target(
+        name: "Domain",
+        dependencies: ["Wire", "RPC", .product(name: "Crypto", package: "swift-crypto")],
+        path: "Shared/Domain",
+        swiftSettings: swiftSettings
+    ),
+    // Common service plumbing: config loading, SQLite (GRDB), idempotency, service auth, main loop.
+    .target(
+        name: "ServiceKit",
+        dependencies: [
+            "RPC", "Domain", "Wire", logging,
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        path: "Shared/ServiceKit",
+        swiftSettings: swiftSettings
+    ),
+]
+
+// MARK: - Executables
+
+let executableTargets: [Target] = [
+    // The example echo service used by tests and the transport benchmark.
+    .target(name: "EchoService", dependencies: ["RPC"], path: "Services/Echo/EchoService", swiftSettings: swiftSettings),
+    .executableTarget(
+        name: "surat-echo",
+        dependencies: ["EchoService", "RPC", "ProtoDescriptors", logging],
+        path: "Services/Echo/Main",
+        swiftSettings: swiftSettings
+    ),
+    // Gateway: the SOP journey state machine, records, queues, SLA, users and tokens (library, unit-tested).
+    .target(
+        name: "GatewayCore",
+        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+        path: "Services/Gateway/Core",
+        swiftSettings: swiftSettings
+    ),
+    // Registry: numbering, group commit, agenda book, receipts, outbox and inbox store (library, unit-tested).
+    .target(
+        name: "RegistryCore",
+        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging],
+        path: "Services/Registry/Core",
+        swiftSettings: swiftSettings
+    ),
+]
+
+// MARK: - Tests
+
+let testTargets: [Target] = [
+    .testTarget(name: "WireTests", dependencies: ["Wire"], path: "Tests/WireTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "RPCTests",
+        dependencies: ["RPC", "Wire", "EchoService", "ProtoDescriptors", logging] + nio,
+        path: "Tests/RPCTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "GatewayTests", dependencies: ["GatewayCore"], path: "Tests/GatewayTests", swiftSettings: swiftSettings),
+    .testTarget(name: "RegistryTests", dependencies: ["RegistryCore", logging], path: "Tests/RegistryTests", swiftSettings: swiftSettings),
+]
+
+let package = Package(
+    name: "surat-keluar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "surat-echo", targets: ["surat-echo"]),
+    ],
+    dependencies: dependencies,
+    targets: sharedTargets + executableTargets + testTargets
+)
