@@ -1,0 +1,452 @@
+import Foundation
+
+/// Messages of `surat.gateway.v1` (proto-notes/surat/gateway/v1/gateway.proto), namespaced so they do not
+/// clash with the gateway's internal types of the same name.
+public enum GatewayAPI {}
+
+extension GatewayAPI {
+    public enum JourneyState: Int32, Codable, Sendable, CaseIterable {
+        case unspecified = 0
+        case opened = 1
+        case drafting = 2
+        case inReview = 3
+        case approved = 4
+        case awaitingSignature = 5
+        case signed = 6
+        case completed = 7
+    }
+
+    public enum StepOutcome: Int32, Codable, Sendable {
+        case unspecified = 0
+        case inProgress = 1
+        case done = 2
+        case returned = 3
+    }
+
+    public struct StepRecord: Codable, Sendable, Hashable {
+        public var step: Int32 = 0
+        public var title: String = ""
+        public var round: Int32 = 0
+        public var startedAt: Date = Date(timeIntervalSince1970: 0)
+        public var endedAt: Date? = nil
+        public var actor: ActorIdentity? = nil
+        public var durationSeconds: Double = 0
+        public var standardSeconds: Int32 = 0
+        public var late: Bool = false
+        public var outcome: StepOutcome = .unspecified
+
+        public init() {}
+
+        public enum CodingKeys: Int, CodingKey {
+            case step = 1, title, round, startedAt, endedAt, actor, durationSeconds, standardSeconds, late, outcome
+        }
+    }
+
+    public struct ReturnRecord: Codable, Sendable, Hashable {
+        public var round: Int32 = 0
+        public var at: Date = Date(timeIntervalSince1970: 0)
+        public var by: ActorIdentity? = nil
+        public var notes: String = ""
+        public var revisionDigest: String = ""
+
+        public init() {}
+
+        public enum CodingKeys: Int, CodingKey {
+            case round = 1, at, by, notes, revisionDigest
+        }
+    }
+
+    public struct Journey: Codable, Sendable, Hashable {
+        public var letterID: String = ""
+        public var subject: String = ""
+        public var classification: String = ""
+        public var unit: String = ""
+        public var state: JourneyState = .unspecified
+        public var currentStep: Int32 = 0
+        public var currentStepTitle: String = ""
+        public var openedAt: Date = Date(timeIntervalSince1970: 0)
+        public var openedBy: ActorIdentity? = nil
+        public var clerk: ActorIdentity? = nil
+        public var drafter: ActorIdentity? = nil
+        public var draftID: String = ""
+        public var revision: Int64 = 0
+        public var revisionDigest: String = ""
+        public var signingRequestID: String = ""
+        public var signatureID: String = ""
+        public var letterNumber: String = ""
+        public var steps: [StepRecord] = []
+        public var returns: [ReturnRecord] = []
+        public var totalDurationSeconds: Double = 0
+        public var updatedAt: Date = Date(timeIntervalSince1970: 0)
+
+        public init() {}
+
+        public enum CodingKeys: Int, CodingKey {
+            case letterID = 1, subject, classification, unit, state, currentStep, currentStepTitle, openedAt, openedBy,
+                clerk, drafter, draftID, revision, revisionDigest, signingRequestID, signatureID, letterNumber, steps,
+                returns, totalDurationSeconds, updatedAt
+        }
+    }
+
+    public struct JourneyReply: Codable, Sendable, Hashable {
+        public var journey: Journey? = nil
+        public init(journey: Journey? = nil) { self.journey = journey }
+        public enum CodingKeys: Int, CodingKey { case journey = 1 }
+    }
+
+    public struct OpenLetterRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var subject: String = ""
+        public var classification: String = ""
+        public var unit: String = ""
+        public init(requestID: String = "", subject: String = "", classification: String = "", unit: String = "") {
+            self.requestID = requestID
+            self.subject = subject
+            self.classification = classification
+            self.unit = unit
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, subject, classification, unit }
+    }
+
+    public struct AssignClerkRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public var clerkID: String = ""
+        public init(requestID: String = "", letterID: String = "", clerkID: String = "") {
+            self.requestID = requestID
+            self.letterID = letterID
+            self.clerkID = clerkID
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, clerkID }
+    }
+
+    public struct CreateDraftRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public var content: LetterContent? = nil
+        public init(requestID: String = "", letterID: String = "", content: LetterContent? = nil) {
+            self.requestID = requestID
+            self.letterID = letterID
+            self.content = content
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, content }
+    }
+
+    public struct EditDraftRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public var baseRevision: Int64 = 0
+        public var content: LetterContent? = nil
+        public init(requestID: String = "", letterID: String = "", baseRevision: Int64 = 0, content: LetterContent? = nil) {
+            self.requestID = requestID
+            self.letterID = letterID
+            self.baseRevision = baseRevision
+            self.content = content
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, baseRevision, content }
+    }
+
+    public struct GetDraftRequest: Codable, Sendable, Hashable {
+        public var letterID: String = ""
+        public init(letterID: String = "") { self.letterID = letterID }
+        public enum CodingKeys: Int, CodingKey { case letterID = 1 }
+    }
+
+    public struct DraftReply: Codable, Sendable, Hashable {
+        public var journey: Journey? = nil
+        public var draftID: String = ""
+        public var revision: Int64 = 0
+        public var revisionDigest: Data = Data()
+        public var content: LetterContent? = nil
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case journey = 1, draftID, revision, revisionDigest, content }
+    }
+
+    public struct ParafRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public var revision: Int64 = 0
+        public init(requestID: String = "", letterID: String = "", revision: Int64 = 0) {
+            self.requestID = requestID
+            self.letterID = letterID
+            self.revision = revision
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, revision }
+    }
+
+    public struct ApproveRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public var revisionDigest: Data = Data()
+        public init(requestID: String = "", letterID: String = "", revisionDigest: Data = Data()) {
+            self.requestID = requestID
+            self.letterID = letterID
+            self.revisionDigest = revisionDigest
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, revisionDigest }
+    }
+
+    public struct ReturnDraftRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public var notes: String = ""
+        public init(requestID: String = "", letterID: String = "", notes: String = "") {
+            self.requestID = requestID
+            self.letterID = letterID
+            self.notes = notes
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, notes }
+    }
+
+    public struct UploadForSignatureRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public var signerID: String = ""
+        public init(requestID: String = "", letterID: String = "", signerID: String = "") {
+            self.requestID = requestID
+            self.letterID = letterID
+            self.signerID = signerID
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, signerID }
+    }
+
+    public struct SignRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public var passphrase: String = ""
+        public init(requestID: String = "", letterID: String = "", passphrase: String = "") {
+            self.requestID = requestID
+            self.letterID = letterID
+            self.passphrase = passphrase
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, passphrase }
+    }
+
+    public struct SignatureInfo: Codable, Sendable, Hashable {
+        public var signatureID: String = ""
+        public var signerID: String = ""
+        public var signerName: String = ""
+        public var keyID: String = ""
+        public var algorithm: String = ""
+        public var signedAt: Date = Date(timeIntervalSince1970: 0)
+        public var onBehalfOf: String = ""
+        public var signature: Data = Data()
+        public var verified: Bool = false
+        public var verificationDetail: String = ""
+        public init() {}
+        public enum CodingKeys: Int, CodingKey {
+            case signatureID = 1, signerID, signerName, keyID, algorithm, signedAt, onBehalfOf, signature, verified,
+                verificationDetail
+        }
+    }
+
+    public struct SignReply: Codable, Sendable, Hashable {
+        public var journey: Journey? = nil
+        public var signature: SignatureInfo? = nil
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case journey = 1, signature }
+    }
+
+    public struct RegisterRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var letterID: String = ""
+        public init(requestID: String = "", letterID: String = "") {
+            self.requestID = requestID
+            self.letterID = letterID
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID }
+    }
+
+    public struct Registration: Codable, Sendable, Hashable {
+        public var letterNumber: String = ""
+        public var sequence: Int64 = 0
+        public var registeredAt: Date = Date(timeIntervalSince1970: 0)
+        public var receipt: Data = Data()
+        public var receiptVerified: Bool = false
+        public var receiptDetail: String = ""
+        public init() {}
+        public enum CodingKeys: Int, CodingKey {
+            case letterNumber = 1, sequence, registeredAt, receipt, receiptVerified, receiptDetail
+        }
+    }
+
+    public struct Delivery: Codable, Sendable, Hashable {
+        public var addressee: String = ""
+        public var state: String = ""
+        public var attempts: Int32 = 0
+        public var lastError: String = ""
+        public var updatedAt: Date? = nil
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case addressee = 1, state, attempts, lastError, updatedAt }
+    }
+
+    public struct RegisterReply: Codable, Sendable, Hashable {
+        public var journey: Journey? = nil
+        public var registration: Registration? = nil
+        public var deliveries: [Delivery] = []
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case journey = 1, registration, deliveries }
+    }
+
+    public struct GetJourneyRequest: Codable, Sendable, Hashable {
+        public var letterID: String = ""
+        public init(letterID: String = "") { self.letterID = letterID }
+        public enum CodingKeys: Int, CodingKey { case letterID = 1 }
+    }
+
+    public struct ListLettersRequest: Codable, Sendable, Hashable {
+        public var state: JourneyState = .unspecified
+        public var limit: Int32 = 0
+        public var offset: Int32 = 0
+        public init(state: JourneyState = .unspecified, limit: Int32 = 0, offset: Int32 = 0) {
+            self.state = state
+            self.limit = limit
+            self.offset = offset
+        }
+        public enum CodingKeys: Int, CodingKey { case state = 1, limit, offset }
+    }
+
+    public struct ListLettersReply: Codable, Sendable, Hashable {
+        public var letters: [Journey] = []
+        public init(letters: [Journey] = []) { self.letters = letters }
+        public enum CodingKeys: Int, CodingKey { case letters = 1 }
+    }
+
+    public struct WorkItem: Codable, Sendable, Hashable {
+        public var letterID: String = ""
+        public var subject: String = ""
+        public var step: Int32 = 0
+        public var stepTitle: String = ""
+        public var waitingSince: Date = Date(timeIntervalSince1970: 0)
+        public var ageSeconds: Double = 0
+        public var standardSeconds: Int32 = 0
+        public var overdue: Bool = false
+        public var assigneeID: String = ""
+        public init() {}
+        public enum CodingKeys: Int, CodingKey {
+            case letterID = 1, subject, step, stepTitle, waitingSince, ageSeconds, standardSeconds, overdue, assigneeID
+        }
+    }
+
+    public struct WorkQueueRequest: Codable, Sendable, Hashable {
+        public var role: String = ""
+        public var mineOnly: Bool = false
+        public init(role: String = "", mineOnly: Bool = false) {
+            self.role = role
+            self.mineOnly = mineOnly
+        }
+        public enum CodingKeys: Int, CodingKey { case role = 1, mineOnly }
+    }
+
+    public struct WorkQueueReply: Codable, Sendable, Hashable {
+        public var role: String = ""
+        public var items: [WorkItem] = []
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case role = 1, items }
+    }
+
+    public struct StepSLA: Codable, Sendable, Hashable {
+        public var step: Int32 = 0
+        public var title: String = ""
+        public var count: Int32 = 0
+        public var medianSeconds: Double = 0
+        public var p90Seconds: Double = 0
+        public var lateCount: Int32 = 0
+        public var standardSeconds: Int32 = 0
+        public init() {}
+        public enum CodingKeys: Int, CodingKey {
+            case step = 1, title, count, medianSeconds, p90Seconds, lateCount, standardSeconds
+        }
+    }
+
+    public struct SLAReportRequest: Codable, Sendable, Hashable {
+        public var from: Date? = nil
+        public var to: Date? = nil
+        public init(from: Date? = nil, to: Date? = nil) {
+            self.from = from
+            self.to = to
+        }
+        public enum CodingKeys: Int, CodingKey { case from = 1, to }
+    }
+
+    public struct SLAReportReply: Codable, Sendable, Hashable {
+        public var from: Date = Date(timeIntervalSince1970: 0)
+        public var to: Date = Date(timeIntervalSince1970: 0)
+        public var steps: [StepSLA] = []
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case from = 1, to, steps }
+    }
+
+    public struct GetDeliveryRequest: Codable, Sendable, Hashable {
+        public var letterID: String = ""
+        public init(letterID: String = "") { self.letterID = letterID }
+        public enum CodingKeys: Int, CodingKey { case letterID = 1 }
+    }
+
+    public struct DeliveryReply: Codable, Sendable, Hashable {
+        public var letterNumber: String = ""
+        public var deliveries: [Delivery] = []
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case letterNumber = 1, deliveries }
+    }
+
+    public struct VerifyNumberRequest: Codable, Sendable, Hashable {
+        public var letterNumber: String = ""
+        public init(letterNumber: String = "") { self.letterNumber = letterNumber }
+        public enum CodingKeys: Int, CodingKey { case letterNumber = 1 }
+    }
+
+    public struct VerifySignatureRequest: Codable, Sendable, Hashable {
+        public var letterID: String = ""
+        public init(letterID: String = "") { self.letterID = letterID }
+        public enum CodingKeys: Int, CodingKey { case letterID = 1 }
+    }
+
+    public struct VerifyReply: Codable, Sendable, Hashable {
+        public var valid: Bool = false
+        public var detail: String = ""
+        public var letterID: String = ""
+        public var letterNumber: String = ""
+        public var signature: SignatureInfo? = nil
+        public var registration: Registration? = nil
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case valid = 1, detail, letterID, letterNumber, signature, registration }
+    }
+
+    public struct ExportAgendaRequest: Codable, Sendable, Hashable {
+        public var year: Int32 = 0
+        public var format: String = ""
+        public init(year: Int32 = 0, format: String = "") {
+            self.year = year
+            self.format = format
+        }
+        public enum CodingKeys: Int, CodingKey { case year = 1, format }
+    }
+
+    public struct ExportAgendaReply: Codable, Sendable, Hashable {
+        public var mediaType: String = ""
+        public var content: Data = Data()
+        public init(mediaType: String = "", content: Data = Data()) {
+            self.mediaType = mediaType
+            self.content = content
+        }
+        public enum CodingKeys: Int, CodingKey { case mediaType = 1, content }
+    }
+
+    /// An empty message: encodes to zero bytes.
+    public struct WhoAmIRequest: Codable, Sendable, Hashable {
+        public init() {}
+        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
+        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
+        public enum CodingKeys: Int, CodingKey { case none = 1 }
+    }
+
+    public struct WhoAmIReply: Codable, Sendable, Hashable {
+        public var user: User? = nil
+        public var roles: [String] = []
+        public var acting: [ActingGrant] = []
+        public var tokenID: String = ""
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case user = 1, roles, acting, tokenID }
+    }
+}
