@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+
+/// Opens the registry's SQLite file: WAL, synchronous=FULL (a commit is on disk before any caller
+/// hears "registered"), and the schema below.
+package enum RegistryDatabase {
+    package static func open(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and an
+            // acknowledged number must never be lost.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 4
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        return pool
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // One row per gapless sequence: a number scope ("unit|year" or "unit|classification|year")
+            // or an agenda year ("agenda|2025"). Only the single writer touches these rows.
+            try db.execute(sql: """
+                CREATE TABLE counter (
+                    scope TEXT PRIMARY KEY,
+                    last_value INTEGER NOT NULL
+                ) WITHOUT ROWID;
+
+                CREATE TABLE agenda (
+                    id INTEGER PRIMARY KEY,
+                    letter_id TEXT NOT NULL UNIQUE,
+                    request_id TEXT NOT NULL UNIQUE,
+                    number TEXT NOT NULL UNIQUE,
+                    scope TEXT NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    agenda_year INTEGER NOT NULL,
+                    agenda_sequence INTEGER NOT NULL,
+                    unit TEXT NOT NULL,
+                    classification TEXT NOT NULL,
+                    registered_at_ms INTEGER NOT NULL,
+                    registered_by TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    addressee_ids TEXT NOT NULL,
+                    addressee_names TEXT NOT NULL,
+                    attachment_count INTEGER NOT NULL,
+                    sifat TEXT NOT NULL,
+                    urgency TEXT NOT NULL,
+                    letter_type TEXT NOT NULL,
+                    signer_id TEXT NOT NULL,
+                    signer_name TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    on_behalf_of TEXT NOT NULL,
+                    signed_at_ms INTEGER NOT NULL,
+                    signature_reference TEXT NOT NULL,
+                    signature BLOB NOT NULL,
+                    signer_public_key BLOB NOT NULL,
+                    content_sha256 BLOB NOT NULL,
+                    status INTEGER NOT NULL,
+                    remarks TEXT NOT NULL,
+                    cancel_reason TEXT NOT NULL DEFAULT '',
+                    cancelled_at_ms INTEGER,
+                    cancelled_by TEXT NOT NULL DEFAULT '',
+                    receipt BLOB NOT NULL,
+                    receipt_signature BLOB NOT NULL,
+                    registry_key_id TEXT NOT NULL,
+                    UNIQUE (scope, sequence),
+                    UNIQUE (agenda_year, agenda_sequence)
+                );
+                CREATE INDEX agenda_by_time ON agenda(registered_at_ms);
+
+                -- What is delivered to addressees, kept apart so agenda scans stay small.
+                CREATE TABLE letter_payload (
+                    letter_id TEXT PRIMARY KEY,
+                    content BLOB NOT NULL,
+                    signature_record BLOB NOT NULL
+                ) WITHOUT ROWID;
+
+                -- The outbox: one row per (letter, addressee). state: see DeliveryState.
+                CREATE TABLE delivery (
+                    letter_id TEXT NOT NULL,
+                    addressee_id TEXT NOT NULL,
+                    addressee_name TEXT NOT NULL,
+                    endpoint TEXT NOT NULL,
+                    state INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT NOT NULL DEFAULT '',
+                    delivered_at_ms INTEGER,
+                    acknowledgement TEXT NOT NULL DEFAULT '',
+                    delivered_by TEXT NOT NULL DEFAULT '',
+                    note TEXT NOT NULL DEFAULT '',
+                    PRIMARY KEY (letter_id, addressee_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX delivery_due ON delivery(state, next_attempt_ms) WHERE state = 1;
+
+                -- Idempotency of the mutating calls other than Register (which is idempotent on
+                -- the letter id and keeps its request id in the agenda row).
+                CREATE TABLE request_log (
+                    request_id TEXT PRIMARY KEY,
+                    method TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL
+                ) WITHOUT ROWID;
+
+                -- Letters received from other offices (the inbox side).
+                CREATE TABLE incoming (
+                    id INTEGER PRIMARY KEY,
+                    sender_office TEXT NOT NULL,
+                    number TEXT NOT NULL,
+                    letter_id TEXT NOT NULL,
+                    addressee_id TEXT NOT NULL,
+                    received_at_ms INTEGER NOT NULL,
+                    subject TEXT NOT NULL,
+                    content BLOB NOT NULL,
+                    content_sha256 BLOB NOT NULL,
+                    signature_record BLOB NOT NULL,
+                    signer_id TEXT NOT NULL,
+                    receipt BLOB NOT NULL,
+                    receipt_signature BLOB NOT NULL,
+                    acknowledgement TEXT NOT NULL,
+                    UNIQUE (sender_office, number)
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+import Logging
+
+/// Everything the writer thread needs to commit one batch of registrations.
+struct BatchContext: Sendable {
+    let pool: DatabasePool
+    let settings: RegistrySettings
+    let key: RegistryKey
+    let clock: RegistryClock
+    let logger: Logger
+    let writerState: WriterState
+    let onNewDeliveries: LockedValue<(@Sendable () -> Void)?>
+
+    /// Runs on the writer thread. One transaction for the whole batch; if it fails as a whole,
+    /// each registration is retried alone so one bad item cannot fail its neighbours.
+    func commit(_ batch: [RegistrationRequest]) -> [Result<RegistrationOutcome, RegistryError>] {
+        // One instant per batch, never earlier than the previous batch's.
+        let nowMs = max(clock.now().unixMilliseconds, writerState.lastRegisteredAtMs)
+        do {
+            let (results, createdDeliveries) = try pool.write { db in
+                try assign(batch, nowMs: nowMs, db: db)
+            }
+            writerState.lastRegisteredAtMs = nowMs
+            if createdDeliveries, let wake = onNewDeliveries.get() { wake() }
+            return results
+        } catch {
+            if batch.count > 1 {
+                logger.warning("registration batch failed, retrying one by one", metadata: ["error": "\(error)", "batch.size": "\(batch.count)"])
+                return batch.flatMap { commit([$0]) }
+            }
+            logger.error("registration failed", metadata: ["letter.id": "\(batch[0].letterId)", "request.id": "\(batch[0].requestId)", "error": "\(error)"])
+            if let registryError = error as? RegistryError { return [.failure(registryError)] }
+            return [.failure(RegistryError(.unavailable, "the agenda book could not be written; retry with the same request_id"))]
+        }
+    }
+
+    private func assign(_ batch: [RegistrationRequest], nowMs: Int64, db: Database) throws
+        -> ([Result<RegistrationOutcome, RegistryError>], Bool)
+    {
+        let registeredAt = Date(unixMilliseconds: nowMs)
+        let officeDate = OfficeDate(registeredAt, in: settings.timeZone)
+        var counters: [String: Int64] = [:]
+        var results: [Result<RegistrationOutcome, RegistryError>] = []
+        results.reserveCapacity(batch.count)
+        var registeredInBatch: [UUID: AgendaEntry] = [:]
+        var requestIdsInBatch: [String: UUID] = [:]
+        var createdDeliveries = false
+
+        let counterRead = try db.cachedStatement(sql: "SELECT last_value FROM counter WHERE scope = ?")
+        func next(_ scope: String) throws -> Int64 {
+            let current = try counters[scope] ?? (Int64.fetchOne(counterRead, arguments: [scope]) ?? 0)
+            counters[scope] = current + 1
+            return current + 1
+        }
+        let byRequest = try db.cachedStatement(sql: "SELECT letter_id FROM agenda WHERE request_id = ?")
+        let insertAgenda = try db.cachedStatement(sql: AgendaRow.insertSQL)
+        let insertPayload = try db.cachedStatement(sql: "INSERT INTO letter_payload (letter_id, content, signature_record) VALUES (?, ?, ?)")
+        let insertDelivery = try db.cachedStatement(sql: """
+            INSERT INTO delivery (letter_id, addressee_id, addressee_name, endpoint, state, next_attempt_ms)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """)
+
+        for request in batch {
+            // Same letter twice in one batch, or already in the book: the existing number.
+            if let existing = try registeredInBatch[request.letterId] ?? AgendaRow.fetch(db, letterId: request.letterId) {
+                guard existing.contentDigest == request.contentDigest else {
+                    results.append(.failure(RegistryError(.alreadyExists,
+                        "letter_id: letter \(request.letterId) is already registered as \(existing.number) with different content")))
+                    continue
+                }
+                results.append(.success(RegistrationOutcome(entry: existing, alreadyRegistered: true)))
+                continue
+            }
+            let otherLetter = try requestIdsInBatch[request.requestId]?.uuidString.lowercased()
+                ?? String.fetchOne(byRequest, arguments: [request.requestId])
+            if let otherLetter {
+                results.append(.failure(.invalidArgument("request_id", "'\(request.requestId)' was already used for letter \(otherLetter)")))
+                continue
+            }
+
+            let scope = settings.scope.key(unit: request.unit, classification: request.classification, year: officeDate.year)
+            let sequence = try next(scope)
+            let agendaSequence = try next("agenda|\(officeDate.year)")
+            let number = settings.numberFormat.render(.init(
+                classification: request.classification, sequence: sequence, unit: request.unit,
+                year: officeDate.year, month: officeDate.month, office: settings.officeId))
+            let receiptText = ReceiptText.render(.init(
+                office: settings.officeId, registryKeyId: key.keyId, number: number, letterId: request.letterId,
+                contentDigest: request.contentDigest, signerId: request.signature.signerId,
+                signerKeyId: request.signature.keyId, signerPublicKey: request.signature.signerPublicKey,
+                signedAt: request.signature.signedAt, signature: request.signature.signature,
+                registeredAt: registeredAt, agendaYear: officeDate.year, agendaSequence: agendaSequence))
+            let receipt = RegistryReceipt(text: receiptText, signature: key.sign(receiptText), registryKeyId: key.keyId)
+            var entry = AgendaEntry(
+                id: 0, letterId: request.letterId, requestId: request.requestId, number: number, scope: scope,
+                sequence: sequence, agendaYear: officeDate.year, agendaSequence: agendaSequence, unit: request.unit,
+                classification: request.classification, registeredAt: registeredAt, registeredBy: request.registeredBy,
+                subject: request.subject, addressees: request.addressees, attachmentCount: request.attachmentCount,
+                sifat: request.sifat, urgency: request.urgency, letterType: request.letterType,
+                signerId: request.signature.signerId, signerName: request.signature.signerName,
+                keyId: request.signature.keyId, onBehalfOf: request.signature.onBehalfOf,
+                signedAt: request.signature.signedAt, signatureReference: request.signature.reference,
+                signature: request.signature.signature, signerPublicKey: request.signature.signerPublicKey,
+                contentDigest: request.contentDigest, status: .registered, remarks: request.remarks,
+                cancelReason: "", cancelledAt: nil, cancelledBy: "", receipt: receipt)
+            try insertAgenda.execute(arguments: AgendaRow.insertArguments(entry))
+            entry.id = db.lastInsertedRowID
+            let letterKey = request.letterId.uuidString.lowercased()
+            try insertPayload.execute(arguments: [letterKey, Data(request.content), Data(request.signature.record)])
+            for addressee in request.addressees {
+                let endpoint = settings.addressBook[addressee.id] ?? ""
+                let state: DeliveryState = endpoint.isEmpty ? .manual : .pending
+                if state == .pending { createdDeliveries = true }
+                try insertDelivery.execute(arguments: [letterKey, addressee.id, addressee.name, endpoint, state.rawValue, nowMs])
+            }
+            registeredInBatch[request.letterId] = entry
+            requestIdsInBatch[request.requestId] = request.letterId
+            results.append(.success(RegistrationOutcome(entry: entry, alreadyRegistered: false)))
+        }
+
+        let counterWrite = try db.cachedStatement(sql: """
+            INSERT INTO counter (scope, last_value) VALUES (?, ?)
+            ON CONFLICT(scope) DO UPDATE SET last_value = excluded.last_value
+            """)
+        for (scope, value) in counters {
+            try counterWrite.execute(arguments: [scope, value])
+        }
+        return (results, createdDeliveries)
+    }
+}
