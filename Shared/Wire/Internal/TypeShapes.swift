@@ -1,0 +1,200 @@
+import Foundation
+
+/// What a Swift container type looks like to the wire format; lets the encoder and decoder
+/// recognise arrays, dictionaries and optionals with one conformance check per field.
+enum WireShape {
+    case array(element: Any.Type)
+    case dictionary(key: Any.Type, value: Any.Type)
+    case optional(wrapped: Any.Type)
+}
+
+protocol WireShaped {
+    static var wireShape: WireShape { get }
+}
+
+extension Array: WireShaped {
+    static var wireShape: WireShape { .array(element: Element.self) }
+}
+
+extension Dictionary: WireShaped {
+    static var wireShape: WireShape { .dictionary(key: Key.self, value: Value.self) }
+}
+
+extension Optional: WireShaped {
+    static var wireShape: WireShape { .optional(wrapped: Wrapped.self) }
+}
+
+/// An optional whose wrapped value can be pulled out without knowing its type.
+protocol OptionalEncodable {
+    var wrappedEncodable: (any Encodable)? { get }
+}
+
+extension Optional: OptionalEncodable where Wrapped: Encodable {
+    var wrappedEncodable: (any Encodable)? { self }
+}
+
+/// An optional that can be built from a decoded wrapped value without knowing its type.
+protocol OptionalDecodable {
+    static func wireDecode(present: Bool, decodeWrapped: (any Decodable.Type) throws -> any Decodable) throws -> Self
+}
+
+extension Optional: OptionalDecodable where Wrapped: Decodable {
+    static func wireDecode(present: Bool, decodeWrapped: (any Decodable.Type) throws -> any Decodable) throws -> Self {
+        guard present else { return nil }
+        return try decodeWrapped(Wrapped.self) as? Wrapped
+    }
+}
+
+/// Whether a type is one the format writes as a single scalar or string (so it may sit in a
+/// repeated field), as opposed to a container shape that cannot nest.
+func isNestableContainer(_ type: Any.Type) -> Bool {
+    guard let shaped = type as? any WireShaped.Type else { return false }
+    switch shaped.wireShape {
+    case .array:
+        // Data is not an array, [UInt8] is: nested [[UInt8]] is as unsupported as [[Int]].
+        return true
+    case .dictionary, .optional:
+        return true
+    }
+}
+
+/// Keys a protobuf map may have, with the order the deterministic encoding sorts them in
+/// (numeric for integers, false before true, bytewise UTF-8 for strings — as protobuf does).
+protocol WireMapKey: Hashable {
+    static func wireOrder(_ lhs: Self, _ rhs: Self) -> Bool
+}
+
+extension String: WireMapKey {
+    static func wireOrder(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    }
+}
+
+extension Bool: WireMapKey {
+    static func wireOrder(_ lhs: Bool, _ rhs: Bool) -> Bool { !lhs && rhs }
+}
+
+extension Int32: WireMapKey { static func wireOrder(_ lhs: Int32, _ rhs: Int32) -> Bool { lhs < rhs } }
+extension Int64: WireMapKey { static func wireOrder(_ lhs: Int64, _ rhs: Int64) -> Bool { lhs < rhs } }
+extension Int: WireMapKey { static func wireOrder(_ lhs: Int, _ rhs: Int) -> Bool { lhs < rhs } }
+extension UInt32: WireMapKey { static func wireOrder(_ lhs: UInt32, _ rhs: UInt32) -> Bool { lhs < rhs } }
+extension UInt64: WireMapKey { static func wireOrder(_ lhs: UInt64, _ rhs: UInt64) -> Bool { lhs < rhs } }
+extension UInt: WireMapKey { static func wireOrder(_ lhs: UInt, _ rhs: UInt) -> Bool { lhs < rhs } }
+
+/// A dictionary the encoder can write as a protobuf map.
+protocol WireMapEncodable {
+    func encodeWireMap(field: Int, into encoder: EncodingState) throws
+}
+
+extension Dictionary: WireMapEncodable where Key: WireMapKey & Encodable, Value: Encodable {
+    func encodeWireMap(field: Int, into encoder: EncodingState) throws {
+        for (key, value) in self.sorted(by: { Key.wireOrder($0.key, $1.key) }) {
+            try encoder.encodeMapEntry(key: key, value: value, field: field)
+        }
+    }
+}
+
+/// A dictionary the decoder can fill from protobuf map entries.
+protocol WireMapDecodable {
+    static func decodeWireMap(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self
+}
+
+extension Dictionary: WireMapDecodable where Key: WireMapKey & Decodable, Value: Decodable {
+    static func decodeWireMap(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self {
+        var result: [Key: Value] = [:]
+        for index in entries.indices where entries[index].field == field {
+            let (key, value) = try decoder.decodeMapEntry(entries[index], index: result.count,
+                                                          keyType: Key.self, valueType: Value.self)
+            result[key] = value  // a repeated key: the last entry wins, as in protobuf
+        }
+        return result
+    }
+}
+
+/// Swift scalar types that a repeated field packs; the decoder reads arrays of them in one pass.
+protocol WireScalar: Decodable {
+    static var wireType: WireType { get }
+    /// Builds the value from the raw varint / fixed bits; nil when out of range for the type.
+    static func fromWire(_ raw: UInt64) -> Self?
+}
+
+extension Bool: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> Bool? { raw != 0 }
+}
+extension Int32: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> Int32? { Int32(truncatingIfNeeded: raw) }
+}
+extension Int64: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> Int64? { Int64(bitPattern: raw) }
+}
+extension Int: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> Int? { Int(truncatingIfNeeded: Int64(bitPattern: raw)) }
+}
+extension UInt32: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> UInt32? { UInt32(truncatingIfNeeded: raw) }
+}
+extension UInt64: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> UInt64? { raw }
+}
+extension UInt: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> UInt? { UInt(truncatingIfNeeded: raw) }
+}
+extension Int8: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> Int8? { Int8(exactly: Int32(truncatingIfNeeded: raw)) }
+}
+extension Int16: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> Int16? { Int16(exactly: Int32(truncatingIfNeeded: raw)) }
+}
+extension UInt8: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> UInt8? { UInt8(exactly: UInt32(truncatingIfNeeded: raw)) }
+}
+extension UInt16: WireScalar {
+    static var wireType: WireType { .varint }
+    static func fromWire(_ raw: UInt64) -> UInt16? { UInt16(exactly: UInt32(truncatingIfNeeded: raw)) }
+}
+extension Float: WireScalar {
+    static var wireType: WireType { .fixed32 }
+    static func fromWire(_ raw: UInt64) -> Float? { Float(bitPattern: UInt32(truncatingIfNeeded: raw)) }
+}
+extension Double: WireScalar {
+    static var wireType: WireType { .fixed64 }
+    static func fromWire(_ raw: UInt64) -> Double? { Double(bitPattern: raw) }
+}
+
+/// An array of packable scalars, decoded in one pass over packed and unpacked records.
+protocol WireScalarArray {
+    static func decodeScalars(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self
+}
+
+extension Array: WireScalarArray where Element: WireScalar {
+    static func decodeScalars(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self {
+        var result: [Element] = []
+        for entry in entries where entry.field == field {
+            if entry.wireType == .lengthDelimited {
+                var index = entry.start
+                while index < entry.end {
+                    let raw = try decoder.readScalar(Element.wireType, at: &index, end: entry.end)
+                    result.append(try decoder.convert(raw, to: Element.self, offset: index))
+                }
+            } else {
+                guard entry.wireType == Element.wireType else {
+                    throw decoder.wrongWireType(entry, expected: Element.wireType)
+                }
+                var index = entry.start
+                let raw = try decoder.readScalar(Element.wireType, at: &index, end: entry.end)
+                result.append(try decoder.convert(raw, to: Element.self, offset: entry.start))
+            }
+        }
+        return result
+    }
+}
