@@ -96,6 +96,20 @@ let executableTargets: [Target] = [
         path: "Services/Registry/Core",
         swiftSettings: swiftSettings
     ),
+    // Drafting (SOP step 2) and approval (step 3): handlers and stores as libraries (tested
+    // in-process), each with a thin executable.
+    .target(
+        name: "DraftingCore",
+        dependencies: ["ServiceKit", "Domain", "RPC", logging, .product(name: "GRDB", package: "GRDB.swift")],
+        path: "Services/Drafting/Core",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-drafting",
+        dependencies: ["DraftingCore", "ServiceKit", "Domain", "ProtoDescriptors"],
+        path: "Services/Drafting/Main",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 // MARK: - Tests

@@ -1,0 +1,97 @@
+import Domain
+import Foundation
+import Logging
+import RPC
+import ServiceKit
+
+/// The `surat.drafting.v1.Drafting` handlers: authorization, validation, then the store.
+public struct DraftingService: Sendable {
+    let store: DraftingStore
+    let configuration: DraftingConfiguration
+
+    public init(store: DraftingStore, configuration: DraftingConfiguration) {
+        self.store = store
+        self.configuration = configuration
+    }
+
+    /// The service as the RPC server registers it.
+    public var descriptor: ServiceDescriptor {
+        var descriptor = ServiceDescriptor(name: DraftingAPI.serviceName)
+        descriptor.unary(DraftingAPI.createDraft) { request, context in try await createDraft(request, context) }
+        descriptor.unary(DraftingAPI.updateDraft) { request, context in try await updateDraft(request, context) }
+        descriptor.unary(DraftingAPI.parafDraft) { request, context in try await parafDraft(request, context) }
+        descriptor.unary(DraftingAPI.reopenDraft) { request, context in try await reopenDraft(request, context) }
+        descriptor.unary(DraftingAPI.getDraft) { request, context in try await getDraft(request, context) }
+        descriptor.unary(DraftingAPI.listDrafts) { request, context in try await listDrafts(request, context) }
+        return descriptor
+    }
+
+    func createDraft(_ request: CreateDraftRequest, _ context: ServerContext) async throws -> Draft {
+        let actor = try context.requireActor(.drafter, action: "CreateDraft")
+        try Idempotency.validate(requestID: request.requestID)
+        try FieldCheck.optionalID(request.letterID, "letter_id")
+        let content = try request.content.validated(limits: configuration.limits)
+        let draft = try await store.create(request, content: content, actor: actor,
+                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
+        log(context, "draft created", draft: draft, requestID: request.requestID, actor: actor)
+        return draft
+    }
+
+    func updateDraft(_ request: UpdateDraftRequest, _ context: ServerContext) async throws -> Draft {
+        let actor = try context.requireActor(.drafter, action: "UpdateDraft")
+        try Idempotency.validate(requestID: request.requestID)
+        try FieldCheck.id(request.draftID, "draft_id")
+        if request.baseRevision < 1 { throw InvalidFieldError("base_revision", "must be the revision the edit started from (1 or more)") }
+        let content = try request.content.validated(limits: configuration.limits)
+        let draft = try await store.update(request, content: content, actor: actor,
+                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
+        log(context, "draft revised", draft: draft, requestID: request.requestID, actor: actor)
+        return draft
+    }
+
+    func parafDraft(_ request: ParafDraftRequest, _ context: ServerContext) async throws -> ParafDraftResponse {
+        let actor = try context.requireActor(.drafter, action: "ParafDraft")
+        try Idempotency.validate(requestID: request.requestID)
+        try FieldCheck.id(request.draftID, "draft_id")
+        if request.revision < 1 { throw InvalidFieldError("revision", "must be the revision being initialled (1 or more)") }
+        if !request.revisionDigest.isEmpty { try FieldCheck.digest(request.revisionDigest, "revision_digest") }
+        let response = try await store.paraf(request, actor: actor,
+                                             fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
+        log(context, "draft initialled by drafter", draft: response.draft, requestID: request.requestID, actor: actor)
+        return response
+    }
+
+    func reopenDraft(_ request: ReopenDraftRequest, _ context: ServerContext) async throws -> Draft {
+        let actor = try context.requireActor(.sekretaris, action: "ReopenDraft")
+        try Idempotency.validate(requestID: request.requestID)
+        try FieldCheck.id(request.draftID, "draft_id")
+        try FieldCheck.digest(request.revisionDigest, "revision_digest")
+        try FieldCheck.notes(request.notes, required: true, max: configuration.maxNotesLength)
+        let draft = try await store.reopen(request, actor: actor,
+                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
+        log(context, "draft returned to drafting", draft: draft, requestID: request.requestID, actor: actor)
+        return draft
+    }
+
+    func getDraft(_ request: GetDraftRequest, _ context: ServerContext) async throws -> Draft {
+        _ = try context.actor()
+        try FieldCheck.id(request.draftID, "draft_id")
+        return try await store.draft(id: request.draftID)
+    }
+
+    func listDrafts(_ request: ListDraftsRequest, _ context: ServerContext) async throws -> ListDraftsResponse {
+        _ = try context.actor()
+        return try await store.list(request)
+    }
+
+    private func log(_ context: ServerContext, _ message: Logger.Message, draft: Draft, requestID: String, actor: ActorIdentity) {
+        context.logger.info(message, metadata: [
+            LogKey.draftID: .string(draft.id),
+            LogKey.letterID: .string(draft.letterID),
+            LogKey.requestID: .string(requestID),
+            LogKey.actorID: .string(actor.id),
+            LogKey.revision: .stringConvertible(draft.latestRevision),
+            "draft.state": .string("\(draft.state)"),
+        ])
+    }
+}
