@@ -387,6 +387,9 @@ final class DecodingState: Decoder {
             guard entry.wireType == .lengthDelimited else { throw wrongWireType(entry, expected: .lengthDelimited) }
             try index(entry.start, entry.end, into: &entries)
         }
+        if let oneofs = typeName as? any ProtobufOneofs.Type {
+            oneofs.keepLastOneofMembers(&entries)
+        }
         return KeyedDecodingContainer(MessageDecodingContainer<Key>(decoder: self, entries: entries))
     }
 

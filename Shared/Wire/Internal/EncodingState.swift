@@ -94,8 +94,8 @@ final class EncodingState: Encoder {
         }
         try value.encode(to: self)
         try throwDeferred()
-        if slot.opened == .message, slot.outOfOrder {
-            Self.sortFields(&buffer, from: 0)
+        if slot.opened == .message {
+            try closeMessage(slot)
         }
     }
 
@@ -294,7 +294,7 @@ final class EncodingState: Encoder {
         slot.packedLengthAt = child.packedLengthAt
         switch child.opened {
         case .message:
-            closeMessage(child)
+            try closeMessage(child)
         case .repeated:
             if child.packedLengthAt >= 0 {
                 Self.patchLength(&buffer, at: child.packedLengthAt,
@@ -342,7 +342,7 @@ final class EncodingState: Encoder {
         try encodeField(value, field: 2, presence: true, key: MapEntryKey.value)
         let child = slot
         slot = parent
-        closeMessage(child)
+        try closeMessage(child)
     }
 
     // MARK: Messages
@@ -362,9 +362,15 @@ final class EncodingState: Encoder {
         slot.opened = .message
     }
 
-    func closeMessage(_ message: Slot) {
+    func closeMessage(_ message: Slot) throws {
         if message.outOfOrder {
             Self.sortFields(&buffer, from: message.messageStart)
+        }
+        if let oneofs = message.typeName as? any ProtobufOneofs.Type {
+            let fields = Self.fieldNumbers(buffer, from: message.messageStart)
+            if let members = oneofs.conflictingMembers(fields) {
+                throw error(.invalidValue, "oneof members \(members) are both set; at most one may be")
+            }
         }
         if message.position == .root { return }
         let length = buffer.count - message.messageStart
@@ -393,27 +399,39 @@ final class EncodingState: Encoder {
         buffer[index] = UInt8(value)
     }
 
-    /// Stable-sorts the records of the message that runs from `start` to the end of the buffer
-    /// by field number. Only called when `encode(to:)` wrote fields out of ascending order.
-    static func sortFields(_ buffer: inout [UInt8], from start: Int) {
+    /// The field numbers of the records from `start` to the end of the buffer.
+    static func fieldNumbers(_ buffer: [UInt8], from start: Int) -> [Int] {
+        records(buffer, from: start).map { Int($0.field) }
+    }
+
+    /// The records this encoder wrote from `start` to the end of the buffer.
+    static func records(_ buffer: [UInt8], from start: Int) -> [(field: UInt64, range: Range<Int>)] {
         var records: [(field: UInt64, range: Range<Int>)] = []
         var index = start
         let end = buffer.count
         // The bytes were written by this encoder, so they are well-formed.
         while index < end {
             let recordStart = index
-            guard let tag = try? WireFormat.readVarint(buffer, &index, end) else { return }
+            guard let tag = try? WireFormat.readVarint(buffer, &index, end) else { break }
             switch WireType(rawValue: UInt8(tag & 7)) {
             case .varint: _ = try? WireFormat.readVarint(buffer, &index, end)
             case .fixed64: index += 8
             case .fixed32: index += 4
             case .lengthDelimited:
-                guard let length = try? WireFormat.readVarint(buffer, &index, end) else { return }
+                guard let length = try? WireFormat.readVarint(buffer, &index, end) else { return records }
                 index += Int(length)
-            default: return
+            default: return records
             }
             records.append((tag >> 3, recordStart..<index))
         }
+        return records
+    }
+
+    /// Stable-sorts the records of the message that runs from `start` to the end of the buffer
+    /// by field number. Only called when `encode(to:)` wrote fields out of ascending order.
+    static func sortFields(_ buffer: inout [UInt8], from start: Int) {
+        let records = records(buffer, from: start)
+        let end = buffer.count
         let sorted = records.enumerated().sorted {
             ($0.element.field, $0.offset) < ($1.element.field, $1.offset)
         }
