@@ -131,6 +131,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "surat-echo", targets: ["surat-echo"]),
+        // Wire as a library product so the separate Benchmarks/ package can depend on it.
+        .library(name: "Wire", targets: ["Wire"]),
     ],
     dependencies: dependencies,
     targets: sharedTargets + executableTargets + testTargets
