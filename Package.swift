@@ -110,6 +110,18 @@ let executableTargets: [Target] = [
         path: "Services/Drafting/Main",
         swiftSettings: swiftSettings
     ),
+    .target(
+        name: "ApprovalCore",
+        dependencies: ["ServiceKit", "Domain", "RPC", logging, .product(name: "GRDB", package: "GRDB.swift")],
+        path: "Services/Approval/Core",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-approval",
+        dependencies: ["ApprovalCore", "ServiceKit", "Domain", "ProtoDescriptors"],
+        path: "Services/Approval/Main",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 // MARK: - Tests
