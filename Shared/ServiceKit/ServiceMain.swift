@@ -34,7 +34,7 @@ public enum ServiceMain {
         if settings.serviceTokens.isEmpty {
             logger.warning("no serviceTokens configured: every call except health and reflection will be UNAUTHENTICATED")
         }
-        let server = RPCServer(
+        let server = try RPCServer(
             configuration: serverConfiguration(settings), services: services,
             authenticator: authenticator, descriptorFiles: descriptorFiles, logger: logger)
         try await server.start()
