@@ -5,9 +5,12 @@ import Foundation
 package struct Addressee: Sendable, Hashable {
     package var id: String
     package var name: String
-    package init(id: String, name: String) {
+    /// The addressee's inbox "host:port" from the signed letter; empty = look in the address book.
+    package var endpoint: String
+    package init(id: String, name: String, endpoint: String = "") {
         self.id = id
         self.name = name
+        self.endpoint = endpoint
     }
 }
 

@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// A letter another office delivered to us, already verified by the caller.
+package struct IncomingLetter: Sendable, Hashable {
+    package var senderOffice: String
+    package var number: String
+    package var letterId: UUID
+    package var addresseeId: String
+    package var subject: String
+    package var content: [UInt8]
+    package var contentDigest: [UInt8]
+    package var signatureRecord: [UInt8]
+    package var signerId: String
+    package var receiptText: [UInt8]
+    package var receiptSignature: [UInt8]
+    package var receivedAt: Date = Date(timeIntervalSince1970: 0)
+    package var acknowledgement: String = ""
+
+    package init(senderOffice: String, number: String, letterId: UUID, addresseeId: String, subject: String,
+                 content: [UInt8], contentDigest: [UInt8], signatureRecord: [UInt8], signerId: String,
+                 receiptText: [UInt8], receiptSignature: [UInt8]) {
+        self.senderOffice = senderOffice
+        self.number = number
+        self.letterId = letterId
+        self.addresseeId = addresseeId
+        self.subject = subject
+        self.content = content
+        self.contentDigest = contentDigest
+        self.signatureRecord = signatureRecord
+        self.signerId = signerId
+        self.receiptText = receiptText
+        self.receiptSignature = receiptSignature
+    }
+}
+
+extension RegistryStore {
+    /// Records an incoming letter once per (sender office, number). A redelivery of the same
+    /// letter returns the first acknowledgement; a different letter under a number we already
+    /// hold from that sender is refused (ALREADY_EXISTS).
+    package func recordIncoming(_ letter: IncomingLetter) async throws -> (letter: IncomingLetter, duplicate: Bool) {
+        let now = clock.now().unixMilliseconds
+        let acknowledgement = "ack-" + UUID().uuidString.lowercased()
+        return try await pool.write { db in
+            if let existing = try Self.fetchIncoming(db, sender: letter.senderOffice, number: letter.number) {
+                guard existing.letterId == letter.letterId, existing.contentDigest == letter.contentDigest else {
+                    throw RegistryError(.alreadyExists,
+                        "number: \(letter.senderOffice) already delivered a different letter as \(letter.number)")
+                }
+                return (existing, true)
+            }
+            try db.execute(sql: """
+                INSERT INTO incoming (sender_office, number, letter_id, addressee_id, received_at_ms, subject, content,
+                    content_sha256, signature_record, signer_id, receipt, receipt_signature, acknowledgement)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [letter.senderOffice, letter.number, letter.letterId.uuidString.lowercased(),
+                                 letter.addresseeId, now, letter.subject, Data(letter.content), Data(letter.contentDigest),
+                                 Data(letter.signatureRecord), letter.signerId, Data(letter.receiptText),
+                                 Data(letter.receiptSignature), acknowledgement])
+            var stored = letter
+            stored.receivedAt = Date(unixMilliseconds: now)
+            stored.acknowledgement = acknowledgement
+            return (stored, false)
+        }
+    }
+
+    package func incomingLetters(sender: String?, limit: Int) async throws -> [IncomingLetter] {
+        try await pool.read { db in
+            var sql = "SELECT * FROM incoming"
+            var arguments: StatementArguments = []
+            if let sender, !sender.isEmpty {
+                sql += " WHERE sender_office = ?"
+                arguments += [sender]
+            }
+            sql += " ORDER BY id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.decodeIncoming)
+        }
+    }
+
+    static func fetchIncoming(_ db: Database, sender: String, number: String) throws -> IncomingLetter? {
+        try Row.fetchOne(db, sql: "SELECT * FROM incoming WHERE sender_office = ? AND number = ?", arguments: [sender, number])
+            .map(decodeIncoming)
+    }
+
+    static func decodeIncoming(_ row: Row) -> IncomingLetter {
+        var letter = IncomingLetter(
+            senderOffice: row["sender_office"], number: row["number"], letterId: UUID(uuidString: row["letter_id"])!,
+            addresseeId: row["addressee_id"], subject: row["subject"], content: [UInt8](row["content"] as Data),
+            contentDigest: [UInt8](row["content_sha256"] as Data), signatureRecord: [UInt8](row["signature_record"] as Data),
+            signerId: row["signer_id"], receiptText: [UInt8](row["receipt"] as Data),
+            receiptSignature: [UInt8](row["receipt_signature"] as Data))
+        letter.receivedAt = Date(unixMilliseconds: row["received_at_ms"])
+        letter.acknowledgement = row["acknowledgement"]
+        return letter
+    }
+}

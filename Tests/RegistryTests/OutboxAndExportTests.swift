@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import Testing
+@testable import RegistryCore
+
+/// An inbox in memory that fails the first `failures` attempts.
+final class FlakyTransport: DeliveryTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var failuresLeft: Int
+    private(set) var received: [String: Int] = [:]
+
+    init(failures: Int) { failuresLeft = failures }
+
+    func deliver(_ letter: OutboundLetter) async throws -> String {
+        try lock.withLock {
+            if failuresLeft > 0 {
+                failuresLeft -= 1
+                throw RegistryError(.unavailable, "inbox down")
+            }
+            received[letter.entry.number + "→" + letter.delivery.addresseeId, default: 0] += 1
+            return "ack-\(letter.entry.number)"
+        }
+    }
+
+    var counts: [String: Int] { lock.withLock { received } }
+}
+
+@Suite("Outbox and export")
+struct OutboxAndExportTests {
+    @Test func outboxRetriesWithBackoffThenDelivers() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_780_000_000))
+        let fixture = try RegistryFixture(clock: clock.registryClock)
+        defer { fixture.remove() }
+        let transport = FlakyTransport(failures: 2)
+        let worker = OutboxWorker(store: fixture.store, transport: transport,
+                                  policy: RetryPolicy(maxAttempts: 5, initialBackoff: .seconds(2), maxBackoff: .seconds(60)),
+                                  logger: Logger(label: "test"))
+        let entry = try await fixture.store.register(fixture.request(addressees: [
+            Addressee(id: "1", name: "Desa Sooko", endpoint: "127.0.0.1:9"),
+        ])).entry
+        #expect(try await worker.runOnce() == 1)  // fails, retry in 2 s
+        var delivery = try #require(try await fixture.store.deliveries(letterId: entry.letterId).first)
+        #expect(delivery.state == .pending && delivery.attempts == 1 && delivery.lastError.contains("inbox down"))
+        #expect(try await worker.runOnce() == 0)  // not due yet
+        clock.set(clock.now.addingTimeInterval(2))
+        #expect(try await worker.runOnce() == 1)  // fails again, retry in 4 s
+        clock.set(clock.now.addingTimeInterval(3))
+        #expect(try await worker.runOnce() == 0)
+        clock.set(clock.now.addingTimeInterval(1))
+        #expect(try await worker.runOnce() == 1)
+        delivery = try #require(try await fixture.store.deliveries(letterId: entry.letterId).first)
+        #expect(delivery.state == .delivered && delivery.attempts == 3 && delivery.acknowledgement == "ack-\(entry.number)")
+        #expect(transport.counts == ["\(entry.number)→1": 1])
+    }
+
+    @Test func outboxGivesUpAfterMaxAttempts() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_780_000_000))
+        let fixture = try RegistryFixture(clock: clock.registryClock)
+        defer { fixture.remove() }
+        let worker = OutboxWorker(store: fixture.store, transport: FlakyTransport(failures: 100),
+                                  policy: RetryPolicy(maxAttempts: 3, initialBackoff: .seconds(1), maxBackoff: .seconds(1)),
+                                  logger: Logger(label: "test"))
+        let entry = try await fixture.store.register(fixture.request(addressees: [Addressee(id: "1", name: "Dinas", endpoint: "127.0.0.1:9")])).entry
+        for _ in 0..<3 {
+            try await worker.runOnce()
+            clock.set(clock.now.addingTimeInterval(1))
+        }
+        let delivery = try #require(try await fixture.store.deliveries(letterId: entry.letterId).first)
+        #expect(delivery.state == .failed && delivery.attempts == 3)
+        let listed = try await fixture.store.deliveries(in: [.manual, .failed], limit: 10)
+        #expect(listed.map(\.letterId) == [entry.letterId])
+    }
+
+    @Test func cancelledLettersAreNotDelivered() async throws {
+        let fixture = try RegistryFixture()
+        defer { fixture.remove() }
+        let transport = FlakyTransport(failures: 0)
+        let worker = OutboxWorker(store: fixture.store, transport: transport, logger: Logger(label: "test"))
+        let entry = try await fixture.store.register(fixture.request(addressees: [Addressee(id: "1", name: "Desa", endpoint: "127.0.0.1:9")])).entry
+        _ = try await fixture.store.cancel(requestId: "c", number: entry.number, letterId: nil, reason: "salah ketik", actor: "staf")
+        #expect(try await worker.runOnce() == 0)
+        #expect(try await fixture.store.deliveries(letterId: entry.letterId).first?.state == .withdrawn)
+        #expect(transport.counts.isEmpty)
+    }
+
+    @Test func exportsCSVAndHTML() async throws {
+        let fixture = try RegistryFixture()
+        defer { fixture.remove() }
+        let first = try await fixture.store.register(fixture.request(subject: "Rapat \"koordinasi\", RT/RW",
+                                                                      addressees: [Addressee(id: "1", name: "=Desa <Sooko>")])).entry
+        _ = try await fixture.store.register(fixture.request())
+        _ = try await fixture.store.cancel(requestId: "c", number: first.number, letterId: nil, reason: "ralat", actor: "staf")
+        let entries = try await fixture.store.export(AgendaQuery())
+        let csv = String(decoding: AgendaExport.csv(entries, zone: .wib), as: UTF8.self)
+        let lines = csv.components(separatedBy: "\r\n")
+        #expect(lines.count == 4 && lines[3].isEmpty)
+        #expect(lines[0].hasPrefix("\u{FEFF}No. Agenda,Tanggal,Nomor Surat"))
+        #expect(lines[1].contains("\"Rapat \"\"koordinasi\"\", RT/RW\""))
+        #expect(lines[1].contains("'=Desa <Sooko>"))
+        #expect(lines[1].contains("cancelled,DIBATALKAN: ralat"))
+        let html = String(decoding: AgendaExport.html(entries, zone: .wib, officeName: "Kecamatan Sooko", title: "2026"), as: UTF8.self)
+        #expect(html.contains("BUKU AGENDA SURAT KELUAR"))
+        #expect(html.contains("=Desa &lt;Sooko&gt;"))
+        #expect(html.contains("<tr class=\"cancelled\">"))
+        #expect(!html.contains("<Sooko>"))
+    }
+}
