@@ -85,8 +85,25 @@ let executableTargets: [Target] = [
     // Gateway: the SOP journey state machine, records, queues, SLA, users and tokens (library, unit-tested).
     .target(
         name: "GatewayCore",
-        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+        dependencies: ["Domain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
         path: "Services/Gateway/Core",
+        swiftSettings: swiftSettings
+    ),
+    // Gateway handlers (steps through the backends, queries, admin) and the `surat-gateway` executable.
+    .target(
+        name: "GatewayService",
+        dependencies: [
+            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", logging,
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Services/Gateway/Service",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-gateway",
+        dependencies: ["GatewayService", "GatewayCore", "ServiceKit"],
+        path: "Services/Gateway/Main",
         swiftSettings: swiftSettings
     ),
     // Registry: numbering, group commit, agenda book, receipts, outbox and inbox store (library, unit-tested).
@@ -122,6 +139,23 @@ let executableTargets: [Target] = [
         path: "Services/Approval/Main",
         swiftSettings: swiftSettings
     ),
+    // Signing (SOP steps 4 and 5): keys sealed under scrypt, Ed25519 signatures, delegations,
+    // lockout; library (tested in-process) plus a thin executable.
+    .target(
+        name: "SigningCore",
+        dependencies: [
+            "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ],
+        path: "Services/Signing/Core",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-signing",
+        dependencies: ["SigningCore", "ServiceKit", "Domain", "ProtoDescriptors"],
+        path: "Services/Signing/Main",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 // MARK: - Tests
@@ -134,8 +168,19 @@ let testTargets: [Target] = [
         path: "Tests/RPCTests",
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "GatewayTests", dependencies: ["GatewayCore"], path: "Tests/GatewayTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "GatewayTests",
+        dependencies: ["GatewayCore", "GatewayService", "Domain", .product(name: "GRDB", package: "GRDB.swift")],
+        path: "Tests/GatewayTests",
+        swiftSettings: swiftSettings
+    ),
     .testTarget(name: "RegistryTests", dependencies: ["RegistryCore", logging], path: "Tests/RegistryTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "SigningTests",
+        dependencies: ["SigningCore", "ServiceKit", "Domain", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+        path: "Tests/SigningTests",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 let package = Package(
@@ -143,6 +188,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "surat-echo", targets: ["surat-echo"]),
+        .executable(name: "surat-signing", targets: ["surat-signing"]),
+        .executable(name: "surat-gateway", targets: ["surat-gateway"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],

@@ -1,0 +1,23 @@
+import Domain
+import Foundation
+import ProtoDescriptors
+import ServiceKit
+import SigningCore
+
+// surat-signing: SOP steps 4 and 5 (upload for e-signature, the Camat signs). `--help` lists every key.
+let loaded = ServiceMain.loadConfiguration(service: "signing", defaultPort: SigningAPI.defaultPort, SigningConfiguration.self)
+let logger = ServiceLogging.bootstrap(label: "surat-signing", level: loaded.settings.logLevel)
+do {
+    let policy = try loaded.specific.policy()
+    let databasePath = loaded.settings.resolvedDatabasePath(service: "signing")
+    let database = try ServiceDatabase.open(path: databasePath) { migrator in SigningSchema.register(in: &migrator) }
+    logger.info("configuration loaded", metadata: [
+        "sources": .string(loaded.sources.joined(separator: "; ")), "database": .string(databasePath),
+        "scrypt": .string("N=2^\(policy.scrypt.log2N) r=\(policy.scrypt.blockSize) p=\(policy.scrypt.parallelism)"),
+    ])
+    let service = SigningService(database: database, policy: policy, logger: logger)
+    try await ServiceMain.run(settings: loaded.settings, services: [service.descriptor], descriptorFiles: ProtoDescriptors.all, logger: logger)
+} catch {
+    logger.critical("surat-signing failed: \(error)")
+    exit(1)
+}
