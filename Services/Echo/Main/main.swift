@@ -1,0 +1,35 @@
+// surat-echo: the example service on its own, for tests and the h2load benchmark.
+// Logs `listening on HOST:PORT` once it accepts calls; SIGTERM/SIGINT shut it down gracefully.
+import Dispatch
+import EchoService
+import Foundation
+import Logging
+import ProtoDescriptors
+import RPC
+
+let level = ProcessInfo.processInfo.environment["SURAT_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardOutput(label: label)
+    handler.logLevel = level
+    return handler
+}
+let logger = Logger(label: "surat.echo")
+
+let options: EchoOptions
+do {
+    options = try EchoOptions.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("surat-echo: \(error)\n\(EchoOptions.usage)\n".utf8))
+    exit(2)
+}
+
+do {
+    let server = try RPCServer(configuration: options.configuration, services: [EchoAPI.service()],
+                               descriptorFiles: ProtoDescriptors.all, logger: logger)
+    let signalSources = onTerminationSignals { Task { await server.shutdownGracefully() } }
+    try await server.run()
+    signalSources.forEach { $0.cancel() }
+} catch {
+    logger.critical("surat-echo failed: \(error)")
+    exit(1)
+}

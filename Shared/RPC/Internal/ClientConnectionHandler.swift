@@ -1,0 +1,291 @@
+import NIOCore
+
+/// What a finished client call yields.
+struct ClientCallResult: Sendable {
+    var message: [UInt8]
+    var headers: Metadata
+    var trailers: Metadata
+}
+
+/// One outbound call on a client connection. Confined to the connection's loop.
+private final class ClientCall {
+    let id: UInt64
+    let promise: EventLoopPromise<ClientCallResult>
+    let maxReceiveSize: Int
+    var streamID: Int32 = 0
+    var httpStatus: Int?
+    var contentType: String?
+    var status: Int?
+    var message: String?
+    var headers = Metadata()
+    var trailers = Metadata()
+    var sawHeaders = false
+    var body: [UInt8] = []
+    var tooLarge = false
+    var deadlineTimer: Scheduled<Void>?
+    var finished = false
+
+    init(id: UInt64, promise: EventLoopPromise<ClientCallResult>, maxReceiveSize: Int) {
+        self.id = id
+        self.promise = promise
+        self.maxReceiveSize = maxReceiveSize
+    }
+}
+
+/// Owns one client-side nghttp2 session: starts calls as streams, collects their responses,
+/// and fails every open call with UNAVAILABLE when the connection goes away.
+final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let eventLoop: any EventLoop
+    private let authority: String
+    private let scheme: String
+    private var session: HTTP2Session?
+    private var context: ChannelHandlerContext?
+    private var calls: [Int32: ClientCall] = [:]
+    private var callsByID: [UInt64: ClientCall] = [:]
+    private var cancelledBeforeStart: Set<UInt64> = []
+    private var flushScheduled = false
+    private var closed = false
+    /// Set once the server sent GOAWAY: no new calls go on this connection.
+    private(set) var goingAway = false
+    let onGoAway: @Sendable () -> Void
+
+    init(eventLoop: any EventLoop, authority: String, tls: Bool, onGoAway: @escaping @Sendable () -> Void) {
+        self.eventLoop = eventLoop
+        self.authority = authority
+        self.scheme = tls ? "https" : "http"
+        self.onGoAway = onGoAway
+    }
+
+    var isUsable: Bool { !closed && !goingAway }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        do {
+            let session = try HTTP2Session(role: .client, settings: .init())
+            session.delegate = self
+            self.session = session
+        } catch {
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        failAll(RPCError(.unavailable, "connection to \(authority) closed"))
+        session?.delegate = nil
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        flush()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(RPCError(.unavailable, "connection to \(authority) closed"))
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        do {
+            try session?.receive(unwrapInboundIn(data))
+        } catch {
+            failAll(RPCError(.unavailable, "HTTP/2 error on the connection to \(authority): \(error)"))
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failAll(RPCError(.unavailable, "connection to \(authority) failed: \(error)", cause: error))
+        context.close(promise: nil)
+    }
+
+    // MARK: Calls
+
+    func startCall(id: UInt64, path: String, metadata: Metadata, timeout: Duration?, body: [UInt8],
+                   maxReceiveSize: Int, promise: EventLoopPromise<ClientCallResult>) {
+        if cancelledBeforeStart.remove(id) != nil {
+            promise.fail(RPCError(.cancelled, "call cancelled"))
+            return
+        }
+        guard isUsable, let session else {
+            promise.fail(RPCError(.unavailable, "connection to \(authority) is closing"))
+            return
+        }
+        var headers = [(":method", "POST"), (":scheme", scheme), (":path", path), (":authority", authority),
+                       ("content-type", GRPCProtocol.contentType), ("te", "trailers"),
+                       ("user-agent", "surat-rpc-swift")]
+        if let timeout { headers.append(("grpc-timeout", GRPCProtocol.formatTimeout(timeout))) }
+        headers.append(contentsOf: metadata.wirePairs)
+        guard let streamID = session.submitRequest(headers: headers, body: body) else {
+            promise.fail(RPCError(.unavailable, "cannot open a stream to \(authority)"))
+            return
+        }
+        let call = ClientCall(id: id, promise: promise, maxReceiveSize: maxReceiveSize)
+        call.streamID = streamID
+        calls[streamID] = call
+        callsByID[id] = call
+        if let timeout {
+            let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+            call.deadlineTimer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
+                loopBound.value.abandon(id: id, error: RPCError(.deadlineExceeded, "deadline of \(timeout) exceeded"))
+            }
+        }
+        scheduleFlush()
+    }
+
+    /// Cancels a call (task cancellation or deadline): RST_STREAM(CANCEL) and the call fails now.
+    func abandon(id: UInt64, error: RPCError) {
+        guard let call = callsByID[id] else {
+            if error.code == .cancelled { cancelledBeforeStart.insert(id) }
+            return
+        }
+        session?.resetStream(call.streamID, code: .cancel)
+        finish(call, .failure(error))
+        scheduleFlush()
+    }
+
+    private func finish(_ call: ClientCall, _ result: Result<ClientCallResult, RPCError>) {
+        guard !call.finished else { return }
+        call.finished = true
+        call.deadlineTimer?.cancel()
+        calls[call.streamID] = nil
+        callsByID[call.id] = nil
+        switch result {
+        case .success(let value): call.promise.succeed(value)
+        case .failure(let error): call.promise.fail(error)
+        }
+    }
+
+    private func failAll(_ error: RPCError) {
+        closed = true
+        for call in Array(calls.values) { finish(call, .failure(error)) }
+    }
+
+    // MARK: Writing
+
+    private func flush() {
+        guard let context, let session, context.channel.isWritable else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 0)
+        do {
+            try session.send(into: &buffer, limit: 1 << 20)
+        } catch {
+            failAll(RPCError(.unavailable, "HTTP/2 error on the connection to \(authority): \(error)"))
+            context.close(promise: nil)
+            return
+        }
+        if buffer.readableBytes > 0 {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            if session.wantsWrite { scheduleFlush() }
+        }
+        if !session.isAlive { context.close(promise: nil) }
+    }
+
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        eventLoop.execute { [loopBound = NIOLoopBound(self, eventLoop: eventLoop)] in
+            loopBound.value.flushScheduled = false
+            loopBound.value.flush()
+        }
+    }
+
+    // MARK: Session events
+
+    func sessionBeginHeaders(streamID: Int32) {}
+
+    func sessionHeader(streamID: Int32, name: String, value: String) -> Bool {
+        guard let call = calls[streamID] else { return true }
+        switch name {
+        case ":status": call.httpStatus = Int(value)
+        case "content-type": call.contentType = value
+        case "grpc-status": call.status = Int(value)
+        case "grpc-message": call.message = GRPCProtocol.percentDecode(value)
+        default:
+            if !Metadata.isReserved(name) {
+                if call.sawHeaders {
+                    _ = call.trailers.appendWire(name: name, value: value)
+                } else {
+                    _ = call.headers.appendWire(name: name, value: value)
+                }
+            }
+        }
+        return true
+    }
+
+    func sessionHeadersComplete(streamID: Int32, endStream: Bool) {
+        calls[streamID]?.sawHeaders = true
+    }
+
+    func sessionData(streamID: Int32, bytes: [UInt8]) {
+        guard let call = calls[streamID], !call.tooLarge else { return }
+        call.body.append(contentsOf: bytes)
+        if let length = GRPCProtocol.declaredLength(call.body, at: 0), length > call.maxReceiveSize {
+            call.tooLarge = true
+            session?.resetStream(streamID, code: .cancel)
+            finish(call, .failure(RPCError(.resourceExhausted,
+                "response message of \(length) bytes exceeds the client's limit of \(call.maxReceiveSize) bytes")))
+            scheduleFlush()
+        }
+    }
+
+    func sessionDataEndStream(streamID: Int32) {}
+
+    func sessionFrameSent(streamID: Int32, endStream: Bool) {}
+
+    func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
+        guard let call = calls[streamID] else { return }
+        finish(call, Self.outcome(of: call, resetCode: errorCode))
+    }
+
+    func sessionGoAway(lastStreamID: Int32, errorCode: UInt32) {
+        goingAway = true
+        onGoAway()
+        // Streams the server will not process fail as UNAVAILABLE: safe to retry elsewhere.
+        for call in Array(calls.values) where call.streamID > lastStreamID {
+            finish(call, .failure(RPCError(.unavailable, "the server is shutting down (GOAWAY)")))
+        }
+    }
+
+    /// Maps what arrived on a closed stream to the call's result, per the gRPC HTTP/2 protocol.
+    private static func outcome(of call: ClientCall, resetCode: UInt32) -> Result<ClientCallResult, RPCError> {
+        guard let status = call.status else {
+            if let httpStatus = call.httpStatus, httpStatus != 200 {
+                return .failure(RPCError(GRPCProtocol.code(forHTTPStatus: httpStatus),
+                                         "the server answered HTTP \(httpStatus)"))
+            }
+            if resetCode == HTTP2ErrorCode.refusedStream.rawValue {
+                return .failure(RPCError(.unavailable, "the server refused the stream"))
+            }
+            if resetCode == HTTP2ErrorCode.cancel.rawValue {
+                return .failure(RPCError(.cancelled, "the server cancelled the call"))
+            }
+            return .failure(RPCError(.internalError, "the stream ended without a grpc-status (HTTP/2 code \(resetCode))"))
+        }
+        guard status == 0 else {
+            return .failure(RPCError(RPCError.Code(rawValue: status), call.message ?? "", metadata: call.trailers))
+        }
+        var body = call.body
+        do {
+            let messages = try GRPCProtocol.takeMessages(from: &body, maxSize: call.maxReceiveSize)
+            guard messages.count == 1, body.isEmpty else {
+                return .failure(RPCError(.internalError, "expected one response message, got \(messages.count)"))
+            }
+            return .success(ClientCallResult(message: messages[0], headers: call.headers, trailers: call.trailers))
+        } catch {
+            return .failure(RPCError(.internalError, "malformed response message framing"))
+        }
+    }
+}

@@ -1,0 +1,380 @@
+import CNghttp2
+import NIOCore
+
+// The only place in the project that touches C or unsafe pointers. `HTTP2Session` owns one
+// nghttp2 session (client or server side), turns nghttp2's callbacks into calls on a Swift
+// delegate with safe values, and keeps the outbound bodies its data providers read from.
+// It is confined to one event loop: nghttp2 sessions are not thread-safe.
+
+/// What the session reports while it parses input; called synchronously from inside
+/// `receive(_:)`. Delegates may submit frames from these calls but must not call `send`.
+protocol HTTP2SessionDelegate: AnyObject {
+    func sessionBeginHeaders(streamID: Int32)
+    /// One header field of a HEADERS block. Return false to reset the stream
+    /// (the delegate has already submitted what it wants the peer to see).
+    func sessionHeader(streamID: Int32, name: String, value: String) -> Bool
+    /// A HEADERS block ended; `endStream` when it also ended the peer's side of the stream.
+    func sessionHeadersComplete(streamID: Int32, endStream: Bool)
+    func sessionData(streamID: Int32, bytes: [UInt8])
+    /// A DATA frame carried END_STREAM.
+    func sessionDataEndStream(streamID: Int32)
+    /// The stream is closed; `errorCode` is 0 (NO_ERROR) or the HTTP/2 reset code.
+    func sessionStreamClosed(streamID: Int32, errorCode: UInt32)
+    func sessionGoAway(lastStreamID: Int32, errorCode: UInt32)
+    /// A HEADERS or DATA frame of ours went out; `endStream` when it ended our side.
+    func sessionFrameSent(streamID: Int32, endStream: Bool)
+}
+
+/// HTTP/2 error codes used when resetting streams.
+struct HTTP2ErrorCode: RawRepresentable, Hashable {
+    var rawValue: UInt32
+    static let noError = HTTP2ErrorCode(rawValue: NGHTTP2_NO_ERROR.rawValue)
+    static let protocolError = HTTP2ErrorCode(rawValue: NGHTTP2_PROTOCOL_ERROR.rawValue)
+    static let internalError = HTTP2ErrorCode(rawValue: NGHTTP2_INTERNAL_ERROR.rawValue)
+    static let refusedStream = HTTP2ErrorCode(rawValue: NGHTTP2_REFUSED_STREAM.rawValue)
+    static let cancel = HTTP2ErrorCode(rawValue: NGHTTP2_CANCEL.rawValue)
+    static let enhanceYourCalm = HTTP2ErrorCode(rawValue: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+}
+
+/// A fatal nghttp2 error: the connection cannot continue.
+struct HTTP2SessionError: Error, CustomStringConvertible {
+    var code: Int32
+    var description: String { "nghttp2: " + String(cString: nghttp2_strerror(code)) }
+}
+
+final class HTTP2Session {
+    enum Role { case client, server }
+
+    struct Settings {
+        var maxConcurrentStreams: Int = 256
+        var initialWindowSize: Int = 1 << 20
+        var maxHeaderListSize: Int = 16 << 10
+        var streamResetBurst: Int = 1000
+        var streamResetRatePerSecond: Int = 33
+    }
+
+    /// A body being sent on a stream: bytes not yet handed to nghttp2, whether more will come,
+    /// and the trailers to send at its end (nil: the body ends the stream).
+    private struct OutboundBody {
+        var bytes: [UInt8] = []
+        var offset = 0
+        var finished = false
+        var trailers: [(String, String)]?
+        var deferred = false
+    }
+
+    private var session: OpaquePointer?
+    private var outbound: [Int32: OutboundBody] = [:]
+    /// Body bytes submitted but not yet taken by nghttp2 (e.g. a peer whose flow-control
+    /// window is closed because it stopped reading).
+    private(set) var outboundPendingBytes = 0
+    unowned(unsafe) var delegate: (any HTTP2SessionDelegate)?
+
+    init(role: Role, settings: Settings) throws {
+        var callbacks: OpaquePointer?
+        guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
+            throw HTTP2SessionError(code: NGHTTP2_ERR_NOMEM.rawValue)
+        }
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        Self.install(callbacks)
+
+        var option: OpaquePointer?
+        guard nghttp2_option_new(&option) == 0, let option else {
+            throw HTTP2SessionError(code: NGHTTP2_ERR_NOMEM.rawValue)
+        }
+        defer { nghttp2_option_del(option) }
+        nghttp2_option_set_stream_reset_rate_limit(
+            option, UInt64(settings.streamResetBurst), UInt64(settings.streamResetRatePerSecond))
+        // Unary gRPC has no use for server push or unbounded reserved streams.
+        nghttp2_option_set_max_reserved_remote_streams(option, 0)
+
+        var created: OpaquePointer?
+        let userData = Unmanaged.passUnretained(self).toOpaque()
+        let result = switch role {
+        case .server: nghttp2_session_server_new2(&created, callbacks, userData, option)
+        case .client: nghttp2_session_client_new2(&created, callbacks, userData, option)
+        }
+        guard result == 0, let created else { throw HTTP2SessionError(code: result) }
+        session = created
+
+        var entries = [
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
+                                   value: UInt32(settings.maxConcurrentStreams)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue),
+                                   value: UInt32(settings.initialWindowSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
+                                   value: UInt32(settings.maxHeaderListSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
+        ]
+        let submitted = nghttp2_submit_settings(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
+        guard submitted == 0 else { throw HTTP2SessionError(code: submitted) }
+        // A larger connection window than the 64 KiB default, so many concurrent streams flow.
+        nghttp2_session_set_local_window_size(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0,
+                                              Int32(settings.initialWindowSize * 16))
+    }
+
+    deinit {
+        if let session { nghttp2_session_del(session) }
+    }
+
+    // MARK: Input and output
+
+    /// Feeds bytes read from the socket; delegate calls happen during this call.
+    func receive(_ buffer: ByteBuffer) throws {
+        guard let session else { return }
+        let result = buffer.withUnsafeReadableBytes { bytes in
+            nghttp2_session_mem_recv(session, bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count)
+        }
+        if result < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: result)) }
+    }
+
+    /// Moves every frame nghttp2 has ready into `buffer`. Returns false on a fatal error.
+    func send(into buffer: inout ByteBuffer, limit: Int = .max) throws {
+        guard let session else { return }
+        var written = 0
+        while written < limit {
+            var data: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(session, &data)
+            if count < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: count)) }
+            if count == 0 { break }
+            buffer.writeBytes(UnsafeRawBufferPointer(start: data, count: count))
+            written += count
+        }
+    }
+
+    /// False once the session has nothing more to read or write (after GOAWAY both ways).
+    var isAlive: Bool {
+        guard let session else { return false }
+        return nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
+    }
+
+    var wantsWrite: Bool {
+        guard let session else { return false }
+        return nghttp2_session_want_write(session) != 0
+    }
+
+    // MARK: Submitting frames
+
+    /// Response or request headers, optionally followed by a body. With `body == nil` the
+    /// HEADERS frame ends the stream (a Trailers-Only gRPC response, or an HTTP error).
+    func submitResponse(streamID: Int32, headers: [(String, String)], body: [UInt8]?,
+                        finished: Bool = true, trailers: [(String, String)]? = nil) -> Bool {
+        guard let session else { return false }
+        let result: Int32
+        if let body {
+            outbound[streamID] = OutboundBody(bytes: body, finished: finished, trailers: trailers)
+            outboundPendingBytes += body.count
+            var provider = Self.dataProvider
+            result = Self.withHeaderBlock(headers) { nva, count in
+                nghttp2_submit_response(session, streamID, nva, count, &provider)
+            }
+        } else {
+            result = Self.withHeaderBlock(headers) { nva, count in
+                nghttp2_submit_response(session, streamID, nva, count, nil)
+            }
+        }
+        if result != 0 { dropOutbound(streamID) }
+        return result == 0
+    }
+
+    /// A client request: headers and a complete body that ends the stream. Returns the new
+    /// stream's id, or nil when the session cannot open more streams.
+    func submitRequest(headers: [(String, String)], body: [UInt8]) -> Int32? {
+        guard let session else { return nil }
+        var provider = Self.dataProvider
+        let streamID = Self.withHeaderBlock(headers) { nva, count in
+            nghttp2_submit_request(session, nil, nva, count, &provider, nil)
+        }
+        guard streamID > 0 else { return nil }
+        outbound[streamID] = OutboundBody(bytes: body, finished: true, trailers: nil)
+        outboundPendingBytes += body.count
+        return streamID
+    }
+
+    /// Appends bytes to a stream's streaming body (its response was submitted unfinished).
+    func appendBody(streamID: Int32, bytes: [UInt8]) {
+        guard outbound[streamID] != nil else { return }
+        outbound[streamID]!.bytes.append(contentsOf: bytes)
+        outboundPendingBytes += bytes.count
+        resumeIfDeferred(streamID)
+    }
+
+    /// Marks a streaming body complete; `trailers` follow it.
+    func finishBody(streamID: Int32, trailers: [(String, String)]?) {
+        guard outbound[streamID] != nil else { return }
+        outbound[streamID]!.finished = true
+        outbound[streamID]!.trailers = trailers
+        resumeIfDeferred(streamID)
+    }
+
+    private func dropOutbound(_ streamID: Int32) {
+        guard let body = outbound.removeValue(forKey: streamID) else { return }
+        outboundPendingBytes -= body.bytes.count - body.offset
+    }
+
+    private func resumeIfDeferred(_ streamID: Int32) {
+        guard let session, outbound[streamID]?.deferred == true else { return }
+        outbound[streamID]!.deferred = false
+        nghttp2_session_resume_data(session, streamID)
+    }
+
+    func resetStream(_ streamID: Int32, code: HTTP2ErrorCode) {
+        guard let session else { return }
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, code.rawValue)
+    }
+
+    /// The first step of a graceful shutdown: tells the client to open no new streams.
+    func submitShutdownNotice() {
+        guard let session else { return }
+        nghttp2_submit_shutdown_notice(session)
+    }
+
+    /// GOAWAY with the last stream this side processed; after it, no new streams are accepted.
+    func submitGoAway(code: HTTP2ErrorCode = .noError) {
+        guard let session else { return }
+        let last = nghttp2_session_get_last_proc_stream_id(session)
+        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, code.rawValue, nil, 0)
+    }
+
+    func submitPing() {
+        guard let session else { return }
+        nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+    }
+
+    /// Lays out every name and value in one buffer and hands nghttp2 an `nghttp2_nv` array
+    /// pointing into it; nghttp2 copies them during the submit call.
+    private static func withHeaderBlock<R>(_ headers: [(String, String)],
+                                           _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        var storage = [UInt8]()
+        storage.reserveCapacity(headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count })
+        var ranges: [(Int, Int, Int, Int)] = []
+        ranges.reserveCapacity(headers.count)
+        for (name, value) in headers {
+            let nameStart = storage.count
+            storage.append(contentsOf: name.utf8)
+            let valueStart = storage.count
+            storage.append(contentsOf: value.utf8)
+            ranges.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
+        }
+        if storage.isEmpty { storage.append(0) }
+        return storage.withUnsafeMutableBufferPointer { bytes in
+            let base = bytes.baseAddress!
+            let nva = ranges.map { range in
+                nghttp2_nv(name: base + range.0, value: base + range.2, namelen: range.1, valuelen: range.3,
+                           flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        }
+    }
+
+    // MARK: Callbacks
+
+    private static func from(_ userData: UnsafeMutableRawPointer?) -> HTTP2Session {
+        Unmanaged<HTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    }
+
+    private static let dataProvider = nghttp2_data_provider(
+        source: nghttp2_data_source(ptr: nil),
+        read_callback: { _, streamID, buffer, length, flags, _, userData in
+            let session = HTTP2Session.from(userData)
+            return session.readBody(streamID: streamID, into: buffer!, length: length, flags: flags!)
+        })
+
+    /// Copies the next part of a stream's body into nghttp2's buffer. At the end: trailers
+    /// (EOF + NO_END_STREAM + submit_trailer) or END_STREAM; with nothing ready yet: DEFERRED.
+    private func readBody(streamID: Int32, into buffer: UnsafeMutablePointer<UInt8>, length: Int,
+                          flags: UnsafeMutablePointer<UInt32>) -> Int {
+        guard var body = outbound[streamID] else {
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            return 0
+        }
+        let available = body.bytes.count - body.offset
+        let count = min(available, length)
+        if count > 0 {
+            body.bytes.withUnsafeBufferPointer { source in
+                buffer.update(from: source.baseAddress! + body.offset, count: count)
+            }
+            body.offset += count
+            outboundPendingBytes -= count
+        }
+        if body.offset == body.bytes.count {
+            if body.finished {
+                flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+                if let trailers = body.trailers, let session {
+                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                    _ = Self.withHeaderBlock(trailers) { nva, count in
+                        nghttp2_submit_trailer(session, streamID, nva, count)
+                    }
+                }
+                outbound[streamID] = nil
+                return count
+            }
+            // Reclaim what was sent so a long stream does not grow without bound.
+            body.bytes.removeAll(keepingCapacity: true)
+            body.offset = 0
+            if count == 0 {
+                body.deferred = true
+                outbound[streamID] = body
+                return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+            }
+        }
+        outbound[streamID] = body
+        return count
+    }
+
+    private static func install(_ callbacks: OpaquePointer) {
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
+            guard let frame, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue) else { return 0 }
+            HTTP2Session.from(userData).delegate?.sessionBeginHeaders(streamID: frame.pointee.hd.stream_id)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
+            guard let frame, let name, let value else { return 0 }
+            let session = HTTP2Session.from(userData)
+            let nameString = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)
+            let valueString = String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
+            let keep = session.delegate?.sessionHeader(
+                streamID: frame.pointee.hd.stream_id, name: nameString, value: valueString) ?? true
+            return keep ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        }
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
+            guard let data else { return 0 }
+            let bytes = Array(UnsafeBufferPointer(start: data, count: length))
+            HTTP2Session.from(userData).delegate?.sessionData(streamID: streamID, bytes: bytes)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
+            guard let frame else { return 0 }
+            let session = HTTP2Session.from(userData)
+            let header = frame.pointee.hd
+            let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+            switch UInt32(header.type) {
+            case NGHTTP2_HEADERS.rawValue:
+                session.delegate?.sessionHeadersComplete(streamID: header.stream_id, endStream: endStream)
+            case NGHTTP2_DATA.rawValue where endStream:
+                session.delegate?.sessionDataEndStream(streamID: header.stream_id)
+            case NGHTTP2_GOAWAY.rawValue:
+                session.delegate?.sessionGoAway(lastStreamID: frame.pointee.goaway.last_stream_id,
+                                                errorCode: frame.pointee.goaway.error_code)
+            default:
+                break
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
+            guard let frame else { return 0 }
+            let header = frame.pointee.hd
+            let type = UInt32(header.type)
+            guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue else { return 0 }
+            HTTP2Session.from(userData).delegate?.sessionFrameSent(
+                streamID: header.stream_id, endStream: header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
+            let session = HTTP2Session.from(userData)
+            session.dropOutbound(streamID)
+            session.delegate?.sessionStreamClosed(streamID: streamID, errorCode: errorCode)
+            return 0
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// A gRPC-compatible server: SwiftNIO sockets, one nghttp2 session per connection, handlers
+/// as Swift tasks. Every server also answers `grpc.health.v1.Health/Check` and server
+/// reflection (v1 and v1alpha) from the descriptor files it is given.
+public final class RPCServer: Sendable {
+    private enum State {
+        case idle
+        case running(listener: any Channel)
+        case stopping
+        case stopped
+    }
+
+    public let configuration: ServerConfiguration
+    public let health = HealthStatus()
+    private let router: ServerRouter
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let ownsGroup: Bool
+    private let state = NIOLockedValueBox<State>(.idle)
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let boundPort = NIOLockedValueBox<Int>(0)
+    private let stopped: EventLoopPromise<Void>
+
+    /// - Parameters:
+    ///   - services: the application services; health and reflection are added.
+    ///   - authenticator: consulted before every call except health and reflection.
+    ///   - interceptors: run around every call, after authentication, in order.
+    ///   - descriptorFiles: serialized `FileDescriptorProto`s served by reflection.
+    public init(configuration: ServerConfiguration, services: [ServiceDescriptor],
+                authenticator: (any Authenticator)? = nil, interceptors: [any ServerInterceptor] = [],
+                descriptorFiles: [[UInt8]] = [], logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        if configuration.eventLoopThreads > 0 {
+            group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
+            ownsGroup = true
+        } else {
+            group = MultiThreadedEventLoopGroup.singleton
+            ownsGroup = false
+        }
+        stopped = group.next().makePromise()
+
+        let index = try DescriptorIndex(files: descriptorFiles)
+        let health = self.health
+        var all = services
+        all.append(StandardServices.health(health))
+        let names = (all.map(\.name) + [StandardServices.reflectionV1, StandardServices.reflectionV1Alpha])
+        all.append(contentsOf: ReflectionService.descriptors(index: index, serviceNames: { names }))
+        for service in services { health.set(service: service.name, .serving) }
+
+        var chain: [any ServerInterceptor] = []
+        if let authenticator { chain.append(AuthenticationInterceptor(authenticator: authenticator)) }
+        chain.append(contentsOf: interceptors)
+        router = ServerRouter(services: all, configuration: configuration, interceptors: chain, logger: logger)
+    }
+
+    /// The bound port (useful with port 0); 0 before `start()`.
+    public var localPort: Int { boundPort.withLockedValue { $0 } }
+
+    /// Binds and starts accepting connections.
+    public func start() async throws {
+        let sslContext = try configuration.tls.map(Self.makeSSLContext)
+        let router = self.router
+        let connections = self.connections
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                let id = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in connections.withLockedValue { _ = $0.removeValue(forKey: id) } }
+                return channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerConnectionHandler(router: router, eventLoop: channel.eventLoop))
+                }
+            }
+        let listener: any Channel
+        do {
+            listener = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            throw RPCError(.unavailable, "cannot listen on \(configuration.host):\(configuration.port): \(error)", cause: error)
+        }
+        boundPort.withLockedValue { $0 = listener.localAddress?.port ?? 0 }
+        let alreadyStopping = state.withLockedValue { state -> Bool in
+            if case .idle = state {
+                state = .running(listener: listener)
+                return false
+            }
+            return true
+        }
+        if alreadyStopping {
+            try? await listener.close()
+            throw RPCError(.unavailable, "the server was shut down before it started")
+        }
+        logger.info("listening on \(configuration.host):\(localPort)", metadata: [
+            "rpc.tls": "\(configuration.tls != nil)",
+        ])
+    }
+
+    /// Starts (when not started yet) and returns once the server has shut down.
+    public func run() async throws {
+        if case .idle = state.withLockedValue({ $0 }) { try await start() }
+        try await stopped.futureResult.get()
+    }
+
+    /// Stops accepting connections, sends GOAWAY on every connection, lets in-flight calls
+    /// finish (up to the configured grace period), then closes what is left.
+    public func shutdownGracefully() async {
+        let listener: (any Channel)? = state.withLockedValue { state in
+            switch state {
+            case .running(let listener):
+                state = .stopping
+                return listener
+            case .idle:
+                state = .stopped
+                return nil
+            case .stopping, .stopped:
+                return nil
+            }
+        }
+        guard let listener else {
+            try? await stopped.futureResult.get()
+            return
+        }
+        health.setAllNotServing()
+        try? await listener.close()
+        let open = connections.withLockedValue { Array($0.values) }
+        logger.info("shutting down gracefully", metadata: ["rpc.connections": "\(open.count)"])
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(GracefulShutdownEvent())
+        }
+        let grace = configuration.shutdownGracePeriod
+        await withTaskGroup(of: Void.self) { group in
+            for channel in open {
+                group.addTask {
+                    let closed = channel.closeFuture
+                    let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(grace.nanosecondsClamped)) {
+                        channel.close(promise: nil)
+                    }
+                    try? await closed.get()
+                    timer.cancel()
+                }
+            }
+        }
+        state.withLockedValue { $0 = .stopped }
+        if ownsGroup { try? await group.shutdownGracefully() }
+        stopped.succeed(())
+        logger.info("server stopped")
+    }
+
+    private static func makeSSLContext(_ tls: ServerTLSConfiguration) throws -> NIOSSLContext {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath)
+            let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            configuration.applicationProtocols = ["h2"]
+            configuration.minimumTLSVersion = .tlsv12
+            if let clientCA = tls.clientCAPath {
+                configuration.trustRoots = .file(clientCA)
+                configuration.certificateVerification = .noHostnameVerification
+            }
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw RPCError(.failedPrecondition, "cannot load the TLS certificate or key: \(error)", cause: error)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Wire
+
+/// A service as the server sees it: its fully qualified name and its methods' handlers.
+public struct ServiceDescriptor: Sendable {
+    /// Fully qualified service name, e.g. `surat.drafting.v1.Drafting`.
+    public let name: String
+    var methods: [String: MethodHandler] = [:]
+
+    public init(name: String) {
+        self.name = name
+    }
+
+    /// Registers a unary handler. The method's service must be this service.
+    public mutating func unary<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
+    ) {
+        precondition(method.service == name, "\(method.fullName) registered on service \(name)")
+        methods[method.name] = .unary { requestBytes, context in
+            let request = try decodeRequest(Request.self, requestBytes)
+            return UnaryResult(message: try encodeResponse(try await handler(request, context)))
+        }
+    }
+
+    /// Registers a unary handler that also sends response metadata: `headers` go out with the
+    /// response headers, `trailers` next to `grpc-status`.
+    public mutating func unaryWithMetadata<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ handler: @escaping @Sendable (Request, ServerContext) async throws -> ServerResponse<Response>
+    ) {
+        precondition(method.service == name, "\(method.fullName) registered on service \(name)")
+        methods[method.name] = .unary { requestBytes, context in
+            let response = try await handler(try decodeRequest(Request.self, requestBytes), context)
+            return UnaryResult(message: try encodeResponse(response.message),
+                               headers: response.headers, trailers: response.trailers)
+        }
+    }
+
+    /// The names of the registered methods, sorted.
+    public var methodNames: [String] { methods.keys.sorted() }
+
+    /// Registers a bidirectional-streaming handler working on raw message bytes; the server
+    /// uses it for reflection. Application services are unary.
+    mutating func bidirectionalStreaming(
+        _ method: String,
+        _ handler: @escaping @Sendable (RequestMessages, ResponseWriter, ServerContext) async throws -> Void
+    ) {
+        methods[method] = .bidirectionalStreaming(handler)
+    }
+}
+
+/// A unary response with metadata of its own.
+public struct ServerResponse<Message: Sendable>: Sendable {
+    public var message: Message
+    public var headers: Metadata
+    public var trailers: Metadata
+
+    public init(_ message: Message, headers: Metadata = [:], trailers: Metadata = [:]) {
+        self.message = message
+        self.headers = headers
+        self.trailers = trailers
+    }
+}
+
+private func decodeRequest<Request: Decodable>(_ type: Request.Type, _ bytes: [UInt8]) throws -> Request {
+    do {
+        return try ProtobufDecoder().decode(Request.self, from: bytes)
+    } catch {
+        throw RPCError(.invalidArgument, "malformed request message: \(error)", cause: error)
+    }
+}
+
+private func encodeResponse<Response: Encodable>(_ response: Response) throws -> [UInt8] {
+    do {
+        return try ProtobufEncoder().encode(response)
+    } catch {
+        throw RPCError(.internalError, "cannot encode the response", cause: error)
+    }
+}
+
+/// A registered method, type-erased to message bytes.
+enum MethodHandler: Sendable {
+    case unary(@Sendable ([UInt8], ServerContext) async throws -> UnaryResult)
+    case bidirectionalStreaming(@Sendable (RequestMessages, ResponseWriter, ServerContext) async throws -> Void)
+}
+
+/// The request messages of a streaming call, as they arrive.
+typealias RequestMessages = AsyncThrowingStream<[UInt8], any Error>
+
+/// Sends response messages of a streaming call; each is framed and flushed promptly.
+struct ResponseWriter: Sendable {
+    let send: @Sendable ([UInt8]) -> Void
+}

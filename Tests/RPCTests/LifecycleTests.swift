@@ -1,0 +1,119 @@
+import EchoService
+import Foundation
+import Logging
+import RPC
+import Testing
+
+@Suite("Connections, shutdown, authentication and health")
+struct LifecycleTests {
+    @Test func unreachablePeerIsUnavailable() async throws {
+        let port = try await freePort()
+        let client = try RPCClient(host: "127.0.0.1", port: port)
+        let error = await rpcError { _ = try await client.call(EchoAPI.echo, EchoRequest()) }
+        #expect(error?.code == .unavailable)
+        await client.close()
+    }
+
+    @Test func clientReconnectsAfterTheServerRestarts() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let first = try RPCServer(configuration: ServerConfiguration(), services: [EchoAPI.service()], logger: logger)
+        try await first.start()
+        let port = first.localPort
+        let client = try RPCClient(host: "127.0.0.1", port: port)
+        let value1 = try await client.call(EchoAPI.echo, EchoRequest(text: "one"))
+        #expect(value1.text == "one")
+        await first.shutdownGracefully()
+        let down = await rpcError { _ = try await client.call(EchoAPI.echo, EchoRequest()) }
+        #expect(down?.code == .unavailable)
+
+        let second = try RPCServer(configuration: ServerConfiguration(host: "127.0.0.1", port: port),
+                                   services: [EchoAPI.service()], logger: logger)
+        try await second.start()
+        let value2 = try await client.call(EchoAPI.echo, EchoRequest(text: "two"))
+        #expect(value2.text == "two")
+        await client.close()
+        await second.shutdownGracefully()
+    }
+
+    @Test func gracefulShutdownLetsInFlightCallsFinishAndRefusesNewOnes() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let server = try RPCServer(configuration: ServerConfiguration(), services: [EchoAPI.service()], logger: logger)
+        try await server.start()
+        let client = try RPCClient(host: "127.0.0.1", port: server.localPort)
+        let slow = Task { try await client.call(EchoAPI.echo, EchoRequest(text: "slow", delayMs: 700)) }
+        try await Task.sleep(for: .milliseconds(200))
+        let shutdown = Task { await server.shutdownGracefully() }
+        try await Task.sleep(for: .milliseconds(200))
+        let value3 = try await slow.value
+        #expect(value3.text == "slow", "the in-flight call completed")
+        await shutdown.value
+        let after = await rpcError { _ = try await client.call(EchoAPI.echo, EchoRequest()) }
+        #expect(after?.code == .unavailable)
+        await client.close()
+    }
+
+    struct TokenAuthenticator: Authenticator {
+        func authenticate(method: String, metadata: Metadata) async throws -> Principal {
+            guard let header = metadata["authorization"] else {
+                throw RPCError(.unauthenticated, "missing authorization")
+            }
+            guard header == "Bearer sekcam-token" else { throw RPCError(.unauthenticated, "invalid token") }
+            return Principal(subject: "user:sekcam", roles: ["sekretaris"])
+        }
+    }
+
+    @Test func authenticatorGuardsApplicationMethodsButNotHealth() async throws {
+        let whoAmI = RPCMethod<EchoRequest, EchoResponse>(service: "test.Auth", name: "WhoAmI")
+        var service = ServiceDescriptor(name: "test.Auth")
+        service.unary(whoAmI) { _, context in
+            EchoResponse(text: context.principal?.subject ?? "nobody")
+        }
+        try await withServer(services: [service], authenticator: TokenAuthenticator()) { _, client in
+            let missing = await rpcError { _ = try await client.call(whoAmI, EchoRequest()) }
+            #expect(missing?.code == .unauthenticated)
+            let wrong = await rpcError { _ = try await client.call(whoAmI, EchoRequest(), metadata: ["authorization": "Bearer nope"]) }
+            #expect(wrong?.code == .unauthenticated)
+            let me = try await client.call(whoAmI, EchoRequest(), metadata: ["authorization": "Bearer sekcam-token"])
+            #expect(me.text == "user:sekcam")
+            let health = try await client.call(HealthProbe.check, HealthProbe.Request(service: ""))
+            #expect(health.status == 1)
+        }
+    }
+
+    @Test func healthReportsPerServiceAndUnknownServices() async throws {
+        try await withServer { server, client in
+            let value4 = try await client.call(HealthProbe.check, .init(service: EchoAPI.serviceName))
+            #expect(value4.status == 1)
+            server.health.set(service: EchoAPI.serviceName, .notServing)
+            let value5 = try await client.call(HealthProbe.check, .init(service: EchoAPI.serviceName))
+            #expect(value5.status == 2)
+            let unknown = await rpcError { _ = try await client.call(HealthProbe.check, .init(service: "no.Such")) }
+            #expect(unknown?.code == .notFound)
+        }
+    }
+}
+
+/// grpc.health.v1 messages as an outside client declares them.
+enum HealthProbe {
+    struct Request: Codable, Sendable {
+        var service = ""
+        enum CodingKeys: Int, CodingKey { case service = 1 }
+    }
+    struct Response: Codable, Sendable {
+        var status: Int32 = 0
+        enum CodingKeys: Int, CodingKey { case status = 1 }
+    }
+    static let check = RPCMethod<Request, Response>(service: "grpc.health.v1.Health", name: "Check")
+}
+
+func freePort() async throws -> Int {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    let server = try RPCServer(configuration: ServerConfiguration(), services: [], logger: logger)
+    try await server.start()
+    let port = server.localPort
+    await server.shutdownGracefully()
+    return port
+}
