@@ -117,7 +117,8 @@ struct Letter: Codable, Equatable, Sendable, ProtobufOneofs {
     }
 }
 
-/// The Date a google.protobuf.Timestamp{seconds, nanos} decodes to.
+/// The Date a google.protobuf.Timestamp{seconds, nanos} decodes to: the nearest Double in
+/// Date's own time base (seconds since 2001-01-01).
 func timestamp(_ seconds: Int64, _ nanos: Int32 = 0) -> Date {
-    Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
+    Date(timeIntervalSinceReferenceDate: Double(seconds - 978_307_200) + Double(nanos) / 1e9)
 }

@@ -28,7 +28,8 @@ final class DecodingState: Decoder {
     var path: [any CodingKey] = []
     var source: Source = .root
     var typeName: Any.Type
-    var depth = 0
+    /// Nesting depth of the message being decoded (the top-level message is 0).
+    var depth = -1
     /// Read position inside a packed record while decoding elements one by one, or -1.
     var packedCursor = -1
 
@@ -306,19 +307,16 @@ final class DecodingState: Decoder {
 
     /// Runs `T(from:)` with `source` and restores the decoder afterwards, also when it throws.
     func decodeNested<T: Decodable>(_ type: T.Type, from newSource: Source, key: (any CodingKey)?) throws -> T {
-        guard depth < maxDepth else {
-            throw error(.depthLimitExceeded, "messages nested deeper than \(maxDepth)", key: key)
-        }
         let savedSource = source
         let savedType = typeName
+        let savedDepth = depth
         source = newSource
         typeName = T.self
-        depth += 1
         if let key { path.append(key) }
         defer {
             source = savedSource
             typeName = savedType
-            depth -= 1
+            depth = savedDepth
             if key != nil { path.removeLast() }
         }
         do {
@@ -377,6 +375,10 @@ final class DecodingState: Decoder {
     // MARK: Decoder
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        depth += 1
+        guard depth <= maxDepth else {
+            throw error(.depthLimitExceeded, "messages nested deeper than \(maxDepth)")
+        }
         var entries: [FieldEntry] = []
         switch source {
         case .root:

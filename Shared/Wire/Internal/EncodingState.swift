@@ -37,7 +37,8 @@ final class EncodingState: Encoder {
     var buffer: [UInt8] = []
     var path: [any CodingKey] = []
     var slot: Slot
-    var depth = 0
+    /// Nesting depth of the message being written (the top-level message is 0).
+    var depth = -1
     /// Errors found in non-throwing `Encoder` methods, thrown when control returns to us.
     var deferredError: WireError?
 
@@ -277,17 +278,14 @@ final class EncodingState: Encoder {
 
     /// Runs `value.encode(to:)` in a fresh slot and closes whatever it opened.
     func encodeNested<T: Encodable>(_ value: T, position: Slot.Position, presence: Bool, key: (any CodingKey)?) throws {
-        guard depth < Self.maxDepth else {
-            throw error(.depthLimitExceeded, "messages nested deeper than \(Self.maxDepth)", key: key)
-        }
         let parent = slot
+        let savedDepth = depth
         slot = Slot(position: position, presence: presence, typeName: T.self)
         slot.packedLengthAt = parent.packedLengthAt
         if let key { path.append(key) }
-        depth += 1
         try value.encode(to: self)
         try throwDeferred()
-        depth -= 1
+        depth = savedDepth
         if key != nil { path.removeLast() }
         let child = slot
         slot = parent
@@ -348,6 +346,10 @@ final class EncodingState: Encoder {
     // MARK: Messages
 
     func openMessage() {
+        depth += 1
+        if depth > Self.maxDepth {
+            deferError(error(.depthLimitExceeded, "messages nested deeper than \(Self.maxDepth)"))
+        }
         switch slot.position {
         case .root:
             slot.messageStart = buffer.count

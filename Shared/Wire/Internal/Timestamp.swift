@@ -2,33 +2,45 @@ import Foundation
 
 /// `Date` ⇄ google.protobuf.Timestamp {int64 seconds = 1; int32 nanos = 2;}.
 ///
-/// A `Date` is a Double, exact to well under a microsecond for dates of this century but not
-/// to the nanosecond, so encoding rounds to whole microseconds: re-encoding a decoded date then
-/// yields the same bytes, which canonical-bytes digests depend on.
+/// A `Date` is a Double of seconds since 2001-01-01, so it holds microseconds exactly only
+/// within about ±272 years of 2001 (1729–2273) and never holds arbitrary nanoseconds. Encoding
+/// therefore rounds to whole microseconds, computed in the Date's own time base so no second
+/// rounding creeps in: re-encoding a decoded date then yields the same bytes, which digests
+/// over canonical bytes depend on.
 enum Timestamp {
     /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range the Timestamp spec allows.
     static let minSeconds: Int64 = -62_135_596_800
     static let maxSeconds: Int64 = 253_402_300_799
+    /// Seconds from 1970-01-01 to 2001-01-01, Date's reference date.
+    static let referenceOffset: Int64 = 978_307_200
 
     /// Seconds since 1970 (floored) and nanos in 0..<1e9, or nil when out of range or not finite.
     static func parts(of date: Date) -> (seconds: Int64, nanos: Int32)? {
-        let interval = date.timeIntervalSince1970
+        let interval = date.timeIntervalSinceReferenceDate
         guard interval.isFinite,
-              interval >= Double(minSeconds), interval < Double(maxSeconds) + 1 else { return nil }
-        let micros = Int64((interval * 1_000_000).rounded())
-        var seconds = micros / 1_000_000
-        var remainder = micros % 1_000_000
-        if remainder < 0 {
-            seconds -= 1
-            remainder += 1_000_000
+              interval >= Double(minSeconds - referenceOffset), interval <= Double(maxSeconds - referenceOffset + 1) else {
+            return nil
+        }
+        let whole = interval.rounded(.down)
+        var seconds = Int64(whole) + referenceOffset
+        var micros = Int64(((interval - whole) * 1_000_000).rounded())  // interval - whole is exact
+        if micros == 1_000_000 {
+            seconds += 1
+            micros = 0
+        }
+        if seconds == maxSeconds + 1 && micros == 0 {
+            // The last Timestamp (…59.999999999) decodes to a Double that rounds up to the next
+            // second this far from 2001; map it back so the round trip stays in range.
+            seconds = maxSeconds
+            micros = 999_999
         }
         guard seconds >= minSeconds, seconds <= maxSeconds else { return nil }
-        return (seconds, Int32(remainder * 1000))
+        return (seconds, Int32(micros * 1000))
     }
 
     /// Nil when outside the spec's range (nanos must be 0...999_999_999, never negative).
     static func date(seconds: Int64, nanos: Int32) -> Date? {
         guard seconds >= minSeconds, seconds <= maxSeconds, nanos >= 0, nanos < 1_000_000_000 else { return nil }
-        return Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
+        return Date(timeIntervalSinceReferenceDate: Double(seconds - referenceOffset) + Double(nanos) / 1e9)
     }
 }
