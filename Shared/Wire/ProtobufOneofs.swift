@@ -16,11 +16,11 @@ public protocol ProtobufOneofs {
     static var protobufOneofs: [[Int]] { get }
 }
 
-extension ProtobufOneofs {
+enum Oneofs {
     /// Drops the records of every oneof member but the one seen last (protobuf clears a oneof
     /// when another member is parsed; later records of the same member still merge).
-    static func keepLastOneofMembers(_ entries: inout [FieldEntry]) {
-        for group in protobufOneofs {
+    static func keepLastMembers(_ groups: [[Int]], _ entries: inout [FieldEntry]) {
+        for group in groups {
             guard let lastIndex = entries.lastIndex(where: { group.contains($0.field) }) else { continue }
             let winner = entries[lastIndex].field
             let cutoff = entries.lastIndex(where: { $0.field != winner && group.contains($0.field) }) ?? -1
@@ -36,8 +36,8 @@ extension ProtobufOneofs {
     }
 
     /// The first oneof group with two members among `fields`, if any.
-    static func conflictingMembers(_ fields: [Int]) -> [Int]? {
-        for group in protobufOneofs {
+    static func conflictingMembers(_ groups: [[Int]], _ fields: [Int]) -> [Int]? {
+        for group in groups {
             let present = group.filter { fields.contains($0) }
             if present.count > 1 { return present }
         }

@@ -34,17 +34,19 @@ final class EncodingState: Encoder {
 
     static let maxDepth = 100
 
-    var buffer: [UInt8] = []
-    var path: [any CodingKey] = []
-    var slot: Slot
+    // One EncodingState serves one synchronous `encode` call and its accesses never overlap,
+    // so the per-access dynamic exclusivity checks (a measurable share of encoding) are off.
+    @exclusivity(unchecked) var buffer: [UInt8] = []
+    @exclusivity(unchecked) var path: [any CodingKey] = []
+    @exclusivity(unchecked) var slot: Slot
     /// Nesting depth of the message being written (the top-level message is 0).
-    var depth = -1
+    @exclusivity(unchecked) var depth = -1
     /// Errors found in non-throwing `Encoder` methods, thrown when control returns to us.
-    var deferredError: WireError?
+    @exclusivity(unchecked) var deferredError: WireError?
 
     init(rootType: Any.Type) {
         slot = Slot(position: .root, presence: true, typeName: rootType)
-        buffer.reserveCapacity(256)
+        buffer.reserveCapacity(512)
     }
 
     var codingPath: [any CodingKey] { path }
@@ -165,7 +167,10 @@ final class EncodingState: Encoder {
         WireFormat.appendTag(field, .lengthDelimited, to: &buffer)
         let utf8 = value.utf8
         WireFormat.appendVarint(UInt64(utf8.count), to: &buffer)
-        buffer.append(contentsOf: utf8)
+        // Native strings are contiguous UTF-8: copy them in one block rather than byte by byte.
+        if utf8.withContiguousStorageIfAvailable({ buffer.append(contentsOf: $0) }) == nil {
+            buffer.append(contentsOf: utf8)
+        }
     }
 
     func writeBytes(_ value: Data, field: Int, presence: Bool) {
@@ -250,28 +255,32 @@ final class EncodingState: Encoder {
             writeUUID(value as! UUID, field: field)
             return
         }
-        if let shaped = T.self as? any WireShaped.Type {
-            switch shaped.wireShape {
-            case .optional:
-                // `encode(Optional(x))` rather than `encodeIfPresent(x)`: same meaning, presence.
-                if let wrapped = (value as? any OptionalEncodable)?.wrappedEncodable {
-                    try encodeField(wrapped, field: field, presence: true, key: key)
-                }
-                return
-            case .dictionary(let keyType, let valueType):
-                guard let map = value as? any WireMapEncodable else {
-                    throw error(.unsupportedType, "map key type \(keyType) is not supported (use String, Bool or an integer type)", key: key)
-                }
-                if isNestableContainer(valueType) {
-                    throw error(.unsupportedType, "map value type \(valueType) is not supported (no repeated, map or optional map values)", key: key)
-                }
-                try map.encodeWireMap(field: field, into: self)
-                return
-            case .array(let element):
-                if isNestableContainer(element) {
-                    throw error(.unsupportedType, "array element type \(element) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
-                }
+        switch WireKind.of(T.self) {
+        case .optional:
+            // `encode(Optional(x))` rather than `encodeIfPresent(x)`: same meaning, presence.
+            if let wrapped = (value as? any OptionalEncodable)?.wrappedEncodable {
+                try encodeField(wrapped, field: field, presence: true, key: key)
             }
+            return
+        case .map(let supported, let valueNestable):
+            if let labels = value as? [String: String] {
+                encodeStringMap(labels, field: field)
+                return
+            }
+            guard supported, let map = value as? any WireMapEncodable else {
+                throw error(.unsupportedType, "map type \(T.self) is not supported (keys must be String, Bool or an integer type)", key: key)
+            }
+            if valueNestable {
+                throw error(.unsupportedType, "map type \(T.self) is not supported (no repeated, map or optional map values)", key: key)
+            }
+            try map.encodeWireMap(field: field, into: self)
+            return
+        case .array(let elementNestable, _):
+            if elementNestable {
+                throw error(.unsupportedType, "array type \(T.self) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
+            }
+        default:
+            break
         }
         try encodeNested(value, position: .field(field), presence: presence, key: key)
     }
@@ -318,15 +327,31 @@ final class EncodingState: Encoder {
         } else if T.self == UUID.self {
             endPackedRun()
             writeUUID(value as! UUID, field: field)
-        } else if let shaped = T.self as? any WireShaped.Type {
-            let what = switch shaped.wireShape {
+        } else {
+            let what = switch WireKind.of(T.self) {
             case .optional: "optional elements ([T?])"
             case .array: "nested arrays"
-            case .dictionary: "arrays of maps"
+            case .map: "arrays of maps"
+            default: ""
             }
-            throw error(.unsupportedType, "\(what) are not supported: element type \(T.self)", key: ElementIndexKey(index))
-        } else {
+            guard what.isEmpty else {
+                throw error(.unsupportedType, "\(what) are not supported: element type \(T.self)", key: ElementIndexKey(index))
+            }
             try encodeNested(value, position: .element(field), presence: true, key: ElementIndexKey(index))
+        }
+    }
+
+    /// `map<string, string>`, the common case, without generic dispatch per entry.
+    func encodeStringMap(_ map: [String: String], field: Int) {
+        for (key, value) in map.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            let keyLength = key.utf8.count
+            let valueLength = value.utf8.count
+            let entryLength = 2 + WireFormat.varintSize(UInt64(keyLength)) + keyLength
+                + WireFormat.varintSize(UInt64(valueLength)) + valueLength
+            WireFormat.appendTag(field, .lengthDelimited, to: &buffer)
+            WireFormat.appendVarint(UInt64(entryLength), to: &buffer)
+            Self.putString(&buffer, key, 1)
+            Self.putString(&buffer, value, 2)
         }
     }
 
@@ -368,9 +393,9 @@ final class EncodingState: Encoder {
         if message.outOfOrder {
             Self.sortFields(&buffer, from: message.messageStart)
         }
-        if let oneofs = message.typeName as? any ProtobufOneofs.Type {
+        if case .other(let oneofs?) = WireKind.of(message.typeName) {
             let fields = Self.fieldNumbers(buffer, from: message.messageStart)
-            if let members = oneofs.conflictingMembers(fields) {
+            if let members = Oneofs.conflictingMembers(oneofs, fields) {
                 throw error(.invalidValue, "oneof members \(members) are both set; at most one may be")
             }
         }
