@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Where the gateway reads "now": the system clock in production, a settable clock in tests.

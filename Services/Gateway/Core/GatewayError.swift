@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Every failure the gateway's own logic reports; the RPC layer maps `kind` to a gRPC status.

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import GRDB
 
@@ -15,30 +16,33 @@ public final class GatewayStore: Sendable {
         return encoder
     }()
 
-    public init(path: String, clock: any GatewayClock = SystemClock(), standards: SOPStandards = .sop) throws {
+    /// Opens (and migrates) the database file at `path` on its own; tests and tools use this.
+    public convenience init(path: String, clock: any GatewayClock = SystemClock(), standards: SOPStandards = .sop) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        self.clock = clock
-        self.standards = standards
-        try Self.migrator.migrate(pool)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        Self.registerMigrations(&migrator)
+        try migrator.migrate(pool)
+        self.init(migratedPool: pool, clock: clock, standards: standards)
     }
 
-    /// Wraps an already opened pool (e.g. one from ServiceKit's ServiceDatabase) and migrates it.
-    public init(pool: DatabasePool, clock: any GatewayClock = SystemClock(), standards: SOPStandards = .sop) throws {
+    /// Wraps a pool already migrated with `registerMigrations` (e.g. opened by ServiceKit's ServiceDatabase).
+    public init(migratedPool pool: DatabasePool, clock: any GatewayClock = SystemClock(), standards: SOPStandards = .sop) {
         self.pool = pool
         self.clock = clock
         self.standards = standards
-        try Self.migrator.migrate(pool)
     }
 
     public func now() -> Date { clock.now() }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
+    /// The gateway's tables; the idempotency table is `gateway_request` so it never collides with ServiceKit's.
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("gateway-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE journey (
@@ -86,7 +90,7 @@ public final class GatewayStore: Sendable {
                     expires_at REAL NOT NULL,
                     revoked_at REAL
                 );
-                CREATE TABLE idempotency (
+                CREATE TABLE gateway_request (
                     method TEXT NOT NULL,
                     request_id TEXT NOT NULL,
                     request_digest TEXT NOT NULL,
@@ -96,7 +100,6 @@ public final class GatewayStore: Sendable {
                 );
                 """)
         }
-        return migrator
     }
 
     // MARK: Journeys
@@ -186,7 +189,7 @@ public final class GatewayStore: Sendable {
 
     static func storedResponse(_ db: Database, method: String, requestID: String, requestDigest: String) throws -> Data? {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT request_digest, response FROM idempotency WHERE method = ? AND request_id = ?
+            SELECT request_digest, response FROM gateway_request WHERE method = ? AND request_id = ?
             """, arguments: [method, requestID]) else { return nil }
         let digest: String = row["request_digest"]
         guard digest == requestDigest else {
@@ -233,7 +236,7 @@ public final class GatewayStore: Sendable {
     static func remember(_ db: Database, method: String, requestID: String, requestDigest: String,
                          response: Data) throws {
         try db.execute(sql: """
-            INSERT INTO idempotency(method, request_id, request_digest, response, created_at) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO gateway_request(method, request_id, request_digest, response, created_at) VALUES (?, ?, ?, ?, ?)
             """, arguments: [method, requestID, requestDigest, response, Date().timeIntervalSince1970])
     }
 }

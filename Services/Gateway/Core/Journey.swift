@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// One step's timing as recorded in the journey: who finished it, when it started and ended, against the SOP standard.
@@ -90,6 +91,13 @@ public struct Journey: Sendable, Equatable, Codable {
     }
 
     // MARK: Transitions
+
+    /// Throws FAILED_PRECONDITION naming the current step unless the letter waits for `step`.
+    public func requireStep(_ step: SOPStep, to action: String) throws {
+        guard currentStep == step else {
+            throw GatewayError.outOfOrder(letterID: letterID, state: state, attempted: action)
+        }
+    }
 
     func require(_ expected: JourneyState, to action: String) throws {
         guard state == expected else {

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Where a letter is in the SOP. Each non-final state waits for exactly one step; the return loop moves a letter

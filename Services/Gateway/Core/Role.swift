@@ -1,13 +1,9 @@
+import Domain
 import Foundation
 
-/// Roles as spelled on the wire, in tokens and in backend metadata (`surat-actor-role`).
-public enum Role: String, CaseIterable, Sendable, Codable {
-    case stafUmum = "staf_umum"
-    case drafter = "drafter"
-    case sekretaris = "sekretaris"
-    case camat = "camat"
-    case admin = "admin"
-
+// Roles are `Domain.Role` (staf_umum, drafter, sekretaris, camat, admin), the strings used on the wire,
+// in tokens and in backend metadata (`surat-actor-role`).
+extension Role {
     public init(parsing text: String) throws {
         guard let role = Role(rawValue: text.lowercased()) else {
             throw GatewayError.invalidArgument(

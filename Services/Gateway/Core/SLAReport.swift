@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Per-step service-level figures over a period: how many steps finished, how long they took, how many were late.

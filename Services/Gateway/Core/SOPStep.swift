@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// The six steps of the outgoing-letter SOP (Pengelolaan Surat Keluar), numbered as in the SOP.

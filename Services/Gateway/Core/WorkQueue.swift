@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// One letter waiting for someone in a role.

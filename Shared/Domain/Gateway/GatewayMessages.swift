@@ -201,13 +201,11 @@ extension GatewayAPI {
     public struct UploadForSignatureRequest: Codable, Sendable, Hashable {
         public var requestID: String = ""
         public var letterID: String = ""
-        public var signerID: String = ""
-        public init(requestID: String = "", letterID: String = "", signerID: String = "") {
+        public init(requestID: String = "", letterID: String = "") {
             self.requestID = requestID
             self.letterID = letterID
-            self.signerID = signerID
         }
-        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, signerID }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID }
     }
 
     public struct SignRequest: Codable, Sendable, Hashable {

@@ -1,0 +1,19 @@
+import GatewayCore
+import RPC
+
+extension GatewayError: RPCErrorConvertible {
+    public var rpcError: RPCError {
+        let code: RPCError.Code = switch kind {
+        case .invalidArgument: .invalidArgument
+        case .notFound: .notFound
+        case .alreadyExists: .alreadyExists
+        case .failedPrecondition: .failedPrecondition
+        case .permissionDenied: .permissionDenied
+        case .unauthenticated: .unauthenticated
+        case .unavailable: .unavailable
+        case .aborted: .aborted
+        case .internalError: .internalError
+        }
+        return RPCError(code, message)
+    }
+}

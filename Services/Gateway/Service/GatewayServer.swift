@@ -1,0 +1,66 @@
+import Foundation
+import GatewayCore
+import GRDB
+import Logging
+import ProtoDescriptors
+import RPC
+import ServiceKit
+import ServiceLifecycle
+
+/// Builds and runs the gateway: its database, the backend clients, the RPC server with user-token
+/// authentication, health and reflection, under a ServiceGroup that shuts down gracefully on SIGTERM/SIGINT.
+public enum GatewayServer {
+    public static let serviceName = "gateway"
+    public static let defaultPort = 7400
+
+    public static func openStore(settings: ServiceSettings, configuration: GatewayConfiguration) throws -> GatewayStore {
+        let pool = try ServiceDatabase.open(path: settings.resolvedDatabasePath(service: serviceName),
+                                            migrations: GatewayStore.registerMigrations)
+        return GatewayStore(migratedPool: pool, standards: try configuration.standards())
+    }
+
+    public static func run(_ loaded: LoadedConfiguration<GatewayConfiguration>) async throws {
+        let settings = loaded.settings
+        let logger = ServiceLogging.bootstrap(label: "surat.gateway", level: settings.logLevel)
+        let store = try openStore(settings: settings, configuration: loaded.specific)
+        let backends = try BackendClients(configuration: loaded.specific, logger: logger)
+        let service = GatewayService(store: store, backends: backends, configuration: loaded.specific, logger: logger)
+        if settings.tlsCertificatePath.isEmpty != settings.tlsKeyPath.isEmpty {
+            throw ConfigError.invalid("tlsCertificatePath and tlsKeyPath must be set together")
+        }
+        let descriptors = service.descriptors()
+        let server = try RPCServer(configuration: ServiceMain.serverConfiguration(settings), services: descriptors,
+                               authenticator: service.authenticator, descriptorFiles: ProtoDescriptors.all, logger: logger)
+        try await server.start()
+        for descriptor in descriptors { server.health.set(service: descriptor.name, .serving) }
+        logger.info("listening on \(settings.host):\(server.localPort)",
+                    metadata: ["config": .string(loaded.sources.joined(separator: "; "))])
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: ServerService(server: server))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        await backends.close()
+        logger.info("stopped")
+    }
+
+    /// Creates the first admin and prints its token once (see proto-notes/auth.md).
+    public static func bootstrapAdmin(_ loaded: LoadedConfiguration<GatewayConfiguration>, adminID: String,
+                                      adminName: String) async throws -> IssuedToken {
+        let store = try openStore(settings: loaded.settings, configuration: loaded.specific)
+        return try await store.bootstrapAdmin(id: adminID, name: adminName,
+                                              validFor: TimeInterval(loaded.specific.defaultTokenDays * 86_400))
+    }
+}
+
+/// The RPC server as a lifecycle service.
+struct ServerService: Service {
+    let server: RPCServer
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await server.run()
+        } onGracefulShutdown: {
+            Task { await server.shutdownGracefully() }
+        }
+    }
+}

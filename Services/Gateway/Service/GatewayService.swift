@@ -1,0 +1,220 @@
+import Crypto
+import Domain
+import Foundation
+import GatewayCore
+import Logging
+import RPC
+import ServiceKit
+import Wire
+
+/// The gateway's handlers: authentication of the caller, the SOP step protocol (role, request id, state,
+/// backend call, journey record) and the queries.
+public final class GatewayService: Sendable {
+    public let store: GatewayStore
+    public let backends: BackendClients?
+    let configuration: GatewayConfiguration
+    let logger: Logger
+
+    public init(store: GatewayStore, backends: BackendClients?, configuration: GatewayConfiguration, logger: Logger) {
+        self.store = store
+        self.backends = backends
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    var authenticator: GatewayAuthenticator { GatewayAuthenticator(store: store) }
+
+    /// The calling user with the acting grants valid now.
+    func caller(_ context: ServerContext) async throws -> AuthenticatedUser {
+        try await store.authenticate(token: try GatewayAuthenticator.bearerToken(context.metadata))
+    }
+
+    func requireBackends() throws -> BackendClients {
+        guard let backends else { throw RPCError(.unavailable, "the gateway runs without backends") }
+        return backends
+    }
+
+    static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+
+    func encode<M: Encodable>(_ message: M) throws -> Data { Data(try ProtobufEncoder().encode(message)) }
+    func decode<M: Decodable>(_ type: M.Type, _ data: Data) throws -> M { try ProtobufDecoder().decode(type, from: [UInt8](data)) }
+
+    /// Where a backend call of one step goes: the derived request id and the acting user.
+    struct StepCall: Sendable {
+        var backendRequestID: String
+        var actor: GatewayCore.Actor
+        var letterID: String
+    }
+
+    /// The protocol every SOP step follows:
+    /// 1. the caller's role must be the step's (PERMISSION_DENIED), the request id valid (INVALID_ARGUMENT);
+    /// 2. a request id seen before returns the stored reply without touching anything;
+    /// 3. the letter must be at this step (FAILED_PRECONDITION naming the step it is at);
+    /// 4. the backend is called with a request id derived from the gateway's, so a retry after any crash
+    ///    makes the backend return its first result instead of acting twice;
+    /// 5. the transition and the reply are stored in ONE transaction (the state is checked again inside).
+    /// A failure in 3-4 leaves the journey as it was.
+    func runStep<Request: Codable & Sendable, Response: Codable & Sendable, Outcome: Sendable>(
+        _ method: RPCMethod<Request, Response>, _ request: Request, context: ServerContext,
+        requestID: String, letterID: String, step: SOPStep, action: String,
+        precheck: @Sendable (GatewayCore.Journey) throws -> Void = { _ in },
+        backend: @Sendable (GatewayCore.Journey, StepCall) async throws -> Outcome,
+        apply: @escaping @Sendable (inout GatewayCore.Journey, Outcome, GatewayCore.Actor, Date) throws -> Response
+    ) async throws -> Response {
+        let user = try await caller(context)
+        let actor = try user.actor(for: step.role, action: action)
+        try Idempotency.validate(requestID: requestID)
+        guard !letterID.isEmpty else { throw InvalidFieldError("letter_id", "is required") }
+        let fingerprint = Self.hex(try Idempotency.fingerprint(of: request, actorID: user.user.id))
+        var log = context.logger
+        log[metadataKey: "letter.id"] = .string(letterID)
+        log[metadataKey: "request.id"] = .string(requestID)
+        if let stored = try await store.storedResponse(method: method.fullName, requestID: requestID,
+                                                       requestDigest: fingerprint) {
+            log.info("repeated request: returning the stored reply")
+            return try decode(Response.self, stored)
+        }
+        let journey = try await store.journey(letterID)
+        try journey.requireStep(step, to: action)
+        try precheck(journey)
+        let call = StepCall(backendRequestID: BackendRequestID.derive(requestID: requestID, letterID: letterID,
+                                                                      operation: method.name),
+                            actor: actor, letterID: letterID)
+        let outcome = try await backend(journey, call)
+        let now = store.now()
+        let bytes = try await store.update(letterID: letterID, method: method.fullName, requestID: requestID,
+                                           requestDigest: fingerprint) { journey in
+            try self.encode(try apply(&journey, outcome, actor, now))
+        }
+        log.info("\(action) recorded", metadata: ["actor.id": .string(actor.id), "step": .stringConvertible(step.rawValue)])
+        return try decode(Response.self, bytes)
+    }
+
+    func journeyReply(_ journey: GatewayCore.Journey, now: Date) -> GatewayAPI.JourneyReply {
+        GatewayAPI.JourneyReply(journey: GatewayAPI.Journey(journey, now: now))
+    }
+
+    // MARK: Step 1
+
+    func openLetter(_ request: GatewayAPI.OpenLetterRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
+        let user = try await caller(context)
+        let actor = try user.actor(for: .stafUmum, action: "opening a letter (step 1)")
+        try Idempotency.validate(requestID: request.requestID)
+        let subject = request.subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !subject.isEmpty, subject.count <= 500 else { throw InvalidFieldError("subject", "must be 1-500 characters") }
+        if let problem = ClassificationCode.validationProblem(request.classification) {
+            throw InvalidFieldError("classification", problem)
+        }
+        let unit = request.unit.trimmingCharacters(in: .whitespaces)
+        guard !unit.isEmpty, unit.count <= 40 else { throw InvalidFieldError("unit", "must be 1-40 characters, e.g. 416-313") }
+        let fingerprint = Self.hex(try Idempotency.fingerprint(of: request, actorID: user.user.id))
+        let now = store.now()
+        let letterID = Self.newLetterID(now: now)
+        let journey = GatewayCore.Journey(letterID: letterID, subject: subject, classification: request.classification,
+                                          unit: unit, openedBy: actor, at: now, standards: store.standards)
+        let bytes = try await store.openLetter(journey, method: GatewayAPI.openLetter.fullName, requestID: request.requestID,
+                                               requestDigest: fingerprint) { journey in
+            try self.encode(self.journeyReply(journey, now: now))
+        }
+        return try decode(GatewayAPI.JourneyReply.self, bytes)
+    }
+
+    /// Letter ids read well on paper and in logs: `SK-2026-` and 10 random hex digits.
+    static func newLetterID(now: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Jakarta") ?? .gmt
+        let year = calendar.component(.year, from: now)
+        let random = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.prefix(5)
+        return "SK-\(year)-" + hex(random)
+    }
+
+    func assignClerk(_ request: GatewayAPI.AssignClerkRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
+        let me = try await caller(context).user
+        let clerkID = request.clerkID.isEmpty ? me.id : request.clerkID
+        let clerkUser = try await store.user(clerkID)
+        guard clerkUser.role == .stafUmum, clerkUser.active else {
+            throw InvalidFieldError("clerk_id", "\(clerkID) is not an active staf_umum user")
+        }
+        let clerk = GatewayCore.Actor(id: clerkUser.id, name: clerkUser.name, role: .stafUmum)
+        let standards = store.standards
+        return try await runStep(GatewayAPI.assignClerk, request, context: context, requestID: request.requestID,
+                                 letterID: request.letterID, step: .assign, action: "assign the Staf Umum (step 1)",
+                                 backend: { _, _ in () }) { journey, _, actor, now in
+            try journey.assignClerk(clerk, by: actor, at: now, standards: standards)
+            return self.journeyReply(journey, now: now)
+        }
+    }
+
+    // MARK: Queries
+
+    func getJourney(_ request: GatewayAPI.GetJourneyRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
+        _ = try await caller(context)
+        guard !request.letterID.isEmpty else { throw InvalidFieldError("letter_id", "is required") }
+        return journeyReply(try await store.journey(request.letterID), now: store.now())
+    }
+
+    func listLetters(_ request: GatewayAPI.ListLettersRequest, _ context: ServerContext) async throws -> GatewayAPI.ListLettersReply {
+        _ = try await caller(context)
+        let limit = request.limit == 0 ? 50 : Int(request.limit)
+        guard (1...500).contains(limit) else { throw InvalidFieldError("limit", "must be 1-500") }
+        guard request.offset >= 0 else { throw InvalidFieldError("offset", "must not be negative") }
+        let now = store.now()
+        let journeys = try await store.journeys(state: request.state.core, limit: limit, offset: Int(request.offset))
+        return GatewayAPI.ListLettersReply(letters: journeys.map { GatewayAPI.Journey($0, now: now) })
+    }
+
+    func workQueue(_ request: GatewayAPI.WorkQueueRequest, _ context: ServerContext) async throws -> GatewayAPI.WorkQueueReply {
+        let user = try await caller(context)
+        let role: Role
+        if request.role.isEmpty {
+            role = user.user.role
+        } else {
+            do { role = try Role(parsing: request.role) } catch { throw InvalidFieldError("role", "\(error)") }
+        }
+        var reply = GatewayAPI.WorkQueueReply()
+        reply.role = role.rawValue
+        reply.items = try await store.workQueue(role: role, assigneeID: request.mineOnly ? user.user.id : nil)
+            .map(GatewayAPI.WorkItem.init)
+        return reply
+    }
+
+    func slaReport(_ request: GatewayAPI.SLAReportRequest, _ context: ServerContext) async throws -> GatewayAPI.SLAReportReply {
+        _ = try await caller(context)
+        let to = request.to ?? store.now()
+        let from = request.from ?? to.addingTimeInterval(-30 * 86_400)
+        guard from < to else { throw InvalidFieldError("to", "must be after from") }
+        let report = try await store.slaReport(from: from, to: to)
+        var reply = GatewayAPI.SLAReportReply()
+        reply.from = report.from
+        reply.to = report.to
+        reply.steps = report.steps.map(GatewayAPI.StepSLA.init)
+        return reply
+    }
+
+    func whoAmI(_ request: GatewayAPI.WhoAmIRequest, _ context: ServerContext) async throws -> GatewayAPI.WhoAmIReply {
+        let user = try await caller(context)
+        var reply = GatewayAPI.WhoAmIReply()
+        reply.user = GatewayAPI.User(user.user)
+        reply.roles = user.roles.map(\.rawValue).sorted()
+        reply.acting = user.acting.map(GatewayAPI.ActingGrant.init)
+        reply.tokenID = user.tokenID
+        return reply
+    }
+
+    // MARK: Service descriptors
+
+    public func descriptors() -> [ServiceDescriptor] {
+        var gateway = ServiceDescriptor(name: GatewayAPI.serviceName)
+        gateway.unary(GatewayAPI.openLetter, openLetter)
+        gateway.unary(GatewayAPI.assignClerk, assignClerk)
+        gateway.unary(GatewayAPI.getJourney, getJourney)
+        gateway.unary(GatewayAPI.listLetters, listLetters)
+        gateway.unary(GatewayAPI.getWorkQueue, workQueue)
+        gateway.unary(GatewayAPI.getSLAReport, slaReport)
+        gateway.unary(GatewayAPI.whoAmI, whoAmI)
+        registerBackendSteps(&gateway)
+        var admin = ServiceDescriptor(name: GatewayAPI.adminServiceName)
+        registerAdmin(&admin)
+        return [gateway, admin]
+    }
+}
