@@ -20,8 +20,7 @@ public struct ProtobufDecoder: Sendable {
                             typeName: String(reflecting: T.self), fieldPath: "")
         }
         let state = DecodingState(bytes: bytes, maxDepth: maxDepth, maxLength: maxLength, rootType: T.self)
-        if T.self == String.self || T.self == Date.self || T.self == Data.self || T.self == UUID.self
-            || T.self is any WireShaped.Type || T.self is any WireScalar.Type {
+        guard case .other = WireKind.of(T.self) else {
             throw state.error(.unsupportedType, "the top-level value must be a message (a struct with Int CodingKeys), not \(T.self)")
         }
         do {

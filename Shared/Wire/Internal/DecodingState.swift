@@ -34,6 +34,7 @@ final class DecodingState: Decoder {
     @exclusivity(unchecked) var depth = -1
     /// Read position inside a packed record while decoding elements one by one, or -1.
     @exclusivity(unchecked) var packedCursor = -1
+    @exclusivity(unchecked) var kinds = WireKindMemo()
 
     init(bytes: [UInt8], maxDepth: Int, maxLength: Int, rootType: Any.Type) {
         self.bytes = bytes
@@ -352,7 +353,7 @@ final class DecodingState: Decoder {
         if T.self == UUID.self {
             return try uuid(Self.last(entries, field), key: key) as! T
         }
-        switch WireKind.of(T.self) {
+        switch kinds.kind(of: T.self) {
         case .scalar:
             if let scalarType = T.self as? any WireScalar.Type {
                 return try decodeScalar(scalarType, Self.last(entries, field), key: key) as! T
@@ -378,7 +379,7 @@ final class DecodingState: Decoder {
             if let key { path.append(key) }
             defer { if key != nil { path.removeLast() } }
             return try map.decodeWireMap(entries: entries, field: field, from: self) as! T
-        case .array(let elementNestable, let elementScalar):
+        case .array(let elementNestable, let elementScalar, _, let repeated):
             if elementNestable {
                 throw error(.unsupportedType, "array type \(T.self) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
             }
@@ -389,6 +390,11 @@ final class DecodingState: Decoder {
                 if let key { path.append(key) }
                 defer { if key != nil { path.removeLast() } }
                 return try scalars.decodeScalars(entries: entries, field: field, from: self) as! T
+            }
+            if let repeated {
+                if let key { path.append(key) }
+                defer { if key != nil { path.removeLast() } }
+                return try repeated.decodeRepeated(entries: entries, field: field, from: self) as! T
             }
         default:
             break
@@ -437,17 +443,23 @@ final class DecodingState: Decoder {
     }
 
     /// One element of a repeated field that is not a packable scalar array.
-    func decodeElement<T: Decodable>(_ type: T.Type, _ entry: FieldEntry, index: Int) throws -> T {
+    /// `elementChecked`: the caller already knows `T` is not an optional, array or map.
+    func decodeElement<T: Decodable>(_ type: T.Type, _ entry: FieldEntry, index: Int, elementChecked: Bool = false) throws -> T {
         let key = ElementIndexKey(index)
         if T.self == String.self { return try string(entry, key: key) as! T }
         if T.self == Data.self { return try data(entry, key: key) as! T }
         if T.self == Date.self { return try timestamp(element: entry, key: key) as! T }
         if T.self == UUID.self { return try uuid(entry, key: key) as! T }
-        let what = switch WireKind.of(T.self) {
-        case .optional: "optional elements ([T?])"
-        case .array: "nested arrays"
-        case .map: "arrays of maps"
-        default: ""
+        let what: String
+        if elementChecked {
+            what = ""
+        } else {
+            what = switch kinds.kind(of: T.self) {
+            case .optional: "optional elements ([T?])"
+            case .array: "nested arrays"
+            case .map: "arrays of maps"
+            default: ""
+            }
         }
         guard what.isEmpty else {
             throw error(.unsupportedType, "\(what) are not supported: element type \(T.self)", key: key)
@@ -485,7 +497,7 @@ final class DecodingState: Decoder {
             guard entry.wireType == .lengthDelimited else { throw wrongWireType(entry, expected: .lengthDelimited) }
             try index(entry.start, entry.end, into: &entries)
         }
-        if case .other(let oneofs?) = WireKind.of(typeName) {
+        if case .other(let oneofs?) = kinds.kind(of: typeName) {
             Oneofs.keepLastMembers(oneofs, &entries)
         }
         return KeyedDecodingContainer(MessageDecodingContainer<Key>(decoder: self, entries: entries))

@@ -43,6 +43,7 @@ final class EncodingState: Encoder {
     @exclusivity(unchecked) var depth = -1
     /// Errors found in non-throwing `Encoder` methods, thrown when control returns to us.
     @exclusivity(unchecked) var deferredError: WireError?
+    @exclusivity(unchecked) var kinds = WireKindMemo()
 
     init(rootType: Any.Type) {
         slot = Slot(position: .root, presence: true, typeName: rootType)
@@ -91,8 +92,7 @@ final class EncodingState: Encoder {
     // MARK: Top level
 
     func encodeRoot<T: Encodable>(_ value: T) throws {
-        if T.self == String.self || T.self == Date.self || T.self == Data.self || T.self == UUID.self
-            || T.self is any WireShaped.Type || T.self is any WireScalar.Type {
+        guard case .other = WireKind.of(T.self) else {
             throw error(.unsupportedType, "the top-level value must be a message (a struct with Int CodingKeys), not \(T.self)")
         }
         try value.encode(to: self)
@@ -255,7 +255,7 @@ final class EncodingState: Encoder {
             writeUUID(value as! UUID, field: field)
             return
         }
-        switch WireKind.of(T.self) {
+        switch kinds.kind(of: T.self) {
         case .optional:
             // `encode(Optional(x))` rather than `encodeIfPresent(x)`: same meaning, presence.
             if let wrapped = (value as? any OptionalEncodable)?.wrappedEncodable {
@@ -275,9 +275,13 @@ final class EncodingState: Encoder {
             }
             try map.encodeWireMap(field: field, into: self)
             return
-        case .array(let elementNestable, _):
+        case .array(let elementNestable, let elementScalar, let repeated, _):
             if elementNestable {
                 throw error(.unsupportedType, "array type \(T.self) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
+            }
+            if !elementScalar, let repeated {
+                try encodeRepeated(repeated, value, field: field, key: key)
+                return
             }
         default:
             break
@@ -313,8 +317,15 @@ final class EncodingState: Encoder {
         }
     }
 
+    private func encodeRepeated<A: WireRepeatedEncodable, T>(_ type: A.Type, _ value: T, field: Int, key: (any CodingKey)?) throws {
+        if let key { path.append(key) }
+        try (value as! A).encodeRepeated(field: field, into: self)
+        if key != nil { path.removeLast() }
+    }
+
     /// One element of a repeated field of strings, bytes, timestamps, UUIDs, enums or messages.
-    func encodeElement<T: Encodable>(_ value: T, field: Int, index: Int) throws {
+    /// `elementChecked`: the caller already knows `T` is not an optional, array or map.
+    func encodeElement<T: Encodable>(_ value: T, field: Int, index: Int, elementChecked: Bool = false) throws {
         if T.self == String.self {
             endPackedRun()
             writeString(value as! String, field: field, presence: true)
@@ -327,8 +338,10 @@ final class EncodingState: Encoder {
         } else if T.self == UUID.self {
             endPackedRun()
             writeUUID(value as! UUID, field: field)
+        } else if elementChecked {
+            try encodeNested(value, position: .element(field), presence: true, key: ElementIndexKey(index))
         } else {
-            let what = switch WireKind.of(T.self) {
+            let what = switch kinds.kind(of: T.self) {
             case .optional: "optional elements ([T?])"
             case .array: "nested arrays"
             case .map: "arrays of maps"
@@ -393,7 +406,7 @@ final class EncodingState: Encoder {
         if message.outOfOrder {
             Self.sortFields(&buffer, from: message.messageStart)
         }
-        if case .other(let oneofs?) = WireKind.of(message.typeName) {
+        if case .other(let oneofs?) = kinds.kind(of: message.typeName) {
             let fields = Self.fieldNumbers(buffer, from: message.messageStart)
             if let members = Oneofs.conflictingMembers(oneofs, fields) {
                 throw error(.invalidValue, "oneof members \(members) are both set; at most one may be")

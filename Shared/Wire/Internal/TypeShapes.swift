@@ -198,3 +198,57 @@ extension Array: WireScalarArray where Element: WireScalar {
         return result
     }
 }
+
+/// An array of messages, enums, strings, bytes, timestamps or UUIDs, written element by element
+/// without going through an unkeyed container.
+protocol WireRepeatedEncodable: SendableMetatype {
+    func encodeRepeated(field: Int, into encoder: EncodingState) throws
+}
+
+extension Array: WireRepeatedEncodable where Element: Encodable {
+    func encodeRepeated(field: Int, into encoder: EncodingState) throws {
+        // An index loop: `enumerated()` in this unspecialized generic code costs a metadata
+        // lookup per element.
+        var index = 0
+        while index < count {
+            try encoder.encodeElement(self[index], field: field, index: index, elementChecked: true)
+            index += 1
+        }
+        encoder.endPackedRun()  // enum elements are packed
+    }
+}
+
+/// An array of messages, enums, strings, bytes, timestamps or UUIDs, read from the field's
+/// records directly (packed enum records included).
+protocol WireRepeatedDecodable: SendableMetatype {
+    static func decodeRepeated(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self
+}
+
+extension Array: WireRepeatedDecodable where Element: Decodable {
+    static func decodeRepeated(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self {
+        var count = 0
+        for entry in entries where entry.field == field { count += 1 }
+        var result: [Element] = []
+        result.reserveCapacity(count)
+        var position = 0
+        var cursor = -1
+        while position < entries.count {
+            let entry = entries[position]
+            guard entry.field == field else {
+                position += 1
+                continue
+            }
+            decoder.packedCursor = cursor
+            result.append(try decoder.decodeElement(Element.self, entry, index: result.count, elementChecked: true))
+            let after = decoder.packedCursor
+            decoder.packedCursor = -1
+            if entry.wireType == .lengthDelimited, after >= 0, after < entry.end {
+                cursor = after  // more packed enum values in this record
+            } else {
+                cursor = -1
+                position += 1
+            }
+        }
+        return result
+    }
+}
