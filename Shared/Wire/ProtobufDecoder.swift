@@ -20,9 +20,10 @@ public struct ProtobufDecoder: Sendable {
                             typeName: String(reflecting: T.self), fieldPath: "")
         }
         let state = DecodingState(bytes: bytes, maxDepth: maxDepth, maxLength: maxLength, rootType: T.self)
-        guard case .other = WireKind.of(T.self) else {
+        guard case .other(let oneofs) = WireKind.of(T.self) else {
             throw state.error(.unsupportedType, "the top-level value must be a message (a struct with Int CodingKeys), not \(T.self)")
         }
+        state.oneofs = oneofs
         do {
             return try T(from: state)
         } catch let decodingError as DecodingError {

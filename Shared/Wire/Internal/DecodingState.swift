@@ -34,7 +34,8 @@ final class DecodingState: Decoder {
     @exclusivity(unchecked) var depth = -1
     /// Read position inside a packed record while decoding elements one by one, or -1.
     @exclusivity(unchecked) var packedCursor = -1
-    @exclusivity(unchecked) var kinds = WireKindMemo()
+    /// Oneof groups of the message type whose container is requested next.
+    @exclusivity(unchecked) var oneofs: [[Int]]?
 
     init(bytes: [UInt8], maxDepth: Int, maxLength: Int, rootType: Any.Type) {
         self.bytes = bytes
@@ -353,11 +354,10 @@ final class DecodingState: Decoder {
         if T.self == UUID.self {
             return try uuid(Self.last(entries, field), key: key) as! T
         }
-        switch kinds.kind(of: T.self) {
-        case .scalar:
-            if let scalarType = T.self as? any WireScalar.Type {
-                return try decodeScalar(scalarType, Self.last(entries, field), key: key) as! T
-            }
+        let kind = WireKind.of(T.self)
+        switch kind {
+        case .scalar(let scalarType):
+            return try decodeScalar(scalarType, Self.last(entries, field), key: key) as! T
         case .optional:
             guard let optional = T.self as? any OptionalDecodable.Type else {
                 throw error(.unsupportedType, "\(T.self) is not Decodable", key: key)
@@ -379,14 +379,14 @@ final class DecodingState: Decoder {
             if let key { path.append(key) }
             defer { if key != nil { path.removeLast() } }
             return try map.decodeWireMap(entries: entries, field: field, from: self) as! T
-        case .array(let elementNestable, let elementScalar, _, let repeated):
+        case .array(let elementNestable, let scalars, _, let repeated):
             if elementNestable {
                 throw error(.unsupportedType, "array type \(T.self) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
             }
             if T.self == [String].self {
                 return try decodeStrings(entries, field: field, key: key) as! T
             }
-            if elementScalar, let scalars = T.self as? any WireScalarArray.Type {
+            if let scalars {
                 if let key { path.append(key) }
                 defer { if key != nil { path.removeLast() } }
                 return try scalars.decodeScalars(entries: entries, field: field, from: self) as! T
@@ -399,7 +399,8 @@ final class DecodingState: Decoder {
         default:
             break
         }
-        return try decodeNested(T.self, from: .field(entries, field: field), key: key)
+        let oneofs: [[Int]]? = if case .other(let groups) = kind { groups } else { nil }
+        return try decodeNested(T.self, from: .field(entries, field: field), key: key, oneofs: oneofs)
     }
 
     private func decodeScalar<S: WireScalar>(_ type: S.Type, _ entry: FieldEntry?, key: (any CodingKey)?) throws -> S {
@@ -407,10 +408,12 @@ final class DecodingState: Decoder {
     }
 
     /// Runs `T(from:)` with `source` and restores the decoder afterwards, also when it throws.
-    func decodeNested<T: Decodable>(_ type: T.Type, from newSource: Source, key: (any CodingKey)?) throws -> T {
+    func decodeNested<T: Decodable>(_ type: T.Type, from newSource: Source, key: (any CodingKey)?, oneofs: [[Int]]?) throws -> T {
         let savedSource = source
         let savedType = typeName
         let savedDepth = depth
+        let savedOneofs = self.oneofs
+        self.oneofs = oneofs
         source = newSource
         typeName = T.self
         if let key { path.append(key) }
@@ -418,6 +421,7 @@ final class DecodingState: Decoder {
             source = savedSource
             typeName = savedType
             depth = savedDepth
+            self.oneofs = savedOneofs
             if key != nil { path.removeLast() }
         }
         do {
@@ -444,27 +448,29 @@ final class DecodingState: Decoder {
 
     /// One element of a repeated field that is not a packable scalar array.
     /// `elementChecked`: the caller already knows `T` is not an optional, array or map.
-    func decodeElement<T: Decodable>(_ type: T.Type, _ entry: FieldEntry, index: Int, elementChecked: Bool = false) throws -> T {
+    func decodeElement<T: Decodable>(_ type: T.Type, _ entry: FieldEntry, index: Int, elementChecked: Bool = false,
+                                     oneofs: [[Int]]? = nil) throws -> T {
         let key = ElementIndexKey(index)
         if T.self == String.self { return try string(entry, key: key) as! T }
         if T.self == Data.self { return try data(entry, key: key) as! T }
         if T.self == Date.self { return try timestamp(element: entry, key: key) as! T }
         if T.self == UUID.self { return try uuid(entry, key: key) as! T }
-        let what: String
         if elementChecked {
-            what = ""
-        } else {
-            what = switch kinds.kind(of: T.self) {
-            case .optional: "optional elements ([T?])"
-            case .array: "nested arrays"
-            case .map: "arrays of maps"
-            default: ""
-            }
+            return try decodeNested(T.self, from: .element(entry), key: key, oneofs: oneofs)
+        }
+        let what: String
+        var groups: [[Int]]?
+        switch WireKind.of(T.self) {
+        case .optional: what = "optional elements ([T?])"
+        case .array: what = "nested arrays"
+        case .map: what = "arrays of maps"
+        case .other(let oneofs): what = ""; groups = oneofs
+        default: what = ""
         }
         guard what.isEmpty else {
             throw error(.unsupportedType, "\(what) are not supported: element type \(T.self)", key: key)
         }
-        return try decodeNested(T.self, from: .element(entry), key: key)
+        return try decodeNested(T.self, from: .element(entry), key: key, oneofs: groups)
     }
 
     func decodeMapEntry<K: Decodable, V: Decodable>(_ entry: FieldEntry, index: Int, keyType: K.Type,
@@ -497,7 +503,7 @@ final class DecodingState: Decoder {
             guard entry.wireType == .lengthDelimited else { throw wrongWireType(entry, expected: .lengthDelimited) }
             try index(entry.start, entry.end, into: &entries)
         }
-        if case .other(let oneofs?) = kinds.kind(of: typeName) {
+        if let oneofs {
             Oneofs.keepLastMembers(oneofs, &entries)
         }
         return KeyedDecodingContainer(MessageDecodingContainer<Key>(decoder: self, entries: entries))

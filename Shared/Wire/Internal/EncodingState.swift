@@ -22,6 +22,8 @@ final class EncodingState: Encoder {
         /// Write the value even if it is the default (optional fields, map entries, elements).
         var presence: Bool
         var typeName: Any.Type
+        /// Oneof groups of the message type, checked when the message ends.
+        var oneofs: [[Int]]?
         var opened: Opened = .nothing
         var tagStart = 0
         var lengthAt = 0
@@ -43,12 +45,14 @@ final class EncodingState: Encoder {
     @exclusivity(unchecked) var depth = -1
     /// Errors found in non-throwing `Encoder` methods, thrown when control returns to us.
     @exclusivity(unchecked) var deferredError: WireError?
-    @exclusivity(unchecked) var kinds = WireKindMemo()
 
     init(rootType: Any.Type) {
         slot = Slot(position: .root, presence: true, typeName: rootType)
-        buffer.reserveCapacity(512)
+        reserved = SizeHints.capacity(for: rootType)
+        buffer.reserveCapacity(reserved)
     }
+
+    private let reserved: Int
 
     var codingPath: [any CodingKey] { path }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
@@ -92,14 +96,16 @@ final class EncodingState: Encoder {
     // MARK: Top level
 
     func encodeRoot<T: Encodable>(_ value: T) throws {
-        guard case .other = WireKind.of(T.self) else {
+        guard case .other(let oneofs) = WireKind.of(T.self) else {
             throw error(.unsupportedType, "the top-level value must be a message (a struct with Int CodingKeys), not \(T.self)")
         }
+        slot.oneofs = oneofs
         try value.encode(to: self)
         try throwDeferred()
         if slot.opened == .message {
             try closeMessage(slot)
         }
+        if buffer.count > reserved { SizeHints.record(buffer.count, for: T.self) }
     }
 
     // MARK: Scalars
@@ -255,7 +261,8 @@ final class EncodingState: Encoder {
             writeUUID(value as! UUID, field: field)
             return
         }
-        switch kinds.kind(of: T.self) {
+        let kind = WireKind.of(T.self)
+        switch kind {
         case .optional:
             // `encode(Optional(x))` rather than `encodeIfPresent(x)`: same meaning, presence.
             if let wrapped = (value as? any OptionalEncodable)?.wrappedEncodable {
@@ -275,25 +282,27 @@ final class EncodingState: Encoder {
             }
             try map.encodeWireMap(field: field, into: self)
             return
-        case .array(let elementNestable, let elementScalar, let repeated, _):
+        case .array(let elementNestable, let scalars, let repeated, _):
             if elementNestable {
                 throw error(.unsupportedType, "array type \(T.self) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
             }
-            if !elementScalar, let repeated {
+            if scalars == nil, let repeated {
                 try encodeRepeated(repeated, value, field: field, key: key)
                 return
             }
         default:
             break
         }
-        try encodeNested(value, position: .field(field), presence: presence, key: key)
+        let oneofs: [[Int]]? = if case .other(let groups) = kind { groups } else { nil }
+        try encodeNested(value, position: .field(field), presence: presence, key: key, oneofs: oneofs)
     }
 
     /// Runs `value.encode(to:)` in a fresh slot and closes whatever it opened.
-    func encodeNested<T: Encodable>(_ value: T, position: Slot.Position, presence: Bool, key: (any CodingKey)?) throws {
+    func encodeNested<T: Encodable>(_ value: T, position: Slot.Position, presence: Bool, key: (any CodingKey)?,
+                                    oneofs: [[Int]]?) throws {
         let parent = slot
         let savedDepth = depth
-        slot = Slot(position: position, presence: presence, typeName: T.self)
+        slot = Slot(position: position, presence: presence, typeName: T.self, oneofs: oneofs)
         slot.packedLengthAt = parent.packedLengthAt
         if let key { path.append(key) }
         try value.encode(to: self)
@@ -325,7 +334,8 @@ final class EncodingState: Encoder {
 
     /// One element of a repeated field of strings, bytes, timestamps, UUIDs, enums or messages.
     /// `elementChecked`: the caller already knows `T` is not an optional, array or map.
-    func encodeElement<T: Encodable>(_ value: T, field: Int, index: Int, elementChecked: Bool = false) throws {
+    func encodeElement<T: Encodable>(_ value: T, field: Int, index: Int, elementChecked: Bool = false,
+                                     oneofs: [[Int]]? = nil) throws {
         if T.self == String.self {
             endPackedRun()
             writeString(value as! String, field: field, presence: true)
@@ -339,18 +349,21 @@ final class EncodingState: Encoder {
             endPackedRun()
             writeUUID(value as! UUID, field: field)
         } else if elementChecked {
-            try encodeNested(value, position: .element(field), presence: true, key: ElementIndexKey(index))
+            try encodeNested(value, position: .element(field), presence: true, key: ElementIndexKey(index), oneofs: oneofs)
         } else {
-            let what = switch kinds.kind(of: T.self) {
-            case .optional: "optional elements ([T?])"
-            case .array: "nested arrays"
-            case .map: "arrays of maps"
-            default: ""
+            let what: String
+            var groups: [[Int]]?
+            switch WireKind.of(T.self) {
+            case .optional: what = "optional elements ([T?])"
+            case .array: what = "nested arrays"
+            case .map: what = "arrays of maps"
+            case .other(let oneofs): what = ""; groups = oneofs
+            default: what = ""
             }
             guard what.isEmpty else {
                 throw error(.unsupportedType, "\(what) are not supported: element type \(T.self)", key: ElementIndexKey(index))
             }
-            try encodeNested(value, position: .element(field), presence: true, key: ElementIndexKey(index))
+            try encodeNested(value, position: .element(field), presence: true, key: ElementIndexKey(index), oneofs: groups)
         }
     }
 
@@ -406,7 +419,7 @@ final class EncodingState: Encoder {
         if message.outOfOrder {
             Self.sortFields(&buffer, from: message.messageStart)
         }
-        if case .other(let oneofs?) = kinds.kind(of: message.typeName) {
+        if let oneofs = message.oneofs {
             let fields = Self.fieldNumbers(buffer, from: message.messageStart)
             if let members = Oneofs.conflictingMembers(oneofs, fields) {
                 throw error(.invalidValue, "oneof members \(members) are both set; at most one may be")

@@ -112,7 +112,7 @@ extension Dictionary: WireMapDecodable where Key: WireMapKey & Decodable, Value:
 }
 
 /// Swift scalar types that a repeated field packs; the decoder reads arrays of them in one pass.
-protocol WireScalar: Decodable {
+protocol WireScalar: Decodable, SendableMetatype {
     static var wireType: WireType { get }
     /// Builds the value from the raw varint / fixed bits; nil when out of range for the type.
     static func fromWire(_ raw: UInt64) -> Self?
@@ -172,7 +172,7 @@ extension Double: WireScalar {
 }
 
 /// An array of packable scalars, decoded in one pass over packed and unpacked records.
-protocol WireScalarArray {
+protocol WireScalarArray: SendableMetatype {
     static func decodeScalars(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self
 }
 
@@ -209,9 +209,10 @@ extension Array: WireRepeatedEncodable where Element: Encodable {
     func encodeRepeated(field: Int, into encoder: EncodingState) throws {
         // An index loop: `enumerated()` in this unspecialized generic code costs a metadata
         // lookup per element.
+        let oneofs = WireKind.oneofs(of: Element.self)
         var index = 0
         while index < count {
-            try encoder.encodeElement(self[index], field: field, index: index, elementChecked: true)
+            try encoder.encodeElement(self[index], field: field, index: index, elementChecked: true, oneofs: oneofs)
             index += 1
         }
         encoder.endPackedRun()  // enum elements are packed
@@ -230,6 +231,7 @@ extension Array: WireRepeatedDecodable where Element: Decodable {
         for entry in entries where entry.field == field { count += 1 }
         var result: [Element] = []
         result.reserveCapacity(count)
+        let oneofs = WireKind.oneofs(of: Element.self)
         var position = 0
         var cursor = -1
         while position < entries.count {
@@ -239,7 +241,8 @@ extension Array: WireRepeatedDecodable where Element: Decodable {
                 continue
             }
             decoder.packedCursor = cursor
-            result.append(try decoder.decodeElement(Element.self, entry, index: result.count, elementChecked: true))
+            result.append(try decoder.decodeElement(Element.self, entry, index: result.count, elementChecked: true,
+                                                    oneofs: oneofs))
             let after = decoder.packedCursor
             decoder.packedCursor = -1
             if entry.wireType == .lengthDelimited, after >= 0, after < entry.end {

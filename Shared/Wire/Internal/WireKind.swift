@@ -7,10 +7,10 @@ import Synchronization
 enum WireKind: Sendable {
     case string, bytes, timestamp, uuid
     /// Bool, integers, Float, Double.
-    case scalar
+    case scalar(any WireScalar.Type)
     case optional
     /// `elementNestable`: the element is itself an array, map or optional (unsupported).
-    case array(elementNestable: Bool, elementScalar: Bool,
+    case array(elementNestable: Bool, scalars: (any WireScalarArray.Type)?,
                encodable: (any WireRepeatedEncodable.Type)?, decodable: (any WireRepeatedDecodable.Type)?)
     /// `supported`: the key type can be a protobuf map key; `valueNestable`: unsupported value.
     case map(supported: Bool, valueNestable: Bool)
@@ -19,26 +19,78 @@ enum WireKind: Sendable {
 
     static func of(_ type: Any.Type) -> WireKind {
         let id = ObjectIdentifier(type)
-        if let kind = cache.withLock({ $0[id] }) { return kind }
+        if let kind = cache.withLock({ $0.lookup(id) }) { return kind }
         let kind = classify(type)
-        cache.withLock { $0[id] = kind }
+        cache.withLock { $0.insert(id, kind) }
         return kind
     }
 
-    private static let cache = Mutex<[ObjectIdentifier: WireKind]>([:])
+    /// The oneof groups of a message type (nil for most types).
+    static func oneofs(of type: Any.Type) -> [[Int]]? {
+        if case .other(let oneofs) = of(type) { return oneofs }
+        return nil
+    }
+
+    private static let cache = Mutex(KindTable())
+
+    /// Open addressing on the type's metadata address with a multiplicative hash: a lookup is a
+    /// few instructions, where a Dictionary would run SipHash on every field.
+    private struct KindTable {
+        var keys: [UInt] = Array(repeating: 0, count: 256)
+        var values: [WireKind?] = Array(repeating: nil, count: 256)
+        var count = 0
+
+        private func slot(_ key: UInt, _ capacity: Int) -> Int {
+            Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 32) & (capacity - 1)
+        }
+
+        func lookup(_ id: ObjectIdentifier) -> WireKind? {
+            let key = UInt(bitPattern: id)
+            var index = slot(key, keys.count)
+            while keys[index] != 0 {
+                if keys[index] == key { return values[index] }
+                index = (index + 1) & (keys.count - 1)
+            }
+            return nil
+        }
+
+        mutating func insert(_ id: ObjectIdentifier, _ kind: WireKind) {
+            if lookup(id) != nil { return }
+            if (count + 1) * 2 > keys.count {
+                let oldKeys = keys
+                let oldValues = values
+                keys = Array(repeating: 0, count: oldKeys.count * 2)
+                values = Array(repeating: nil, count: oldKeys.count * 2)
+                count = 0
+                for index in oldKeys.indices where oldKeys[index] != 0 {
+                    place(oldKeys[index], oldValues[index]!)
+                }
+            }
+            place(UInt(bitPattern: id), kind)
+        }
+
+        private mutating func place(_ key: UInt, _ kind: WireKind) {
+            var index = slot(key, keys.count)
+            while keys[index] != 0 { index = (index + 1) & (keys.count - 1) }
+            keys[index] = key
+            values[index] = kind
+            count += 1
+        }
+    }
 
     private static func classify(_ type: Any.Type) -> WireKind {
         if type == String.self { return .string }
         if type == Data.self { return .bytes }
         if type == Date.self { return .timestamp }
         if type == UUID.self { return .uuid }
-        if type is any WireScalar.Type { return .scalar }
+        if let scalar = type as? any WireScalar.Type { return .scalar(scalar) }
         if let shaped = type as? any WireShaped.Type {
             switch shaped.wireShape {
             case .optional:
                 return .optional
             case .array(let element):
-                return .array(elementNestable: isNestableContainer(element), elementScalar: element is any WireScalar.Type,
+                return .array(elementNestable: isNestableContainer(element),
+                              scalars: element is any WireScalar.Type ? type as? any WireScalarArray.Type : nil,
                               encodable: type as? any WireRepeatedEncodable.Type,
                               decodable: type as? any WireRepeatedDecodable.Type)
             case .dictionary(_, let value):
@@ -50,27 +102,23 @@ enum WireKind: Sendable {
     }
 }
 
-/// A few recently used kinds, per encode/decode call: a message type's kind is needed each time
-/// one of its values ends, and a linear scan of a handful of entries beats the shared cache's lock.
-struct WireKindMemo {
-    private var types: [ObjectIdentifier] = []
-    private var kinds: [WireKind] = []
-    private var next = 0
+/// The largest encoding seen per top-level message type (capped), so the next encoding of that
+/// type reserves its buffer once instead of growing it several times.
+enum SizeHints {
+    static let minimum = 256
+    static let maximum = 1 << 20
+    private static let sizes = Mutex<[ObjectIdentifier: Int]>([:])
 
-    mutating func kind(of type: Any.Type) -> WireKind {
-        let id = ObjectIdentifier(type)
-        for index in types.indices where types[index] == id {
-            return kinds[index]
+    static func capacity(for type: Any.Type) -> Int {
+        sizes.withLock { $0[ObjectIdentifier(type)] } ?? minimum
+    }
+
+    static func record(_ size: Int, for type: Any.Type) {
+        let size = min(size, maximum)
+        guard size > minimum else { return }
+        sizes.withLock { hints in
+            let id = ObjectIdentifier(type)
+            if size > hints[id] ?? 0 { hints[id] = size }
         }
-        let kind = WireKind.of(type)
-        if types.count < 8 {
-            types.append(id)
-            kinds.append(kind)
-        } else {
-            types[next] = id
-            kinds[next] = kind
-            next = (next + 1) % 8
-        }
-        return kind
     }
 }
