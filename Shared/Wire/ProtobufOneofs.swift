@@ -11,7 +11,7 @@
 ///     enum CodingKeys: Int, CodingKey { case email = 10, desaID = 11 }
 /// }
 /// ```
-public protocol ProtobufOneofs {
+public protocol ProtobufOneofs: SendableMetatype {
     /// The field numbers of each oneof group.
     static var protobufOneofs: [[Int]] { get }
 }

@@ -35,7 +35,7 @@ final class DecodingState: Decoder {
     /// Read position inside a packed record while decoding elements one by one, or -1.
     @exclusivity(unchecked) var packedCursor = -1
     /// Oneof groups of the message type whose container is requested next.
-    @exclusivity(unchecked) var oneofs: [[Int]]?
+    @exclusivity(unchecked) var oneofs: OneofGroups?
 
     init(bytes: [UInt8], maxDepth: Int, maxLength: Int, rootType: Any.Type) {
         self.bytes = bytes
@@ -399,7 +399,7 @@ final class DecodingState: Decoder {
         default:
             break
         }
-        let oneofs: [[Int]]? = if case .other(let groups) = kind { groups } else { nil }
+        let oneofs: OneofGroups? = if case .other(let groups) = kind { groups } else { nil }
         return try decodeNested(T.self, from: .field(entries, field: field), key: key, oneofs: oneofs)
     }
 
@@ -408,7 +408,7 @@ final class DecodingState: Decoder {
     }
 
     /// Runs `T(from:)` with `source` and restores the decoder afterwards, also when it throws.
-    func decodeNested<T: Decodable>(_ type: T.Type, from newSource: Source, key: (any CodingKey)?, oneofs: [[Int]]?) throws -> T {
+    func decodeNested<T: Decodable>(_ type: T.Type, from newSource: Source, key: (any CodingKey)?, oneofs: OneofGroups?) throws -> T {
         let savedSource = source
         let savedType = typeName
         let savedDepth = depth
@@ -449,7 +449,7 @@ final class DecodingState: Decoder {
     /// One element of a repeated field that is not a packable scalar array.
     /// `elementChecked`: the caller already knows `T` is not an optional, array or map.
     func decodeElement<T: Decodable>(_ type: T.Type, _ entry: FieldEntry, index: Int, elementChecked: Bool = false,
-                                     oneofs: [[Int]]? = nil) throws -> T {
+                                     oneofs: OneofGroups? = nil) throws -> T {
         let key = ElementIndexKey(index)
         if T.self == String.self { return try string(entry, key: key) as! T }
         if T.self == Data.self { return try data(entry, key: key) as! T }
@@ -459,7 +459,7 @@ final class DecodingState: Decoder {
             return try decodeNested(T.self, from: .element(entry), key: key, oneofs: oneofs)
         }
         let what: String
-        var groups: [[Int]]?
+        var groups: OneofGroups?
         switch WireKind.of(T.self) {
         case .optional: what = "optional elements ([T?])"
         case .array: what = "nested arrays"
@@ -504,7 +504,7 @@ final class DecodingState: Decoder {
             try index(entry.start, entry.end, into: &entries)
         }
         if let oneofs {
-            Oneofs.keepLastMembers(oneofs, &entries)
+            Oneofs.keepLastMembers(oneofs.protobufOneofs, &entries)
         }
         return KeyedDecodingContainer(MessageDecodingContainer<Key>(decoder: self, entries: entries))
     }

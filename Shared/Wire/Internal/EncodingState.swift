@@ -23,7 +23,7 @@ final class EncodingState: Encoder {
         var presence: Bool
         var typeName: Any.Type
         /// Oneof groups of the message type, checked when the message ends.
-        var oneofs: [[Int]]?
+        var oneofs: OneofGroups?
         var opened: Opened = .nothing
         var tagStart = 0
         var lengthAt = 0
@@ -293,13 +293,13 @@ final class EncodingState: Encoder {
         default:
             break
         }
-        let oneofs: [[Int]]? = if case .other(let groups) = kind { groups } else { nil }
+        let oneofs: OneofGroups? = if case .other(let groups) = kind { groups } else { nil }
         try encodeNested(value, position: .field(field), presence: presence, key: key, oneofs: oneofs)
     }
 
     /// Runs `value.encode(to:)` in a fresh slot and closes whatever it opened.
     func encodeNested<T: Encodable>(_ value: T, position: Slot.Position, presence: Bool, key: (any CodingKey)?,
-                                    oneofs: [[Int]]?) throws {
+                                    oneofs: OneofGroups?) throws {
         let parent = slot
         let savedDepth = depth
         slot = Slot(position: position, presence: presence, typeName: T.self, oneofs: oneofs)
@@ -335,7 +335,7 @@ final class EncodingState: Encoder {
     /// One element of a repeated field of strings, bytes, timestamps, UUIDs, enums or messages.
     /// `elementChecked`: the caller already knows `T` is not an optional, array or map.
     func encodeElement<T: Encodable>(_ value: T, field: Int, index: Int, elementChecked: Bool = false,
-                                     oneofs: [[Int]]? = nil) throws {
+                                     oneofs: OneofGroups? = nil) throws {
         if T.self == String.self {
             endPackedRun()
             writeString(value as! String, field: field, presence: true)
@@ -352,7 +352,7 @@ final class EncodingState: Encoder {
             try encodeNested(value, position: .element(field), presence: true, key: ElementIndexKey(index), oneofs: oneofs)
         } else {
             let what: String
-            var groups: [[Int]]?
+            var groups: OneofGroups?
             switch WireKind.of(T.self) {
             case .optional: what = "optional elements ([T?])"
             case .array: what = "nested arrays"
@@ -421,7 +421,7 @@ final class EncodingState: Encoder {
         }
         if let oneofs = message.oneofs {
             let fields = Self.fieldNumbers(buffer, from: message.messageStart)
-            if let members = Oneofs.conflictingMembers(oneofs, fields) {
+            if let members = Oneofs.conflictingMembers(oneofs.protobufOneofs, fields) {
                 throw error(.invalidValue, "oneof members \(members) are both set; at most one may be")
             }
         }

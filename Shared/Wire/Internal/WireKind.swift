@@ -1,6 +1,10 @@
 import Foundation
 import Synchronization
 
+/// A message type that declares oneof groups. A metatype, not the groups themselves, so that
+/// kinds and encoder slots stay trivially copyable (no reference counting on the hot path).
+typealias OneofGroups = any ProtobufOneofs.Type
+
 /// How the wire format treats a Swift type, worked out once per type and cached: answering
 /// "is this an array / map / optional / oneof message?" by protocol-conformance checks on every
 /// field costs more than the rest of the field's encoding.
@@ -15,7 +19,7 @@ enum WireKind: Sendable {
     /// `supported`: the key type can be a protobuf map key; `valueNestable`: unsupported value.
     case map(supported: Bool, valueNestable: Bool)
     /// A message, an enum or a single-value wrapper, with its oneof groups if it declares any.
-    case other(oneofs: [[Int]]?)
+    case other(oneofs: OneofGroups?)
 
     static func of(_ type: Any.Type) -> WireKind {
         let id = ObjectIdentifier(type)
@@ -26,7 +30,7 @@ enum WireKind: Sendable {
     }
 
     /// The oneof groups of a message type (nil for most types).
-    static func oneofs(of type: Any.Type) -> [[Int]]? {
+    static func oneofs(of type: Any.Type) -> OneofGroups? {
         if case .other(let oneofs) = of(type) { return oneofs }
         return nil
     }
@@ -98,7 +102,7 @@ enum WireKind: Sendable {
                 return .map(supported: supported, valueNestable: isNestableContainer(value))
             }
         }
-        return .other(oneofs: (type as? any ProtobufOneofs.Type)?.protobufOneofs)
+        return .other(oneofs: type as? any ProtobufOneofs.Type)
     }
 }
 
