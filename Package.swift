@@ -113,6 +113,21 @@ let executableTargets: [Target] = [
         path: "Services/Registry/Core",
         swiftSettings: swiftSettings
     ),
+    .target(
+        name: "RegistryServer",
+        dependencies: [
+            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Services/Registry/Server",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-registry",
+        dependencies: ["RegistryServer", "ServiceKit", "Domain", "ProtoDescriptors"],
+        path: "Services/Registry/Main",
+        swiftSettings: swiftSettings
+    ),
     // Drafting (SOP step 2) and approval (step 3): handlers and stores as libraries (tested
     // in-process), each with a thin executable.
     .target(
@@ -174,7 +189,12 @@ let testTargets: [Target] = [
         path: "Tests/GatewayTests",
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "RegistryTests", dependencies: ["RegistryCore", logging], path: "Tests/RegistryTests", swiftSettings: swiftSettings),
+    .testTarget(
+        name: "RegistryTests",
+        dependencies: ["RegistryCore", "RegistryServer", "Domain", "RPC", "ServiceKit", "Wire", logging],
+        path: "Tests/RegistryTests",
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "SigningTests",
         dependencies: ["SigningCore", "ServiceKit", "Domain", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
@@ -190,6 +210,7 @@ let package = Package(
         .executable(name: "surat-echo", targets: ["surat-echo"]),
         .executable(name: "surat-signing", targets: ["surat-signing"]),
         .executable(name: "surat-gateway", targets: ["surat-gateway"]),
+        .executable(name: "surat-registry", targets: ["surat-registry"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],

@@ -14,7 +14,8 @@ package struct RegistrySettings: Sendable {
     package var timeZone: OfficeTimeZone
     /// Upper bound on registrations per SQLite transaction.
     package var maxBatch: Int
-    /// Addressee id → inbox endpoint ("host:port"); addressees not listed are delivered by hand.
+    /// Addressee id or name → inbox endpoint ("host:port"), for addressees whose letter names no
+    /// endpoint; addressees found nowhere are delivered by hand.
     package var addressBook: [String: String]
 
     package init(officeId: String, officeName: String = "", defaultUnit: String, units: [String] = [],

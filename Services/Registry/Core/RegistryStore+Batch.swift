@@ -109,7 +109,8 @@ struct BatchContext: Sendable {
             let letterKey = request.letterId.uuidString.lowercased()
             try insertPayload.execute(arguments: [letterKey, Data(request.content), Data(request.signature.record)])
             for addressee in request.addressees {
-                let endpoint = addressee.endpoint.isEmpty ? settings.addressBook[addressee.id] ?? "" : addressee.endpoint
+                let endpoint = addressee.endpoint.isEmpty
+                    ? settings.addressBook[addressee.id] ?? settings.addressBook[addressee.name] ?? "" : addressee.endpoint
                 let state: DeliveryState = endpoint.isEmpty ? .manual : .pending
                 if state == .pending { createdDeliveries = true }
                 try insertDelivery.execute(arguments: [letterKey, addressee.id, addressee.name, endpoint, state.rawValue, nowMs])

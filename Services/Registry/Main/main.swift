@@ -1,0 +1,20 @@
+import Domain
+import Foundation
+import ProtoDescriptors
+import RegistryServer
+import ServiceKit
+
+// surat-registry: SOP step 6 — letter numbers, the agenda book, distribution, and the inbox for
+// letters from other offices. `--help` lists every configuration key.
+let loaded = ServiceMain.loadConfiguration(service: "registry", defaultPort: RegistryAPI.defaultPort, RegistryConfiguration.self)
+let logger = ServiceLogging.bootstrap(label: "surat-registry", level: loaded.settings.logLevel)
+do {
+    logger.info("configuration loaded", metadata: ["sources": .string(loaded.sources.joined(separator: "; "))])
+    let application = try RegistryApplication(settings: loaded.settings, configuration: loaded.specific, logger: logger)
+    try await ServiceMain.run(settings: loaded.settings, services: application.services, descriptorFiles: ProtoDescriptors.all,
+                              background: [application.outboxService], logger: logger)
+    application.store.shutdown()
+} catch {
+    logger.critical("surat-registry failed: \(error)")
+    exit(1)
+}

@@ -1,0 +1,280 @@
+import Crypto
+import Domain
+import Foundation
+import Logging
+import RegistryCore
+import RPC
+import ServiceKit
+import Wire
+
+/// The `surat.registry.v1.Registry` handlers.
+package final class RegistryService: Sendable {
+    let store: RegistryStore
+    let keys: PublishedKeyDirectory
+    let logger: Logger
+
+    package init(store: RegistryStore, keys: PublishedKeyDirectory, logger: Logger) {
+        self.store = store
+        self.keys = keys
+        self.logger = logger
+    }
+
+    package var descriptor: ServiceDescriptor {
+        var service = ServiceDescriptor(name: RegistryAPI.serviceName)
+        service.unary(RegistryAPI.register) { [self] request, context in try await register(request, context) }
+        service.unary(RegistryAPI.getEntry) { [self] request, context in try await getEntry(request, context) }
+        service.unary(RegistryAPI.listAgenda) { [self] request, context in try await listAgenda(request, context) }
+        service.unary(RegistryAPI.exportAgenda) { [self] request, context in try await exportAgenda(request, context) }
+        service.unary(RegistryAPI.cancelLetter) { [self] request, context in try await cancel(request, context) }
+        service.unary(RegistryAPI.verifyReceipt) { [self] request, context in try await verifyReceipt(request, context) }
+        service.unary(RegistryAPI.getDeliveries) { [self] request, context in try await getDeliveries(request, context) }
+        service.unary(RegistryAPI.listManualDeliveries) { [self] request, context in try await listManual(request, context) }
+        service.unary(RegistryAPI.markDelivered) { [self] request, context in try await markDelivered(request, context) }
+        service.unary(RegistryAPI.getRegistryKey) { [self] _, _ in
+            var response = RegistryAPI.GetRegistryKeyResponse()
+            response.officeID = store.settings.officeId
+            response.officeName = store.settings.officeName
+            response.keyID = store.key.keyId
+            response.publicKey = Data(store.key.publicKey)
+            return response
+        }
+        return service
+    }
+
+    private var publicKey: [UInt8] { store.key.publicKey }
+
+    // MARK: Register
+
+    func register(_ request: RegistryAPI.RegisterRequest, _ context: ServerContext) async throws -> RegistryAPI.RegisterResponse {
+        let actor = try context.requireActor(.stafUmum, .admin, action: "Register (SOP step 6)")
+        guard let letterId = UUID(uuidString: request.letterID) else {
+            throw RegistryError.invalidArgument("letter_id", "must be a UUID")
+        }
+        guard !request.content.isEmpty else { throw RegistryError.invalidArgument("content", "the signed letter content is required") }
+        let content: LetterContent
+        do { content = try ProtobufDecoder().decode(LetterContent.self, from: request.content) } catch {
+            throw RegistryError.invalidArgument("content", "is not an encoded surat.common.v1.LetterContent: \(error)")
+        }
+        guard let record = request.signature else { throw RegistryError.invalidArgument("signature", "the signature record is required") }
+        let digest = Data(SHA256.hash(data: request.content))
+
+        // Verified here, in the caller's task and in parallel with other callers, so the single
+        // writer only numbers and writes.
+        let report = await keys.verify(record, contentDigest: digest)
+        guard report.valid, let envelope = report.envelope, let key = report.key else {
+            let problem = report.firstProblem
+            throw RegistryError.invalidArgument("signature", "\(problem?.name ?? "signature") check failed: \(problem?.detail ?? "invalid")")
+        }
+        guard envelope.letterId.lowercased() == letterId.uuidString.lowercased() else {
+            throw RegistryError.invalidArgument("signature", "the envelope is for letter \(envelope.letterId), not \(request.letterID)")
+        }
+        let recordBytes = try ProtobufEncoder().encode(record)
+        let registration = RegistrationRequest(
+            requestId: request.requestID, letterId: letterId, content: Array(request.content), contentDigest: Array(digest),
+            classification: content.classificationCode, unit: request.unit, subject: content.subject,
+            addressees: content.addressees.enumerated().map { index, addressee in
+                Addressee(id: String(index + 1), name: addressee.name, endpoint: addressee.endpoint ?? "")
+            },
+            attachmentCount: content.attachments.count, sifat: content.sifat.displayName,
+            urgency: content.urgency.displayName, letterType: content.type.displayName, remarks: request.remarks,
+            registeredBy: actor.id,
+            signature: VerifiedSignature(
+                signerId: envelope.signerId, signerName: report.signer?.name ?? record.signerName, keyId: envelope.keyId,
+                signerPublicKey: Array(key.publicKey), signedAt: envelope.signedAt,
+                onBehalfOf: envelope.onBehalfOf, reference: record.signatureId, signature: Array(record.signature),
+                record: recordBytes))
+        let outcome: RegistrationOutcome
+        do {
+            outcome = try await store.register(registration)
+        } catch let error as RegistryError {
+            logger.notice("registration refused", metadata: ["letter.id": "\(letterId)", "request.id": "\(request.requestID)", "error": "\(error)"])
+            throw error
+        }
+        var response = RegistryAPI.RegisterResponse()
+        response.entry = RegistryAPI.AgendaEntry(outcome.entry, registryPublicKey: publicKey)
+        response.alreadyRegistered = outcome.alreadyRegistered
+        if outcome.alreadyRegistered {
+            response.deliveries = try await store.deliveries(letterId: letterId).map { RegistryAPI.Delivery($0, number: outcome.entry.number) }
+        } else {
+            // Just written in the same transaction: no need to read them back.
+            response.deliveries = registration.addressees.map { addressee in
+                var delivery = RegistryAPI.Delivery()
+                delivery.letterID = outcome.entry.letterId.uuidString.lowercased()
+                delivery.number = outcome.entry.number
+                delivery.addresseeID = addressee.id
+                delivery.addresseeName = addressee.name
+                delivery.endpoint = addressee.endpoint.isEmpty ? store.settings.addressBook[addressee.name] ?? "" : addressee.endpoint
+                delivery.state = delivery.endpoint.isEmpty ? .manual : .pending
+                return delivery
+            }
+        }
+        return response
+    }
+
+    // MARK: Queries
+
+    private func lookup(number: String, letterID: String) async throws -> AgendaEntry {
+        switch (number.isEmpty, letterID.isEmpty) {
+        case (false, true): return try await store.entry(number: number)
+        case (true, false):
+            guard let id = UUID(uuidString: letterID) else { throw RegistryError.invalidArgument("letter_id", "must be a UUID") }
+            return try await store.entry(letterId: id)
+        default:
+            throw RegistryError.invalidArgument("number", "give exactly one of number and letter_id")
+        }
+    }
+
+    func getEntry(_ request: RegistryAPI.GetEntryRequest, _ context: ServerContext) async throws -> RegistryAPI.GetEntryResponse {
+        var response = RegistryAPI.GetEntryResponse()
+        response.entry = RegistryAPI.AgendaEntry(try await lookup(number: request.number, letterID: request.letterID),
+                                                 registryPublicKey: publicKey)
+        return response
+    }
+
+    private func query(year: Int32, from: Date?, until: Date?) throws -> AgendaQuery {
+        var query = AgendaQuery()
+        if year != 0 {
+            guard (1900...9999).contains(year) else { throw RegistryError.invalidArgument("year", "must be a calendar year") }
+            query.year = Int(year)
+        }
+        query.from = from
+        query.until = until
+        return query
+    }
+
+    func listAgenda(_ request: RegistryAPI.ListAgendaRequest, _ context: ServerContext) async throws -> RegistryAPI.ListAgendaResponse {
+        var query = try query(year: request.year, from: request.from, until: request.until)
+        query.classification = request.classification
+        query.unit = request.unit
+        query.addressee = request.addressee
+        query.subjectContains = request.subjectContains
+        query.status = switch request.status {
+        case .registered: .registered
+        case .cancelled: .cancelled
+        case .unspecified: nil
+        }
+        query.pageSize = request.pageSize == 0 ? 50 : Int(request.pageSize)
+        query.pageToken = request.pageToken
+        let page = try await store.list(query)
+        var response = RegistryAPI.ListAgendaResponse()
+        response.entries = page.entries.map { RegistryAPI.AgendaEntry($0, registryPublicKey: publicKey) }
+        response.nextPageToken = page.nextPageToken
+        return response
+    }
+
+    func exportAgenda(_ request: RegistryAPI.ExportAgendaRequest, _ context: ServerContext) async throws -> RegistryAPI.ExportAgendaResponse {
+        let query = try query(year: request.year, from: request.from, until: request.until)
+        let entries = try await store.export(query)
+        let zone = store.settings.timeZone
+        var title = request.year != 0 ? "Tahun \(request.year)" : "Semua"
+        if request.from != nil || request.until != nil {
+            let from = request.from.map { OfficeDate($0, in: zone).isoDay } ?? "…"
+            let until = request.until.map { OfficeDate($0, in: zone).isoDay } ?? "…"
+            title += " \(from) s.d. \(until)"
+        }
+        let baseName = "agenda-surat-keluar-" + (request.year != 0 ? String(request.year) : "export")
+        var response = RegistryAPI.ExportAgendaResponse()
+        response.entryCount = Int32(entries.count)
+        switch request.format {
+        case .html:
+            response.mediaType = "text/html; charset=utf-8"
+            response.fileName = baseName + ".html"
+            response.data = Data(AgendaExport.html(entries, zone: zone, officeName: store.settings.officeName, title: title))
+        case .csv, .unspecified:
+            response.mediaType = "text/csv; charset=utf-8"
+            response.fileName = baseName + ".csv"
+            response.data = Data(AgendaExport.csv(entries, zone: zone))
+        }
+        return response
+    }
+
+    // MARK: Cancel
+
+    func cancel(_ request: RegistryAPI.CancelLetterRequest, _ context: ServerContext) async throws -> RegistryAPI.CancelLetterResponse {
+        let actor = try context.requireActor(.stafUmum, .admin, action: "CancelLetter (pembatalan)")
+        var letterId: UUID?
+        if !request.letterID.isEmpty {
+            guard let id = UUID(uuidString: request.letterID) else { throw RegistryError.invalidArgument("letter_id", "must be a UUID") }
+            letterId = id
+        }
+        let entry = try await store.cancel(requestId: request.requestID, number: request.number.isEmpty ? nil : request.number,
+                                           letterId: letterId, reason: request.reason, actor: actor.id)
+        logger.info("letter cancelled", metadata: ["letter.id": "\(entry.letterId)", "request.id": "\(request.requestID)", "number": "\(entry.number)"])
+        var response = RegistryAPI.CancelLetterResponse()
+        response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
+        return response
+    }
+
+    // MARK: Verify
+
+    func verifyReceipt(_ request: RegistryAPI.VerifyReceiptRequest, _ context: ServerContext) async throws -> RegistryAPI.VerifyReceiptResponse {
+        guard !request.number.isEmpty else { throw RegistryError.invalidArgument("number", "the letter number to verify is required") }
+        let entry = try await store.entry(number: request.number)
+        var response = RegistryAPI.VerifyReceiptResponse()
+        response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
+        response.receipt = RegistryAPI.Receipt(entry.receipt, registryPublicKey: publicKey)
+        var problems: [String] = []
+        if !ReceiptText.isValidSeal(text: entry.receipt.text, signature: entry.receipt.signature, registryPublicKey: publicKey) {
+            problems.append("the stored receipt's seal does not verify with this registry's key \(store.key.keyId)")
+        }
+        if let fields = ReceiptText.parse(entry.receipt.text) {
+            if fields.number != entry.number || fields.letterId != entry.letterId || fields.contentDigest != entry.contentDigest
+                || fields.signature != entry.signature {
+                problems.append("the receipt does not match the agenda entry")
+            }
+        } else {
+            problems.append("the stored receipt is not a v1 receipt")
+        }
+        if !request.receiptText.isEmpty || !request.receiptSignature.isEmpty {
+            let presentedValid = ReceiptText.isValidSeal(text: Array(request.receiptText), signature: Array(request.receiptSignature),
+                                                         registryPublicKey: publicKey)
+            if !presentedValid {
+                problems.append("the presented receipt is not sealed by this registry")
+            } else if Array(request.receiptText) != entry.receipt.text {
+                problems.append("the presented receipt is sealed but is not the receipt of \(entry.number)")
+            }
+        }
+        if entry.status == .cancelled {
+            problems.append("the letter was cancelled on \(RFC3339.format(entry.cancelledAt ?? entry.registeredAt)): \(entry.cancelReason)")
+        }
+        response.valid = problems.isEmpty
+        response.detail = problems.isEmpty
+            ? "\(entry.number) belongs to letter \(entry.letterId.uuidString.lowercased()) (content sha256 \(Hex.encode(entry.contentDigest).prefix(16))…), signed by \(entry.signerName) at \(RFC3339.format(entry.signedAt)), registered \(RFC3339.format(entry.registeredAt)); receipt sealed by registry key \(entry.receipt.registryKeyId)"
+            : problems.joined(separator: "; ")
+        return response
+    }
+
+    // MARK: Deliveries
+
+    func getDeliveries(_ request: RegistryAPI.GetDeliveriesRequest, _ context: ServerContext) async throws -> RegistryAPI.GetDeliveriesResponse {
+        let entry = try await lookup(number: request.number, letterID: request.letterID)
+        var response = RegistryAPI.GetDeliveriesResponse()
+        response.number = entry.number
+        response.deliveries = try await store.deliveries(letterId: entry.letterId).map { RegistryAPI.Delivery($0, number: entry.number) }
+        return response
+    }
+
+    func listManual(_ request: RegistryAPI.ListManualDeliveriesRequest, _ context: ServerContext) async throws -> RegistryAPI.ListManualDeliveriesResponse {
+        let limit = request.limit == 0 ? 100 : Int(request.limit)
+        guard (1...1000).contains(limit) else { throw RegistryError.invalidArgument("limit", "must be 1–1000") }
+        let deliveries = try await store.deliveries(in: request.includeFailed ? [.manual, .failed] : [.manual], limit: limit)
+        var response = RegistryAPI.ListManualDeliveriesResponse()
+        for delivery in deliveries {
+            let number = (try? await store.entry(letterId: delivery.letterId).number) ?? ""
+            response.deliveries.append(RegistryAPI.Delivery(delivery, number: number))
+        }
+        return response
+    }
+
+    func markDelivered(_ request: RegistryAPI.MarkDeliveredRequest, _ context: ServerContext) async throws -> RegistryAPI.MarkDeliveredResponse {
+        let actor = try context.requireActor(.stafUmum, .admin, action: "MarkDelivered")
+        guard let letterId = UUID(uuidString: request.letterID) else { throw RegistryError.invalidArgument("letter_id", "must be a UUID") }
+        guard !request.addresseeID.isEmpty else { throw RegistryError.invalidArgument("addressee_id", "is required") }
+        let delivery = try await store.markDelivered(requestId: request.requestID, letterId: letterId, addresseeId: request.addresseeID,
+                                                     note: request.note, actor: actor.id)
+        let number = try await store.entry(letterId: letterId).number
+        var response = RegistryAPI.MarkDeliveredResponse()
+        response.delivery = RegistryAPI.Delivery(delivery, number: number)
+        return response
+    }
+}
