@@ -28,6 +28,7 @@ struct SigningEnvelopeTests {
             value >>= 7
             varint.append(value == 0 ? low : low | 0x80)
         } while value != 0
+        #expect(varint == [0xfb, 0xd0, 0xdf, 0xb4, 0xab, 0x33])  // as printed in proto-notes/signing.md
         expected += [0x30] + varint
         #expect(Self.sample().canonicalBytes() == expected)
     }
