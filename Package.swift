@@ -197,7 +197,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "SigningTests",
-        dependencies: ["SigningCore", "ServiceKit", "Domain", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+        dependencies: ["SigningCore", "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
         path: "Tests/SigningTests",
         swiftSettings: swiftSettings
     ),

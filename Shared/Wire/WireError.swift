@@ -38,26 +38,94 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
     /// Human-readable detail.
     public var message: String
     /// The Swift type being encoded or decoded when the error happened (innermost message).
-    public var typeName: String
+    public var typeName: String {
+        get {
+            switch typeStorage {
+            case .type(let type): String(reflecting: type)
+            case .name(let name): name
+            }
+        }
+        set { typeStorage = .name(newValue) }
+    }
     /// Field path from the top-level message, e.g. `addressees(7)[2].name(1)`: property name,
     /// field number in parentheses, element index in brackets. Empty at the top level.
-    public var fieldPath: String
+    public var fieldPath: String {
+        get {
+            switch pathStorage {
+            case .components(let components): PathComponent.describe(components)
+            case .text(let text): text
+            }
+        }
+        set { pathStorage = .text(newValue) }
+    }
     /// Byte offset in the input, when decoding.
     public var offset: Int?
+
+    // Names are rendered only when read: hostile input can produce errors by the million, and
+    // demangling a type name costs more than decoding a message.
+    private enum TypeStorage: Sendable {
+        case type(Any.Type)
+        case name(String)
+    }
+
+    private enum PathStorage: Sendable {
+        case components([PathComponent])
+        case text(String)
+    }
+
+    private var typeStorage: TypeStorage
+    private var pathStorage: PathStorage
 
     public init(code: Code, message: String, typeName: String, fieldPath: String, offset: Int? = nil) {
         self.code = code
         self.message = message
-        self.typeName = typeName
-        self.fieldPath = fieldPath
+        self.typeStorage = .name(typeName)
+        self.pathStorage = .text(fieldPath)
+        self.offset = offset
+    }
+
+    init(code: Code, message: String, type: Any.Type, path: [any CodingKey], offset: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.typeStorage = .type(type)
+        self.pathStorage = .components(path.map(PathComponent.init))
         self.offset = offset
     }
 
     public var description: String {
         var text = "\(code) at \(typeName)"
-        if !fieldPath.isEmpty { text += " field \(fieldPath)" }
+        let path = fieldPath
+        if !path.isEmpty { text += " field \(path)" }
         text += ": \(message)"
         if let offset { text += " (offset \(offset))" }
+        return text
+    }
+}
+
+/// One step of a field path, kept Sendable (coding keys are not).
+struct PathComponent: Sendable {
+    var name: String
+    var number: Int?
+    var isIndex: Bool
+
+    init(_ key: any CodingKey) {
+        name = key.stringValue
+        number = key.intValue
+        isIndex = key is ElementIndexKey
+    }
+
+    /// Renders a path as `name(number)[index].name(number)`.
+    static func describe(_ components: [PathComponent]) -> String {
+        var text = ""
+        for component in components {
+            if component.isIndex, let index = component.number {
+                text += "[\(index)]"
+                continue
+            }
+            if !text.isEmpty { text += "." }
+            text += component.name
+            if let number = component.number, "\(number)" != component.name { text += "(\(number))" }
+        }
         return text
     }
 }
@@ -65,17 +133,7 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
 extension WireError {
     /// Renders a coding path as `name(number)[index].name(number)`.
     static func describe(_ path: [any CodingKey]) -> String {
-        var text = ""
-        for key in path {
-            if key is ElementIndexKey, let index = key.intValue {
-                text += "[\(index)]"
-                continue
-            }
-            if !text.isEmpty { text += "." }
-            text += key.stringValue
-            if let number = key.intValue, "\(number)" != key.stringValue { text += "(\(number))" }
-        }
-        return text
+        PathComponent.describe(path.map(PathComponent.init))
     }
 }
 

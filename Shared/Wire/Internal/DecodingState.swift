@@ -52,8 +52,7 @@ final class DecodingState: Decoder {
     func error(_ code: WireError.Code, _ message: String, offset: Int? = nil, key: (any CodingKey)? = nil) -> WireError {
         var fullPath = path
         if let key { fullPath.append(key) }
-        return WireError(code: code, message: message, typeName: String(reflecting: typeName),
-                         fieldPath: WireError.describe(fullPath), offset: offset)
+        return WireError(code: code, message: message, type: typeName, path: fullPath, offset: offset)
     }
 
     func wrongWireType(_ entry: FieldEntry, expected: WireType, key: (any CodingKey)? = nil) -> WireError {
@@ -442,8 +441,7 @@ final class DecodingState: Decoder {
         }
         var message = context.debugDescription
         if let underlying = context.underlyingError { message += " (\(underlying))" }
-        return WireError(code: .invalidValue, message: message, typeName: String(reflecting: typeName),
-                         fieldPath: WireError.describe(context.codingPath))
+        return WireError(code: .invalidValue, message: message, type: typeName, path: context.codingPath)
     }
 
     /// One element of a repeated field that is not a packable scalar array.

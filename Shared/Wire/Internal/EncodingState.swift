@@ -62,8 +62,7 @@ final class EncodingState: Encoder {
     func error(_ code: WireError.Code, _ message: String, key: (any CodingKey)? = nil) -> WireError {
         var fullPath = path
         if let key { fullPath.append(key) }
-        return WireError(code: code, message: message, typeName: String(reflecting: slot.typeName),
-                         fieldPath: WireError.describe(fullPath))
+        return WireError(code: code, message: message, type: slot.typeName, path: fullPath)
     }
 
     func deferError(_ error: WireError) {
