@@ -132,6 +132,16 @@ import Testing
         #expect(try ProtobufDecoder().decode(Repeated.self, from: doubles).doubles == [2])
     }
 
+    @Test func manyElementsAndEntriesAreNotNesting() throws {
+        // Regression: the depth limit counts nesting, not siblings.
+        var maps = Maps()
+        for number in Int32(0)..<500 { maps.byID[number] = Inner(name: "n\(number)", count: number) }
+        #expect(try roundTrip(maps) == maps)
+        let many = Repeated(inners: (0..<2000).map { Inner(name: "\($0)") }, sifats: Array(repeating: .segera, count: 2000),
+                            times: (0..<500).map { timestamp(Int64($0)) })
+        #expect(try roundTrip(many) == many)
+    }
+
     @Test func nestedMessagesMergeAcrossOccurrences() throws {
         // inner (field 6) twice: {name: "a"} then {count: 3} -> {name: "a", count: 3}.
         let bytes: [UInt8] = [0x32, 0x03, 0x0A, 0x01, 0x61, 0x32, 0x02, 0x10, 0x03]

@@ -382,6 +382,8 @@ final class EncodingState: Encoder {
 
     func encodeMapEntry<K: WireMapKey & Encodable, V: Encodable>(key: K, value: V, field: Int) throws {
         let parent = slot
+        let savedDepth = depth
+        defer { depth = savedDepth }
         slot = Slot(position: .element(field), presence: true, typeName: V.self)
         openMessage()
         // Protobuf writes both key and value of every entry, defaults included.

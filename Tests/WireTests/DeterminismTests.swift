@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import Wire
+
+@Suite struct DeterminismTests {
+    @Test func mapEntriesAreSortedWhateverTheInsertionOrder() throws {
+        var forward = Maps()
+        var backward = Maps()
+        let keys = (0..<200).map { "k\($0 * 7919 % 1000)-ü" }
+        for key in keys { forward.labels[key] = key }
+        for key in keys.reversed() { backward.labels[key] = key }
+        for number in Int32(-50)...50 { forward.byID[number] = Inner(count: number) }
+        for number in (Int32(-50)...50).reversed() { backward.byID[number] = Inner(count: number) }
+        let bytes = try ProtobufEncoder().encode(forward)
+        #expect(bytes == (try ProtobufEncoder().encode(backward)))
+        // Entry keys come out in ascending order: strings bytewise, integers numerically.
+        let decodedLabels = try labelsInWireOrder(bytes)
+        #expect(decodedLabels == decodedLabels.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(decodedLabels.count == Set(keys).count)
+    }
+
+    /// Keys of the `labels` (field 1) entries in the order they appear on the wire.
+    func labelsInWireOrder(_ bytes: [UInt8]) throws -> [String] {
+        struct Entry: Codable {
+            var key = ""
+            enum CodingKeys: Int, CodingKey { case key = 1 }
+        }
+        struct Labels: Codable {
+            var entries: [Entry] = []
+            enum CodingKeys: Int, CodingKey { case entries = 1 }
+        }
+        return try ProtobufDecoder().decode(Labels.self, from: bytes).entries.map(\.key)
+    }
+
+    @Test func decoderOverloadsAgree() throws {
+        let bytes = try ProtobufEncoder().encode(Scalars(small: 7, text: "x"))
+        let fromArray = try ProtobufDecoder().decode(Scalars.self, from: bytes)
+        #expect(try ProtobufDecoder().decode(Scalars.self, from: Data(bytes)) == fromArray)
+        #expect(try ProtobufDecoder().decode(Scalars.self, from: bytes[...]) == fromArray)
+        #expect(try ProtobufDecoder().decode(Scalars.self, from: ([0xFF] + bytes).dropFirst()) == fromArray)
+    }
+}
