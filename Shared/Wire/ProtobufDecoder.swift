@@ -9,13 +9,14 @@ import Foundation
 public struct ProtobufDecoder: Sendable {
     /// Deepest nesting of messages accepted.
     public var maxDepth: Int = 100
-    /// Largest input, and largest single length-delimited field, accepted (bytes).
+    /// Largest input, and largest single length-delimited field, accepted (bytes; never more
+    /// than 4 GiB whatever this says).
     public var maxLength: Int = 64 << 20
 
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        guard bytes.count <= maxLength else {
+        guard bytes.count <= maxLength, bytes.count <= Int(UInt32.max) else {
             throw WireError(code: .sizeLimitExceeded, message: "input is \(bytes.count) bytes, over the limit of \(maxLength)",
                             typeName: String(reflecting: T.self), fieldPath: "")
         }

@@ -2,11 +2,24 @@ import Foundation
 
 /// One record of a message: field number, wire type and the byte range of its value
 /// (the varint bytes, the 4/8 fixed bytes, or the payload of a length-delimited record).
+/// 16 bytes, so that even a message of 2-byte records indexes into at most 8× its size.
 struct FieldEntry {
-    var field: Int
+    private var fieldNumber: UInt32
     var wireType: WireType
-    var start: Int
-    var end: Int
+    private var startOffset: UInt32
+    private var endOffset: UInt32
+
+    init(field: Int, wireType: WireType, start: Int, end: Int) {
+        // Inputs are at most UInt32.max bytes (ProtobufDecoder checks) and field numbers < 2^29.
+        fieldNumber = UInt32(truncatingIfNeeded: field)
+        self.wireType = wireType
+        startOffset = UInt32(truncatingIfNeeded: start)
+        endOffset = UInt32(truncatingIfNeeded: end)
+    }
+
+    var field: Int { Int(fieldNumber) }
+    var start: Int { Int(startOffset) }
+    var end: Int { Int(endOffset) }
 }
 
 /// The `Decoder` behind `ProtobufDecoder`. Each message is scanned once into a list of
