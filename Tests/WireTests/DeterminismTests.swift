@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Wire
+import Wire
 
 @Suite struct DeterminismTests {
     @Test func mapEntriesAreSortedWhateverTheInsertionOrder() throws {

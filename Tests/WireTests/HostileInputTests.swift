@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Wire
+import Wire
 
 @Suite struct HostileInputTests {
     func decodeError<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], decoder: ProtobufDecoder = ProtobufDecoder()) throws -> WireError {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Wire
+import Wire
 
 /// A million mutated, truncated, spliced and random inputs fed to the decoder: each must decode
 /// or throw `WireError` — no trap, no hang, no other error. Deterministic: the seed is printed

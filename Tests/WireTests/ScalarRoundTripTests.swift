@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Wire
+import Wire
 
 func roundTrip<T: Codable>(_ value: T) throws -> T {
     try ProtobufDecoder().decode(T.self, from: ProtobufEncoder().encode(value))

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Wire
+import Wire
 
 @Suite struct UnsupportedShapeTests {
     func encodeError<T: Encodable>(_ value: T) throws -> WireError {
