@@ -1,7 +1,7 @@
 import Foundation
 
-/// What a Swift container type looks like to the wire format; lets the encoder and decoder
-/// recognise arrays, dictionaries and optionals with one conformance check per field.
+/// What a Swift container type looks like to the wire format; `WireKind` asks this once per
+/// type to recognise arrays, dictionaries and optionals.
 enum WireShape {
     case array(element: Any.Type)
     case dictionary(key: Any.Type, value: Any.Type)
@@ -45,17 +45,11 @@ extension Optional: OptionalDecodable where Wrapped: Decodable {
     }
 }
 
-/// Whether a type is one the format writes as a single scalar or string (so it may sit in a
-/// repeated field), as opposed to a container shape that cannot nest.
+/// Whether a type is an array, dictionary or optional: shapes protobuf cannot put inside a
+/// repeated field or a map value. (`Data` is not an array; `[UInt8]` is, so `[[UInt8]]` is
+/// rejected like `[[Int]]`.)
 func isNestableContainer(_ type: Any.Type) -> Bool {
-    guard let shaped = type as? any WireShaped.Type else { return false }
-    switch shaped.wireShape {
-    case .array:
-        // Data is not an array, [UInt8] is: nested [[UInt8]] is as unsupported as [[Int]].
-        return true
-    case .dictionary, .optional:
-        return true
-    }
+    type is any WireShaped.Type
 }
 
 /// Keys a protobuf map may have, with the order the deterministic encoding sorts them in
