@@ -5,8 +5,8 @@ import Domain
 import Foundation
 
 /// scrypt cost parameters (RFC 7914). The default, N = 2^16, r = 8, p = 1, needs 64 MiB and
-/// roughly a quarter of a second per unlock here: slow for a guesser, fine for a Camat signing a
-/// few dozen letters a day. Stored with each sealed key, so a later change of the default does not
+/// about 0.15 s per unlock optimised (0.65 s in a debug build) here: slow for a guesser, fine for
+/// a Camat signing a few dozen letters a day. Stored with each sealed key, so a later change of the default does not
 /// lock out existing keys.
 public struct ScryptCost: Codable, Sendable, Hashable {
     public var log2N: Int = 16
