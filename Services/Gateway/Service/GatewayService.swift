@@ -119,17 +119,13 @@ public final class GatewayService: Sendable {
         return try decode(GatewayAPI.JourneyReply.self, bytes)
     }
 
-    /// Letter ids read well on paper and in logs: `SK-2026-` and 10 random hex digits.
-    static func newLetterID(now: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Jakarta") ?? .gmt
-        let year = calendar.component(.year, from: now)
-        let random = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.prefix(5)
-        return "SK-\(year)-" + hex(random)
-    }
+    /// Letter ids are lowercase UUIDs: the registry keys its agenda book by them.
+    static func newLetterID(now: Date) -> String { UUID().uuidString.lowercased() }
 
     func assignClerk(_ request: GatewayAPI.AssignClerkRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
-        let me = try await caller(context).user
+        let caller = try await caller(context)
+        _ = try caller.actor(for: .assign)
+        let me = caller.user
         let clerkID = request.clerkID.isEmpty ? me.id : request.clerkID
         let clerkUser = try await store.user(clerkID)
         guard clerkUser.role == .stafUmum, clerkUser.active else {
