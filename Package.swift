@@ -128,6 +128,17 @@ let executableTargets: [Target] = [
         path: "Services/Registry/Main",
         swiftSettings: swiftSettings
     ),
+    // The registry load generator (surat-bench registry): HdrHistogram percentiles, integrity check.
+    .executableTarget(
+        name: "surat-bench",
+        dependencies: [
+            "Domain", "RPC", "ServiceKit", "Wire", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ],
+        path: "Services/Bench",
+        swiftSettings: swiftSettings
+    ),
     // Drafting (SOP step 2) and approval (step 3): handlers and stores as libraries (tested
     // in-process), each with a thin executable.
     .target(
@@ -211,6 +222,7 @@ let package = Package(
         .executable(name: "surat-signing", targets: ["surat-signing"]),
         .executable(name: "surat-gateway", targets: ["surat-gateway"]),
         .executable(name: "surat-registry", targets: ["surat-registry"]),
+        .executable(name: "surat-bench", targets: ["surat-bench"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],
