@@ -212,6 +212,24 @@ let testTargets: [Target] = [
         path: "Tests/SigningTests",
         swiftSettings: swiftSettings
     ),
+    .testTarget(
+        name: "ServiceKitTests",
+        dependencies: ["ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift")],
+        path: "Tests/ServiceKitTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "DraftingTests",
+        dependencies: ["DraftingCore", "ApprovalCore", "ServiceKit", "Domain", "RPC", logging],
+        path: "Tests/DraftingTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ApprovalTests",
+        dependencies: ["ApprovalCore", "DraftingCore", "ServiceKit", "Domain", "RPC", logging],
+        path: "Tests/ApprovalTests",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 let package = Package(
@@ -223,6 +241,8 @@ let package = Package(
         .executable(name: "surat-gateway", targets: ["surat-gateway"]),
         .executable(name: "surat-registry", targets: ["surat-registry"]),
         .executable(name: "surat-bench", targets: ["surat-bench"]),
+        .executable(name: "surat-drafting", targets: ["surat-drafting"]),
+        .executable(name: "surat-approval", targets: ["surat-approval"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],

@@ -19,6 +19,9 @@ public enum ServiceDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // DatabasePool switches its writer to synchronous=NORMAL when it enables WAL, after
+        // prepareDatabase ran; set FULL again on the one writer connection, which keeps it.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var migrator = DatabaseMigrator()
         Idempotency.registerMigrations(&migrator)
         migrations(&migrator)

@@ -38,7 +38,8 @@ public struct ServiceSettings: Codable, Sendable, Hashable {
     /// The database file for `service`, honouring `databasePath` when set.
     public func resolvedDatabasePath(service: String) -> String {
         if !databasePath.isEmpty { return databasePath }
-        return URL(fileURLWithPath: dataDirectory).appendingPathComponent("\(service).sqlite").path
+        let folder = dataDirectory.isEmpty ? "." : dataDirectory
+        return folder.hasSuffix("/") ? "\(folder)\(service).sqlite" : "\(folder)/\(service).sqlite"
     }
 
     /// Documentation of every common key (name as in the JSON file, then what it does).
