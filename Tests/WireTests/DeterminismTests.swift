@@ -32,6 +32,17 @@ import Wire
         return try ProtobufDecoder().decode(Labels.self, from: bytes).entries.map(\.key)
     }
 
+    /// The worked example in proto-notes/wire-format.md (bytes produced by Python's protobuf).
+    @Test func documentedExample() throws {
+        let letter = Letter(perihal: "Undangan", sifat: .penting, createdAt: Date(timeIntervalSince1970: -1.5),
+                            tembusan: ["Camat"], labels: ["b": "2", "a": "1"], desaID: 0)
+        let hex = "12 08 55 6e 64 61 6e 67 61 6e 18 01 22 11 08 fe ff ff ff ff ff ff ff ff 01 10 80 ca b5 ee 01 "
+            + "32 05 43 61 6d 61 74 3a 06 0a 01 61 12 01 31 3a 06 0a 01 62 12 01 32 58 00"
+        let expected = hex.split(separator: " ").map { UInt8($0, radix: 16)! }
+        #expect(try ProtobufEncoder().encode(letter) == expected)
+        #expect(try ProtobufDecoder().decode(Letter.self, from: expected) == letter)
+    }
+
     @Test func decoderOverloadsAgree() throws {
         let bytes = try ProtobufEncoder().encode(Scalars(small: 7, text: "x"))
         let fromArray = try ProtobufDecoder().decode(Scalars.self, from: bytes)
