@@ -139,7 +139,3 @@ import Wire
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 }
-
-func hex(_ bytes: [UInt8]) -> String {
-    bytes.prefix(200).map { String(format: "%02x", $0) }.joined()
-}

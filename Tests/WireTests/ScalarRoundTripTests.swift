@@ -2,10 +2,6 @@ import Foundation
 import Testing
 import Wire
 
-func roundTrip<T: Codable>(_ value: T) throws -> T {
-    try ProtobufDecoder().decode(T.self, from: ProtobufEncoder().encode(value))
-}
-
 @Suite struct ScalarRoundTripTests {
     @Test func defaultsEncodeToNothing() throws {
         #expect(try ProtobufEncoder().encode(Scalars()) == [])

@@ -1,0 +1,25 @@
+import Foundation
+import Wire
+
+/// Encodes then decodes `value`.
+func roundTrip<T: Codable>(_ value: T) throws -> T {
+    try ProtobufDecoder().decode(T.self, from: ProtobufEncoder().encode(value))
+}
+
+/// The first 200 bytes as hex, for failure messages.
+func hex(_ bytes: [UInt8]) -> String {
+    bytes.prefix(200).map { String(format: "%02x", $0) }.joined()
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64) so failures reproduce from the seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
