@@ -439,6 +439,45 @@ struct SigningServiceTests {
         #expect(sealed.cost == SigningHarness.testPolicy().scrypt)
     }
 
+    @Test("no passphrase or key material in logs or error messages")
+    func nothingSecretLeaks() async throws {
+        let harness = try SigningHarness()
+        let registration = try await harness.registerCamat()
+        let upload = try await harness.upload()
+        var messages: [String] = []
+        let guesses = (1...6).map { "tebakan-rahasia-\($0)" }
+        for guess in guesses {
+            do {
+                _ = try await harness.sign(upload, passphrase: guess, requestId: guess)
+            } catch let error as SigningError {
+                messages.append(error.message)
+            }
+        }
+        harness.clock.advance(seconds: 3600)
+        _ = try await harness.service.changePassphrase(ChangePassphraseRequest(
+            requestId: "c", currentPassphrase: SigningHarness.camatPassphrase, newPassphrase: "passphrase-baru-1"), caller: harness.camat)
+        let signature = try await harness.sign(upload, passphrase: "passphrase-baru-1")
+        let stored = try #require(try await harness.database.read { db in try SigningRecords.key(db, id: registration.key.keyId) })
+        let seed = try await KeyVault.unseal(try #require(stored.sealed), keyId: stored.published.keyId,
+                                             publicKey: stored.published.publicKey, passphrase: "passphrase-baru-1").rawRepresentation
+
+        let log = harness.logs.text
+        #expect(log.contains("wrong passphrase"))
+        #expect(log.contains("letter signed"))
+        #expect(log.contains("letter.id=letter-1"))
+        #expect(signature.fields.letterId == "letter-1")
+        let secrets = guesses + [SigningHarness.camatPassphrase, "passphrase-baru-1", seed.base64EncodedString(),
+                                 seed.map { String(format: "%02x", $0) }.joined()]
+        for secret in secrets {
+            #expect(!log.contains(secret), "log contains a secret")
+            #expect(!messages.contains { $0.contains(secret) }, "error message contains a secret")
+        }
+        #expect(!"\(SignRequest(requestId: "r", passphrase: "sangat-rahasia"))".contains("sangat-rahasia"))
+        #expect(!"\(RegisterSignerRequest(passphrase: "sangat-rahasia"))".contains("sangat-rahasia"))
+        #expect(!"\(ChangePassphraseRequest(currentPassphrase: "sangat-rahasia", newPassphrase: "sangat-rahasia"))".contains("sangat-rahasia"))
+        #expect(!"\(RotateKeyRequest(newPassphrase: "sangat-rahasia"))".contains("sangat-rahasia"))
+    }
+
     @Test("bad input names the field")
     func badInput() async throws {
         let harness = try SigningHarness()

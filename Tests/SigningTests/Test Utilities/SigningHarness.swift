@@ -18,6 +18,7 @@ final class SigningHarness: Sendable {
     let clock = ManualSigningClock(unixMillis: SigningHarness.start)
     let service: SigningService
     let database: DatabasePool
+    let logs = LogCapture()
 
     let admin = SigningCaller(actorId: "admin-1", actorRole: "admin", actorName: "Admin TI")
     let camat = SigningCaller(actorId: "camat-1", actorRole: "camat", actorName: "Drs. Camat")
@@ -29,7 +30,7 @@ final class SigningHarness: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         databasePath = folder.appendingPathComponent("signing.sqlite").path
         database = try Self.open(path: databasePath)
-        service = SigningService(database: database, policy: policy, clock: clock.clock, logger: Logger(label: "signing-test"))
+        service = SigningService(database: database, policy: policy, clock: clock.clock, logger: logs.logger(label: "signing-test"))
     }
 
     /// The same opening path as the executable (WAL, synchronous=FULL, migrations).
