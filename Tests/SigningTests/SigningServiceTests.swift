@@ -446,9 +446,9 @@ struct SigningServiceTests {
         let upload = try await harness.upload()
         var messages: [String] = []
         let guesses = (1...6).map { "tebakan-rahasia-\($0)" }
-        for guess in guesses {
+        for (index, guess) in guesses.enumerated() {
             do {
-                _ = try await harness.sign(upload, passphrase: guess, requestId: guess)
+                _ = try await harness.sign(upload, passphrase: guess, requestId: "guess-\(index)")
             } catch let error as SigningError {
                 messages.append(error.message)
             }
@@ -462,7 +462,7 @@ struct SigningServiceTests {
                                              publicKey: stored.published.publicKey, passphrase: "passphrase-baru-1").rawRepresentation
 
         let log = harness.logs.text
-        #expect(log.contains("wrong passphrase"))
+        #expect(harness.logs.all.contains { $0.contains("letter.id=letter-1") && $0.contains("request.id=guess-0") && $0.hasSuffix("wrong passphrase") })
         #expect(log.contains("letter signed"))
         #expect(log.contains("letter.id=letter-1"))
         #expect(signature.fields.letterId == "letter-1")

@@ -94,7 +94,9 @@ public final class SigningService: Sendable {
                 }
             }
             let key = try await self.usableKey(signerId: signerId)
-            let privateKey = try await self.unlock(key, signerId: signerId, passphrase: request.currentPassphrase)
+            var unlockLogger = self.logger
+            unlockLogger[metadataKey: "request.id"] = "\(request.requestId)"
+            let privateKey = try await self.unlock(key, signerId: signerId, passphrase: request.currentPassphrase, logger: unlockLogger)
             let resealed = try await KeyVault.seal(privateKey, keyId: key.published.keyId, passphrase: request.newPassphrase, cost: self.policy.scrypt)
             let now = self.clock.nowUnixMillis()
             try await self.database.write { db in
@@ -413,7 +415,9 @@ public final class SigningService: Sendable {
             guard let key, key.published.revokedAtUnixMillis == 0, key.sealed != nil else {
                 throw SigningError(.failedPrecondition, "signer \(signerId) has no usable key (revoked or none); an admin must rotate in a new key")
             }
-            let privateKey = try await self.unlock(key, signerId: signerId, passphrase: request.passphrase)
+            var letterLog = log
+            letterLog[metadataKey: "letter.id"] = "\(target.letterId)"
+            let privateKey = try await self.unlock(key, signerId: signerId, passphrase: request.passphrase, logger: letterLog)
 
             let envelope = SigningEnvelope(letterId: target.letterId, revisionDigest: target.revisionDigest, signerId: signerId,
                                            keyId: key.published.keyId, signedAtUnixMillis: now,
@@ -433,7 +437,7 @@ public final class SigningService: Sendable {
                 try SigningRecords.recordRequest(db, method: method, requestId: request.requestId, fingerprint: fingerprint,
                                                  resultId: signatureId, at: now)
             }
-            log.info("letter signed", metadata: ["letter.id": "\(target.letterId)", "signature.id": "\(signatureId)",
+            letterLog.info("letter signed", metadata: ["signature.id": "\(signatureId)",
                                                  "key.id": "\(key.published.keyId)", "on_behalf_of": "\(envelope.onBehalfOf)",
                                                  "signer.name": "\(signer.name)"])
             return try await self.signature(GetSignatureRequest(signatureId: signatureId))
@@ -480,7 +484,7 @@ public final class SigningService: Sendable {
     /// gateway, for an authenticated user) is already authenticated; the passphrase is the
     /// signer's consent to use this one key, and a client seeing UNAUTHENTICATED would rightly
     /// think its own credentials are bad. A lockout is RESOURCE_EXHAUSTED with the time it ends.
-    private func unlock(_ key: StoredKey, signerId: String, passphrase: String) async throws -> Curve25519.Signing.PrivateKey {
+    private func unlock(_ key: StoredKey, signerId: String, passphrase: String, logger: Logger) async throws -> Curve25519.Signing.PrivateKey {
         guard let sealed = key.sealed else {
             throw SigningError(.failedPrecondition, "key \(key.published.keyId) has no private key any more")
         }
