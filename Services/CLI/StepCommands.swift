@@ -1,0 +1,245 @@
+import ArgumentParser
+import Domain
+import Foundation
+
+// One command per SOP action.
+
+struct Open: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Step 1: open a letter and assign the Staf Umum who handles it (staf_umum).")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var request: RequestOptions
+    @Option(help: "Hal / perihal as known now.") var subject: String
+    @Option(help: "Archive classification code, e.g. 005 or 000.8.3.3.") var classification: String
+    @Option(help: "Unit code used in the letter number, e.g. 416-313.") var unit: String = "416-313"
+    @Option(help: "Staf Umum user who handles the letter (default: you).") var clerk: String?
+    @Flag(help: "Only open; assign later with `surat assign`.") var noAssign = false
+
+    mutating func run() async throws {
+        let requestID = request.id
+        let client = client
+        let (subject, classification, unit, clerk, noAssign) = (subject, classification, unit, clerk, noAssign)
+        try await runReporting(requestID: requestID) {
+            var reply = try await client.call(GatewayAPI.openLetter, GatewayAPI.OpenLetterRequest(
+                requestID: requestID, subject: subject, classification: classification, unit: unit))
+            if !noAssign, let letterID = reply.journey?.letterID {
+                reply = try await client.call(GatewayAPI.assignClerk, GatewayAPI.AssignClerkRequest(
+                    requestID: requestID + "-assign", letterID: letterID, clerkID: clerk ?? ""))
+            }
+            emit(reply, json: client.json) { Output.journey($0.journey ?? GatewayAPI.Journey()) }
+        }
+    }
+}
+
+struct Assign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Step 1: assign the Staf Umum (staf_umum).")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var request: RequestOptions
+    @Argument(help: "Letter id.") var letter: String
+    @Option(help: "Staf Umum user (default: you).") var clerk: String?
+
+    mutating func run() async throws {
+        let (client, requestID, letter, clerk) = (client, request.id, letter, clerk)
+        try await runReporting(requestID: requestID) {
+            let reply = try await client.call(GatewayAPI.assignClerk, GatewayAPI.AssignClerkRequest(
+                requestID: requestID, letterID: letter, clerkID: clerk ?? ""))
+            emit(reply, json: client.json) { Output.journey($0.journey ?? GatewayAPI.Journey()) }
+        }
+    }
+}
+
+struct DraftCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "draft", abstract: "Step 2: create, edit and show the draft (drafter).",
+        subcommands: [Create.self, Edit.self, Show.self])
+
+    static func text(_ reply: GatewayAPI.DraftReply) -> String {
+        var lines = ["letter    \(reply.journey?.letterID ?? "")", "draft     \(reply.draftID)",
+                     "revision  \(reply.revision)  digest \(reply.revisionDigest.map { String(format: "%02x", $0) }.joined())"]
+        if let content = reply.content {
+            lines += ["type      \(content.type.displayName)", "perihal   \(content.subject)",
+                      "sifat     \(content.sifat)  urgency \(content.urgency)",
+                      "to        \(content.addressees.map(\.name).joined(separator: "; "))",
+                      "", content.body]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create the draft (revision 1).")
+        @OptionGroup var client: ClientOptions
+        @OptionGroup var request: RequestOptions
+        @Argument(help: "Letter id.") var letter: String
+        @OptionGroup var content: ContentOptions
+
+        mutating func run() async throws {
+            let (client, requestID, letter, content) = (client, request.id, letter, content)
+            try await runReporting(requestID: requestID) {
+                let reply = try await client.call(GatewayAPI.createDraft, GatewayAPI.CreateDraftRequest(
+                    requestID: requestID, letterID: letter, content: try content.content()))
+                emit(reply, json: client.json, DraftCommand.text)
+            }
+        }
+    }
+
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a new revision (ABORTED if someone edited since).")
+        @OptionGroup var client: ClientOptions
+        @OptionGroup var request: RequestOptions
+        @Argument(help: "Letter id.") var letter: String
+        @Option(help: "The revision you edited (see `surat draft show`).") var baseRevision: Int64
+        @OptionGroup var content: ContentOptions
+
+        mutating func run() async throws {
+            let (client, requestID, letter, content, base) = (client, request.id, letter, content, baseRevision)
+            try await runReporting(requestID: requestID) {
+                let reply = try await client.call(GatewayAPI.editDraft, GatewayAPI.EditDraftRequest(
+                    requestID: requestID, letterID: letter, baseRevision: base, content: try content.content()))
+                emit(reply, json: client.json, DraftCommand.text)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the latest revision.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Letter id.") var letter: String
+
+        mutating func run() async throws {
+            let (client, letter) = (client, letter)
+            try await runReporting {
+                let reply = try await client.call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: letter))
+                emit(reply, json: client.json, DraftCommand.text)
+            }
+        }
+    }
+}
+
+struct ParafCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paraf", abstract: "Step 2: the drafter's paraf; sends the draft to the Sekretaris (drafter).")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var request: RequestOptions
+    @Argument(help: "Letter id.") var letter: String
+    @Option(help: "The revision you read (default: the latest).") var revision: Int64 = 0
+
+    mutating func run() async throws {
+        let (client, requestID, letter, revision) = (client, request.id, letter, revision)
+        try await runReporting(requestID: requestID) {
+            let reply = try await client.call(GatewayAPI.paraf, GatewayAPI.ParafRequest(
+                requestID: requestID, letterID: letter, revision: revision))
+            emit(reply, json: client.json) { Output.journey($0.journey ?? GatewayAPI.Journey()) }
+        }
+    }
+}
+
+struct Approve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Step 3: the Sekretaris' paraf (sekretaris).")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var request: RequestOptions
+    @Argument(help: "Letter id.") var letter: String
+
+    mutating func run() async throws {
+        let (client, requestID, letter) = (client, request.id, letter)
+        try await runReporting(requestID: requestID) {
+            let reply = try await client.call(GatewayAPI.approve, GatewayAPI.ApproveRequest(requestID: requestID, letterID: letter))
+            emit(reply, json: client.json) { Output.journey($0.journey ?? GatewayAPI.Journey()) }
+        }
+    }
+}
+
+struct Return: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "return", abstract: "Step 3: return the draft to the drafter with notes (sekretaris).")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var request: RequestOptions
+    @Argument(help: "Letter id.") var letter: String
+    @Option(help: "What the drafter must change (required).") var notes: String
+
+    mutating func run() async throws {
+        let (client, requestID, letter, notes) = (client, request.id, letter, notes)
+        try await runReporting(requestID: requestID) {
+            let reply = try await client.call(GatewayAPI.returnDraft, GatewayAPI.ReturnDraftRequest(
+                requestID: requestID, letterID: letter, notes: notes))
+            emit(reply, json: client.json) { Output.journey($0.journey ?? GatewayAPI.Journey()) }
+        }
+    }
+}
+
+struct Upload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Step 4: upload the approved letter for e-signature (staf_umum).")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var request: RequestOptions
+    @Argument(help: "Letter id.") var letter: String
+
+    mutating func run() async throws {
+        let (client, requestID, letter) = (client, request.id, letter)
+        try await runReporting(requestID: requestID) {
+            let reply = try await client.call(GatewayAPI.uploadForSignature, GatewayAPI.UploadForSignatureRequest(
+                requestID: requestID, letterID: letter))
+            emit(reply, json: client.json) { Output.journey($0.journey ?? GatewayAPI.Journey()) }
+        }
+    }
+}
+
+func signatureText(_ info: GatewayAPI.SignatureInfo?) -> String {
+    guard let info else { return "signature -" }
+    return [
+        "signature \(info.signatureID)  by \(info.signerName) (\(info.signerID))"
+            + (info.onBehalfOf.isEmpty ? "" : " a.n. \(info.onBehalfOf)"),
+        "          key \(info.keyID) \(info.algorithm) at \(Output.time(info.signedAt))",
+        "          verified: \(info.verified ? "YES" : "NO") \(info.verificationDetail)",
+    ].joined(separator: "\n")
+}
+
+struct Sign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Step 5: sign electronically (camat or its Plh/Plt); asks for the passphrase without echo.")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var request: RequestOptions
+    @Argument(help: "Letter id.") var letter: String
+
+    mutating func run() async throws {
+        let (client, requestID, letter) = (client, request.id, letter)
+        try await runReporting(requestID: requestID) {
+            let passphrase = try Passphrase.read(prompt: "Passphrase for your signing key: ")
+            let reply = try await client.call(GatewayAPI.sign, GatewayAPI.SignRequest(
+                requestID: requestID, letterID: letter, passphrase: passphrase))
+            emit(reply, json: client.json) { reply in
+                Output.journey(reply.journey ?? GatewayAPI.Journey()) + "\n" + signatureText(reply.signature)
+            }
+        }
+    }
+}
+
+func registrationText(_ registration: GatewayAPI.Registration?) -> String {
+    guard let registration else { return "number -" }
+    return [
+        "number    \(registration.letterNumber)  (sequence \(registration.sequence), registered \(Output.time(registration.registeredAt)))",
+        "receipt   \(registration.receipt.count) bytes, verified: \(registration.receiptVerified ? "YES" : "NO") \(registration.receiptDetail)",
+    ].joined(separator: "\n")
+}
+
+func deliveriesText(_ deliveries: [GatewayAPI.Delivery]) -> String {
+    Output.table(["addressee", "state", "attempts", "last error"],
+                 deliveries.map { [$0.addressee, $0.state, "\($0.attempts)", $0.lastError.isEmpty ? "-" : $0.lastError] })
+}
+
+struct Register: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Step 6: number, register in the agenda book and distribute (staf_umum).")
+    @OptionGroup var client: ClientOptions
+    @OptionGroup var request: RequestOptions
+    @Argument(help: "Letter id.") var letter: String
+
+    mutating func run() async throws {
+        let (client, requestID, letter) = (client, request.id, letter)
+        try await runReporting(requestID: requestID) {
+            let reply = try await client.call(GatewayAPI.register, GatewayAPI.RegisterRequest(requestID: requestID, letterID: letter))
+            emit(reply, json: client.json) { reply in
+                [Output.journey(reply.journey ?? GatewayAPI.Journey()), registrationText(reply.registration),
+                 deliveriesText(reply.deliveries)].joined(separator: "\n")
+            }
+        }
+    }
+}
