@@ -106,6 +106,13 @@ let executableTargets: [Target] = [
         path: "Services/Gateway/Main",
         swiftSettings: swiftSettings
     ),
+    // `surat`: the command line for staff and district IT (a client of the gateway).
+    .executableTarget(
+        name: "surat",
+        dependencies: ["Domain", "RPC", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Services/CLI",
+        swiftSettings: swiftSettings
+    ),
     // Registry: numbering, group commit, agenda book, receipts, outbox and inbox store (library, unit-tested).
     .target(
         name: "RegistryCore",
@@ -239,6 +246,7 @@ let package = Package(
         .executable(name: "surat-echo", targets: ["surat-echo"]),
         .executable(name: "surat-signing", targets: ["surat-signing"]),
         .executable(name: "surat-gateway", targets: ["surat-gateway"]),
+        .executable(name: "surat", targets: ["surat"]),
         .executable(name: "surat-registry", targets: ["surat-registry"]),
         .executable(name: "surat-bench", targets: ["surat-bench"]),
         .executable(name: "surat-drafting", targets: ["surat-drafting"]),
