@@ -236,6 +236,22 @@ def test_sign_and_verify_independently(pb, tmp_path):
         fields2 = verify_offline(published, "letter-py-2", digest2, record2)
         assert fields2.on_behalf_of == "camat-1" and fields2.delegation_id == delegation.delegation_id
 
+        # Rotation keeps old signatures verifiable: the old key is published with valid_until.
+        rotated = stub.RotateKey(signing_pb2.RotateKeyRequest(request_id="rot-1", signer_id="camat-1",
+                                                              new_passphrase="passphrase-baru-2026"), metadata=ADMIN)
+        assert rotated.old_key.key_id == fields.key_id and rotated.old_key.valid_until_unix_millis > 0
+        published = stub.ListPublicKeys(signing_pb2.ListPublicKeysRequest(), metadata=ADMIN)
+        verify_offline(published, "letter-py-1", digest, record)
+        # Revoking the Plh's key from the moment it signed invalidates that signature for everyone.
+        stub.RevokeKey(signing_pb2.RevokeKeyRequest(request_id="rev-1", key_id=fields2.key_id, reason="kunci bocor",
+                                                    effective_at_unix_millis=fields2.signed_at_unix_millis), metadata=ADMIN)
+        published = stub.ListPublicKeys(signing_pb2.ListPublicKeysRequest(), metadata=ADMIN)
+        plh_key = {k.key_id: k for k in published.keys}[fields2.key_id]
+        Ed25519PublicKey.from_public_bytes(plh_key.public_key).verify(record2.signature, record2.envelope)  # still a valid Ed25519 signature
+        assert not covers(plh_key, fields2.signed_at_unix_millis)  # ... but by a key revoked at that time
+        revoked_check = stub.Verify(signing_pb2.VerifyRequest(signature_id=record2.signature_id), metadata=ADMIN)
+        assert not revoked_check.valid and revoked_check.checks[3].name == "key_validity" and not revoked_check.checks[3].passed
+
         # Durability: SIGKILL right after an acknowledged signature; after restart it is there.
         service.stop(signal.SIGKILL)
         channel.close()
