@@ -285,7 +285,11 @@ final class EncodingState: Encoder {
             if elementNestable {
                 throw error(.unsupportedType, "array type \(T.self) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
             }
-            if scalars == nil, let repeated {
+            if let scalars {
+                encodePacked(scalars, value, field: field)
+                return
+            }
+            if let repeated {
                 try encodeRepeated(repeated, value, field: field, key: key)
                 return
             }
@@ -323,6 +327,10 @@ final class EncodingState: Encoder {
         case .single, .nothing:
             break
         }
+    }
+
+    private func encodePacked<A: WireScalarArray, T>(_ type: A.Type, _ value: T, field: Int) {
+        (value as! A).encodePacked(field: field, into: self)
     }
 
     private func encodeRepeated<A: WireRepeatedEncodable, T>(_ type: A.Type, _ value: T, field: Int, key: (any CodingKey)?) throws {

@@ -110,7 +110,23 @@ protocol WireScalar: Decodable, SendableMetatype {
     static var wireType: WireType { get }
     /// Builds the value from the raw varint / fixed bits; nil when out of range for the type.
     static func fromWire(_ raw: UInt64) -> Self?
+    /// The raw varint / fixed bits this value is written as.
+    var wireRaw: UInt64 { get }
 }
+
+extension Bool { var wireRaw: UInt64 { self ? 1 : 0 } }
+extension Int32 { var wireRaw: UInt64 { UInt64(bitPattern: Int64(self)) } }
+extension Int64 { var wireRaw: UInt64 { UInt64(bitPattern: self) } }
+extension Int { var wireRaw: UInt64 { UInt64(bitPattern: Int64(self)) } }
+extension Int8 { var wireRaw: UInt64 { UInt64(bitPattern: Int64(self)) } }
+extension Int16 { var wireRaw: UInt64 { UInt64(bitPattern: Int64(self)) } }
+extension UInt32 { var wireRaw: UInt64 { UInt64(self) } }
+extension UInt64 { var wireRaw: UInt64 { self } }
+extension UInt { var wireRaw: UInt64 { UInt64(self) } }
+extension UInt8 { var wireRaw: UInt64 { UInt64(self) } }
+extension UInt16 { var wireRaw: UInt64 { UInt64(self) } }
+extension Float { var wireRaw: UInt64 { UInt64(bitPattern) } }
+extension Double { var wireRaw: UInt64 { bitPattern } }
 
 extension Bool: WireScalar {
     static var wireType: WireType { .varint }
@@ -168,9 +184,22 @@ extension Double: WireScalar {
 /// An array of packable scalars, decoded in one pass over packed and unpacked records.
 protocol WireScalarArray: SendableMetatype {
     static func decodeScalars(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self
+    /// Writes the array as one packed record (nothing when empty).
+    func encodePacked(field: Int, into encoder: EncodingState)
 }
 
 extension Array: WireScalarArray where Element: WireScalar {
+    func encodePacked(field: Int, into encoder: EncodingState) {
+        guard !isEmpty else { return }
+        encoder.endPackedRun()
+        var index = 0
+        while index < count {
+            encoder.writePackedElement(self[index].wireRaw, Element.wireType, field: field)
+            index += 1
+        }
+        encoder.endPackedRun()
+    }
+
     static func decodeScalars(entries: [FieldEntry], field: Int, from decoder: DecodingState) throws -> Self {
         var result: [Element] = []
         for entry in entries where entry.field == field {
