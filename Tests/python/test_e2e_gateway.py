@@ -21,6 +21,7 @@ from conftest import ServiceProcess, free_port, swift_bin
 BACKENDS = ["drafting", "approval", "signing", "registry"]
 UNIT = "416-313"
 CAMAT_PASSPHRASE = "rahasia-camat-sooko"
+SEKCAM_PASSPHRASE = "sekcam-passphrase"
 
 
 class Cluster:
@@ -100,10 +101,16 @@ class Office:
             self.tokens[user_id] = self.admin.IssueToken(self.g.IssueTokenRequest(user_id=user_id),
                                                          metadata=self.md("admin")).token
         signers = self.admin.ListSigners(self.g.ListSignersRequest(), metadata=self.md("admin")).signers
+        # Signers are registered before letters flow: the registry caches the published keys
+        # (keyRefreshSeconds), so a key registered later is unknown to it for up to that long.
         if not any(s.signer_id == "camat" for s in signers):
             self.admin.RegisterSigner(self.g.RegisterSignerRequest(
                 request_id="signer-camat", user_id="camat", position="Camat Sooko", passphrase=CAMAT_PASSPHRASE),
                 metadata=self.md("admin"))
+        if not any(s.signer_id == "sri" for s in signers):
+            self.admin.RegisterSigner(self.g.RegisterSignerRequest(
+                request_id="signer-sri", user_id="sri", position="Sekretaris Kecamatan Sooko",
+                passphrase=SEKCAM_PASSPHRASE), metadata=self.md("admin"))
 
     def md(self, user):
         return [("authorization", f"Bearer {self.tokens[user]}")]
@@ -403,3 +410,34 @@ def test_fifty_letters_in_parallel_get_distinct_gapless_numbers(office):
     sequences = sorted(int(NUMBER.match(n).group(1)) for n in numbers)
     assert sequences == list(range(sequences[0], sequences[0] + 50)), sequences
     assert all(r.journey.state == office.g.JOURNEY_STATE_COMPLETED for r in replies)
+
+
+def test_acting_official_signs_on_behalf_of_the_camat(office):
+    """Plh: the Sekretaris acts as Camat (gateway acting grant + signing delegation); the step records
+    acting_for and the signature says on whose behalf it was made."""
+    import time
+    from google.protobuf.timestamp_pb2 import Timestamp
+    g = office.g
+    until = Timestamp(seconds=int(time.time()) + 3600)
+    letter_id = office.open("Surat tugas (Plh)").letter_id
+    for step in (office.assign, office.draft, office.paraf, office.approve, office.upload):
+        step(letter_id)
+    expect(grpc.StatusCode.PERMISSION_DENIED, office.gateway.Sign,
+           g.SignRequest(request_id=uuid.uuid4().hex, letter_id=letter_id, passphrase=SEKCAM_PASSPHRASE),
+           metadata=office.md("sri"))
+    office.admin.CreateDelegation(g.CreateDelegationRequest(request_id="plh-sri", from_user_id="camat", to_user_id="sri",
+                                                            kind="plh", valid_until=until), metadata=office.md("admin"))
+    grant = office.admin.GrantActing(g.GrantActingRequest(user_id="sri", role="camat", acting_for="camat",
+                                                          valid_until=until), metadata=office.md("admin"))
+    try:
+        signed = office.gateway.Sign(g.SignRequest(request_id=uuid.uuid4().hex, letter_id=letter_id,
+                                                   passphrase=SEKCAM_PASSPHRASE), metadata=office.md("sri"))
+        assert signed.signature.verified, signed.signature.verification_detail
+        assert signed.signature.signer_id == "sri" and signed.signature.on_behalf_of == "camat"
+        step5 = [s for s in signed.journey.steps if s.step == 5][0]
+        assert step5.actor.id == "sri" and step5.actor.role == "camat" and step5.actor.acting_for == "camat"
+        assert office.register(letter_id).journey.state == g.JOURNEY_STATE_COMPLETED
+    finally:
+        office.admin.EndActing(g.EndActingRequest(grant_id=grant.id), metadata=office.md("admin"))
+    who = office.gateway.WhoAmI(g.WhoAmIRequest(), metadata=office.md("sri"))
+    assert list(who.roles) == ["sekretaris"]
