@@ -130,13 +130,6 @@ struct PathComponent: Sendable {
     }
 }
 
-extension WireError {
-    /// Renders a coding path as `name(number)[index].name(number)`.
-    static func describe(_ path: [any CodingKey]) -> String {
-        PathComponent.describe(path.map(PathComponent.init))
-    }
-}
-
 /// Coding key for an element of a repeated field (shown as `[index]` in paths).
 struct ElementIndexKey: CodingKey {
     var intValue: Int?
