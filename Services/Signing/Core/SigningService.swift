@@ -429,6 +429,15 @@ public final class SigningService: Sendable {
                 if try String.fetchOne(db, sql: "SELECT id FROM signature WHERE signing_request_id = ?", arguments: [target.signingRequestId]) != nil {
                     throw SigningError(.failedPrecondition, "letter \(target.letterId) revision was signed meanwhile")
                 }
+                // An admin may have rotated or revoked the key, or ended the delegation, while scrypt ran.
+                let current = try SigningRecords.currentKey(db, signerId: signerId)
+                guard current?.published.keyId == key.published.keyId, current?.published.revokedAtUnixMillis == 0 else {
+                    throw SigningError(.failedPrecondition, "key \(key.published.keyId) was rotated or revoked meanwhile; retry")
+                }
+                let recheck = try Self.authority(db, signer: signer, caller: caller, at: now)
+                guard recheck.delegation?.delegationId == authority.delegation?.delegationId else {
+                    throw SigningError(.permissionDenied, "the delegation changed meanwhile; retry")
+                }
                 try db.execute(sql: """
                     INSERT INTO signature (id, signing_request_id, letter_id, envelope, signature, key_id, signer_id, on_behalf_of, delegation_id, signed_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
