@@ -301,3 +301,74 @@ def test_no_key_material_in_database_or_log(pb, tmp_path):
         assert secret not in log
     database = b"".join(p.read_bytes() for p in tmp_path.glob("signing.sqlite*"))
     assert CAMAT_PASSPHRASE.encode() not in database
+
+
+def raw_call(channel, method, request, metadata):
+    call = channel.unary_unary("/surat.signing.v1.Signing/" + method,
+                               request_serializer=lambda m: m.SerializeToString(), response_deserializer=None)
+    return call(request, metadata=metadata)
+
+
+def assert_same_bytes(message_class, raw):
+    """Swift's bytes parse with the published .proto and re-encode identically: no undeclared field
+    or differing type (it would be dropped as unknown or fail to parse)."""
+    parsed = message_class.FromString(raw)
+    parsed.DiscardUnknownFields()
+    assert parsed.SerializeToString(deterministic=True) == raw, message_class.__name__
+    return parsed
+
+
+def test_swift_messages_match_the_proto(pb, tmp_path):
+    letter_pb2, S, _ = pb
+    service = start_signing(tmp_path)
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{service.port}") as ch:
+            reg = assert_same_bytes(S.RegisterSignerResponse, raw_call(ch, "RegisterSigner", S.RegisterSignerRequest(
+                request_id="r1", passphrase=CAMAT_PASSPHRASE, signer=S.Signer(
+                    id="camat-1", name="Drs. Bambang Camat", nip="196801011990031001", position="Camat Sooko", role="camat")), ADMIN))
+            assert reg.signer.registered_at_unix_millis > 0 and reg.key.valid_from_unix_millis > 0
+            assert_same_bytes(S.RegisterSignerResponse, raw_call(ch, "RegisterSigner", S.RegisterSignerRequest(
+                request_id="r2", passphrase=SEKCAM_PASSPHRASE, signer=S.Signer(
+                    id="sekcam-1", name="Siti", nip="197502022000032002", position="Sekcam", role="sekretaris")), ADMIN))
+            dlg = assert_same_bytes(S.DelegationResponse, raw_call(ch, "CreateDelegation", S.CreateDelegationRequest(
+                request_id="d1", from_signer_id="camat-1", to_signer_id="sekcam-1", kind=S.DELEGATION_KIND_PLT,
+                valid_until_unix_millis=reg.key.valid_from_unix_millis + 86_400_000, reference="821/5/416-313/2025"), ADMIN))
+            assert dlg.delegation.kind == S.DELEGATION_KIND_PLT and dlg.delegation.reference == "821/5/416-313/2025"
+            req, c, digest = upload_request(letter_pb2, S, "letter-wire", "Perihal kawat")
+            c.attachments.add(name="lampiran.pdf", media_type="application/pdf", content=b"%PDF-1.4",
+                              sha256=hashlib.sha256(b"%PDF-1.4").digest())
+            c.addressees[0].endpoint = "127.0.0.1:9000"
+            digest = hashlib.sha256(c.SerializeToString(deterministic=True)).digest()
+            req.content.CopyFrom(c)
+            for paraf in (req.drafter_paraf, req.sekretaris_paraf):
+                paraf.revision_digest = digest
+            up = assert_same_bytes(S.SigningRequestRecord, raw_call(ch, "UploadForSignature", req, CLERK))
+            assert up.content.attachments[0].sha256 == hashlib.sha256(b"%PDF-1.4").digest()
+            sig = assert_same_bytes(S.SignatureRecord, raw_call(ch, "Sign", S.SignRequest(
+                request_id="s1", signing_request_id=up.signing_request_id, passphrase=SEKCAM_PASSPHRASE), SEKCAM))
+            assert sig.delegation_kind == S.DELEGATION_KIND_PLT and sig.fields.on_behalf_of == "camat-1"
+            assert sig.fields.SerializeToString() == sig.envelope
+            got = assert_same_bytes(S.SigningRequestRecord, raw_call(ch, "GetSigningRequest", S.GetSigningRequestRequest(
+                letter_id="letter-wire"), ADMIN))
+            assert got.state == S.SIGNING_REQUEST_STATE_SIGNED and got.signature == sig
+            assert_same_bytes(S.SignatureRecord, raw_call(ch, "GetSignature", S.GetSignatureRequest(signature_id=sig.signature_id), ADMIN))
+            verified = assert_same_bytes(S.VerifyResponse, raw_call(ch, "Verify", S.VerifyRequest(
+                signature_id=sig.signature_id, content_digest=digest, letter_id="letter-wire"), ADMIN))
+            assert verified.valid and verified.delegation.delegation_id == dlg.delegation.delegation_id
+            assert [x.name for x in verified.checks] == ["envelope", "key", "signature", "key_validity", "signer",
+                                                         "delegation", "letter", "content"]
+            listed = assert_same_bytes(S.ListPublicKeysResponse, raw_call(ch, "ListPublicKeys", S.ListPublicKeysRequest(), ADMIN))
+            assert len(listed.signers) == 2 and len(listed.keys) == 2 and len(listed.delegations) == 1
+            changed = assert_same_bytes(S.ChangePassphraseResponse, raw_call(ch, "ChangePassphrase", S.ChangePassphraseRequest(
+                request_id="c1", current_passphrase=CAMAT_PASSPHRASE, new_passphrase="passphrase-baru-1"), CAMAT))
+            assert changed.key_id == reg.key.key_id
+            rotated = assert_same_bytes(S.RotateKeyResponse, raw_call(ch, "RotateKey", S.RotateKeyRequest(
+                request_id="k1", signer_id="camat-1", new_passphrase="passphrase-baru-2"), ADMIN))
+            revoked = assert_same_bytes(S.RevokeKeyResponse, raw_call(ch, "RevokeKey", S.RevokeKeyRequest(
+                request_id="v1", key_id=rotated.new_key.key_id, reason="uji"), ADMIN))
+            assert revoked.key.revoked_at_unix_millis > 0 and revoked.key.revocation_reason == "uji"
+            ended = assert_same_bytes(S.DelegationResponse, raw_call(ch, "RevokeDelegation", S.RevokeDelegationRequest(
+                request_id="e1", delegation_id=dlg.delegation.delegation_id), ADMIN))
+            assert ended.delegation.revoked_at_unix_millis > 0
+    finally:
+        service.stop()
