@@ -38,29 +38,25 @@ enum AgendaRow {
         return StatementArguments(values)
     }
 
+    /// Reads a row selected with `columns`, by position: GRDB's by-name lookup lowercases every
+    /// name on every access, which showed up in profiles of GetEntry.
     static func decode(_ row: Row) -> AgendaEntry {
-        let ids = (row["addressee_ids"] as String).split(separator: separator, omittingEmptySubsequences: false)
-        let names = (row["addressee_names"] as String).split(separator: separator, omittingEmptySubsequences: false)
-        let cancelledAt: Int64? = row["cancelled_at_ms"]
+        let ids = (row[13] as String).split(separator: separator, omittingEmptySubsequences: false)
+        let names = (row[14] as String).split(separator: separator, omittingEmptySubsequences: false)
+        let cancelledAt: Int64? = row[31]
         return AgendaEntry(
-            id: row["id"], letterId: UUID(uuidString: row["letter_id"])!, requestId: row["request_id"],
-            number: row["number"], scope: row["scope"], sequence: row["sequence"], agendaYear: row["agenda_year"],
-            agendaSequence: row["agenda_sequence"], unit: row["unit"], classification: row["classification"],
-            registeredAt: Date(unixMilliseconds: row["registered_at_ms"]), registeredBy: row["registered_by"],
-            subject: row["subject"],
+            id: row[0], letterId: UUID(uuidString: row[1])!, requestId: row[2], number: row[3], scope: row[4],
+            sequence: row[5], agendaYear: row[6], agendaSequence: row[7], unit: row[8], classification: row[9],
+            registeredAt: Date(unixMilliseconds: row[10]), registeredBy: row[11], subject: row[12],
             addressees: zip(ids, names).map { Addressee(id: String($0), name: String($1)) },
-            attachmentCount: row["attachment_count"], sifat: row["sifat"], urgency: row["urgency"],
-            letterType: row["letter_type"], signerId: row["signer_id"], signerName: row["signer_name"],
-            keyId: row["key_id"], onBehalfOf: row["on_behalf_of"],
-            signedAt: Date(unixMilliseconds: row["signed_at_ms"]), signatureReference: row["signature_reference"],
-            signature: [UInt8](row["signature"] as Data), signerPublicKey: [UInt8](row["signer_public_key"] as Data),
-            contentDigest: [UInt8](row["content_sha256"] as Data),
-            status: AgendaStatus(rawValue: row["status"]) ?? .registered, remarks: row["remarks"],
-            cancelReason: row["cancel_reason"], cancelledAt: cancelledAt.map(Date.init(unixMilliseconds:)),
-            cancelledBy: row["cancelled_by"],
-            receipt: RegistryReceipt(text: [UInt8](row["receipt"] as Data),
-                                     signature: [UInt8](row["receipt_signature"] as Data),
-                                     registryKeyId: row["registry_key_id"]))
+            attachmentCount: row[15], sifat: row[16], urgency: row[17], letterType: row[18], signerId: row[19],
+            signerName: row[20], keyId: row[21], onBehalfOf: row[22], signedAt: Date(unixMilliseconds: row[23]),
+            signatureReference: row[24], signature: [UInt8](row[25] as Data), signerPublicKey: [UInt8](row[26] as Data),
+            contentDigest: [UInt8](row[27] as Data), status: AgendaStatus(rawValue: row[28]) ?? .registered,
+            remarks: row[29], cancelReason: row[30], cancelledAt: cancelledAt.map(Date.init(unixMilliseconds:)),
+            cancelledBy: row[32],
+            receipt: RegistryReceipt(text: [UInt8](row[33] as Data), signature: [UInt8](row[34] as Data),
+                                     registryKeyId: row[35]))
     }
 
     static func fetch(_ db: Database, letterId: UUID) throws -> AgendaEntry? {
