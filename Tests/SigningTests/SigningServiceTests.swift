@@ -55,6 +55,13 @@ struct SigningServiceTests {
         #expect(changedResult.checks.first { $0.name == "content" }?.passed == false)
         #expect(changedResult.checks.first { $0.name == "signature" }?.passed == true)
 
+        let otherLetter = try await harness.service.verify(VerifyRequest(signatureId: signature.signatureId, letterId: "letter-2"))
+        #expect(!otherLetter.valid)
+        #expect(otherLetter.firstProblem?.name == "letter")
+        let byDigest = try await harness.service.verify(VerifyRequest(signatureId: signature.signatureId,
+                                                                      contentDigest: try SigningHarness.content().digest(), letterId: "letter-1"))
+        #expect(byDigest.valid)
+
         var envelope = signature.fields
         envelope.letterId = "letter-2"
         let moved = try await harness.service.verify(VerifyRequest(envelope: Data(envelope.canonicalBytes()), signature: signature.signature))
