@@ -441,3 +441,70 @@ def test_acting_official_signs_on_behalf_of_the_camat(office):
         office.admin.EndActing(g.EndActingRequest(grant_id=grant.id), metadata=office.md("admin"))
     who = office.gateway.WhoAmI(g.WhoAmIRequest(), metadata=office.md("sri"))
     assert list(who.roles) == ["sekretaris"]
+
+
+def no_unknown_fields(message, path="reply"):
+    """Every field the Swift gateway wrote is a field of the published .proto (recursively)."""
+    from google.protobuf import unknown_fields
+    assert len(unknown_fields.UnknownFieldSet(message)) == 0, f"{path}: fields not in the .proto"
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            continue
+        if isinstance(value, (list, tuple)) or hasattr(value, "extend"):
+            for index, item in enumerate(value):
+                no_unknown_fields(item, f"{path}.{field.name}[{index}]")
+        else:
+            no_unknown_fields(value, f"{path}.{field.name}")
+
+
+def test_replies_match_the_published_proto_field_by_field(office):
+    """The Swift messages and gateway.proto agree: no unknown fields anywhere, and a finished journey
+    with a return carries every Journey field under its .proto name."""
+    g = office.g
+    letter_id = office.open("Cross-check").letter_id
+    replies = [office.gateway.AssignClerk(g.AssignClerkRequest(request_id=uuid.uuid4().hex, letter_id=letter_id),
+                                          metadata=office.md("ani"))]
+    replies.append(office.draft(letter_id, subject="Cross-check"))
+    office.paraf(letter_id)
+    office.ret(letter_id, "Perbaiki")
+    replies.append(office.edit(letter_id, 1, "Cross-check 2"))
+    office.paraf(letter_id)
+    office.approve(letter_id)
+    office.upload(letter_id)
+    replies.append(office.sign(letter_id))
+    registered = office.register(letter_id)
+    replies.append(registered)
+    md = office.md("sri")
+    replies += [
+        office.gateway.GetDraft(g.GetDraftRequest(letter_id=letter_id), metadata=md),
+        office.gateway.ListLetters(g.ListLettersRequest(limit=5), metadata=md),
+        office.gateway.GetWorkQueue(g.WorkQueueRequest(role="drafter"), metadata=md),
+        office.gateway.GetSLAReport(g.SLAReportRequest(), metadata=md),
+        office.gateway.GetDelivery(g.GetDeliveryRequest(letter_id=letter_id), metadata=md),
+        office.gateway.VerifyNumber(g.VerifyNumberRequest(letter_number=registered.journey.letter_number), metadata=md),
+        office.gateway.VerifySignature(g.VerifySignatureRequest(letter_id=letter_id), metadata=md),
+        office.gateway.ExportAgenda(g.ExportAgendaRequest(format="html"), metadata=md),
+        office.gateway.WhoAmI(g.WhoAmIRequest(), metadata=md),
+        office.admin.ListUsers(g.ListUsersRequest(), metadata=office.md("admin")),
+        office.admin.ListTokens(g.ListTokensRequest(), metadata=office.md("admin")),
+        office.admin.ListSigners(g.ListSignersRequest(), metadata=office.md("admin")),
+    ]
+    for reply in replies:
+        no_unknown_fields(reply, type(reply).__name__)
+    journey = office.journey(letter_id)
+    no_unknown_fields(journey)
+    populated = {field.name for field, _ in journey.ListFields()}
+    every = {field.name for field in journey.DESCRIPTOR.fields}
+    assert every - populated == {"current_step"}   # 0 once completed, so proto3 leaves it out
+    step = journey.steps[0]
+    # `late` is false within the standard, so proto3 leaves it out
+    assert {f.name for f in step.DESCRIPTOR.fields} - {f.name for f, _ in step.ListFields()} == {"late"}
+    ret = journey.returns[0]
+    assert {f.name for f, _ in ret.ListFields()} == {f.name for f in ret.DESCRIPTOR.fields}
+    sig = replies[3].signature
+    assert {f.name for f, _ in sig.ListFields()} >= {"signature_id", "signer_id", "signer_name", "key_id", "algorithm",
+                                                      "signed_at", "signature", "verified", "verification_detail"}
+    export = next(r for r in replies if type(r).__name__ == "ExportAgendaReply")
+    assert "html" in export.media_type and registered.journey.letter_number.encode() in export.content
