@@ -508,3 +508,26 @@ def test_replies_match_the_published_proto_field_by_field(office):
                                                       "signed_at", "signature", "verified", "verification_detail"}
     export = next(r for r in replies if type(r).__name__ == "ExportAgendaReply")
     assert "html" in export.media_type and registered.journey.letter_number.encode() in export.content
+
+
+def test_bypassing_the_gateway_does_not_bypass_the_rules(cluster, office, protos):
+    """Backends refuse callers without the gateway's service credential, also when they present a valid
+    user token or claim an actor in metadata."""
+    from surat.approval.v1 import approval_pb2, approval_pb2_grpc
+    from surat.registry.v1 import registry_pb2, registry_pb2_grpc
+    from surat.signing.v1 import signing_pb2, signing_pb2_grpc
+    forged = [("authorization", f"Bearer {office.tokens['sri']}"), ("surat-actor-id", "sri"),
+              ("surat-actor-role", "sekretaris")]
+    calls = [
+        ("approval", lambda ch: approval_pb2_grpc.ApprovalStub(ch).Approve(
+            approval_pb2.ApproveRequest(request_id="x", draft_id="d"), metadata=forged)),
+        ("signing", lambda ch: signing_pb2_grpc.SigningStub(ch).Sign(
+            signing_pb2.SignRequest(request_id="x", letter_id="l", passphrase="p"), metadata=forged)),
+        ("registry", lambda ch: registry_pb2_grpc.RegistryStub(ch).Register(
+            registry_pb2.RegisterRequest(request_id="x", letter_id=str(uuid.uuid4())), metadata=forged)),
+        ("registry", lambda ch: registry_pb2_grpc.RegistryStub(ch).Register(
+            registry_pb2.RegisterRequest(request_id="x", letter_id=str(uuid.uuid4())))),
+    ]
+    for service, call in calls:
+        with grpc.insecure_channel(f"127.0.0.1:{cluster.ports[service]}") as channel:
+            expect(grpc.StatusCode.UNAUTHENTICATED, call, channel)
