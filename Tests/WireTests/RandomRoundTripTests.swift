@@ -93,4 +93,20 @@ import Wire
             try check(generator.presence())
         }
     }
+
+    /// The shared caches (type kinds, size hints) under concurrent use from many tasks.
+    @Test func concurrentEncodersAndDecodersAgree() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var generator = Generator(random: SplitMix64(seed: UInt64(task)))
+                    for _ in 0..<300 {
+                        try check(generator.letter())
+                        try check(generator.maps())
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
 }
