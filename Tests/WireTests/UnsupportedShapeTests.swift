@@ -20,6 +20,19 @@ import Wire
             == .unsupportedType)
     }
 
+    struct OnlyOptionals: Codable {
+        var note: String?
+        var count: Int32?
+    }
+
+    @Test func stringCodingKeysAreRejectedEvenWhenEverythingIsNil() throws {
+        let error = try encodeError(OnlyOptionals())
+        #expect(error.code == .unsupportedType)
+        #expect(error.fieldPath == "note")
+        #expect(try #require(throws: WireError.self) { try ProtobufDecoder().decode(OnlyOptionals.self, from: []) }.code
+            == .unsupportedType)
+    }
+
     struct OptionalElements: Codable {
         var values: [Int32?] = []
         enum CodingKeys: Int, CodingKey { case values = 3 }

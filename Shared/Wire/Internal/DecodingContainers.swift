@@ -24,7 +24,14 @@ struct MessageDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol 
         return DecodingState.last(entries, number) != nil
     }
 
-    func decodeNil(forKey key: Key) throws -> Bool { !contains(key) }
+    func decodeNil(forKey key: Key) throws -> Bool { !(try present(key)) }
+
+    /// Like `contains`, but a key without an Int raw value is an error rather than "absent", so
+    /// a type without field numbers is rejected even when all its fields are optional.
+    @inline(__always)
+    private func present(_ key: Key) throws -> Bool {
+        DecodingState.last(entries, try decoder.fieldNumber(key)) != nil
+    }
 
     @inline(__always)
     private func value<S: WireScalar>(_ key: Key, as type: S.Type = S.self) throws -> S {
@@ -50,24 +57,24 @@ struct MessageDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol 
         try decoder.decodeField(T.self, entries: entries, field: decoder.fieldNumber(key), key: key)
     }
 
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { contains(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key) ? try value(key) : nil }
     func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
-        contains(key) ? try decoder.string(entry(key), key: key) : nil
+        try present(key) ? try decoder.string(entry(key), key: key) : nil
     }
-    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { contains(key) ? try value(key) : nil }
-    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { contains(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try present(key) ? try value(key) : nil }
+    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try present(key) ? try value(key) : nil }
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        contains(key) ? try decode(T.self, forKey: key) : nil
+        try present(key) ? try decode(T.self, forKey: key) : nil
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {

@@ -45,50 +45,52 @@ struct MessageEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtocol 
         try encoder.encodeField(value, field: try number(key), presence: false, key: key)
     }
 
+    // A nil optional writes nothing, but its key is still checked, so a type without Int
+    // coding keys is rejected whatever its values.
     mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
-        if let value { try varint(value ? 1 : 0, key, presence: true) }
+        if let value { try varint(value ? 1 : 0, key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
-        if let value { encoder.writeString(value, field: try number(key), presence: true) }
+        if let value { encoder.writeString(value, field: try number(key), presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
-        if let value { encoder.writeScalar(value.bitPattern, .fixed64, field: try number(key), presence: true) }
+        if let value { encoder.writeScalar(value.bitPattern, .fixed64, field: try number(key), presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws {
-        if let value { encoder.writeScalar(UInt64(value.bitPattern), .fixed32, field: try number(key), presence: true) }
+        if let value { encoder.writeScalar(UInt64(value.bitPattern), .fixed32, field: try number(key), presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
-        if let value { try varint(UInt64(bitPattern: Int64(value)), key, presence: true) }
+        if let value { try varint(UInt64(bitPattern: Int64(value)), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws {
-        if let value { try varint(UInt64(bitPattern: Int64(value)), key, presence: true) }
+        if let value { try varint(UInt64(bitPattern: Int64(value)), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws {
-        if let value { try varint(UInt64(bitPattern: Int64(value)), key, presence: true) }
+        if let value { try varint(UInt64(bitPattern: Int64(value)), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws {
-        if let value { try varint(UInt64(bitPattern: Int64(value)), key, presence: true) }
+        if let value { try varint(UInt64(bitPattern: Int64(value)), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws {
-        if let value { try varint(UInt64(bitPattern: value), key, presence: true) }
+        if let value { try varint(UInt64(bitPattern: value), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws {
-        if let value { try varint(UInt64(value), key, presence: true) }
+        if let value { try varint(UInt64(value), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws {
-        if let value { try varint(UInt64(value), key, presence: true) }
+        if let value { try varint(UInt64(value), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws {
-        if let value { try varint(UInt64(value), key, presence: true) }
+        if let value { try varint(UInt64(value), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws {
-        if let value { try varint(UInt64(value), key, presence: true) }
+        if let value { try varint(UInt64(value), key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws {
-        if let value { try varint(value, key, presence: true) }
+        if let value { try varint(value, key, presence: true) } else { _ = try encoder.fieldNumber(key) }
     }
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
-        if let value { try encoder.encodeField(value, field: try number(key), presence: true, key: key) }
+        if let value { try encoder.encodeField(value, field: try number(key), presence: true, key: key) } else { _ = try encoder.fieldNumber(key) }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
