@@ -80,7 +80,16 @@ public final class GatewayService: Sendable {
         let call = StepCall(backendRequestID: BackendRequestID.derive(requestID: requestID, letterID: letterID,
                                                                       operation: method.name),
                             actor: actor, letterID: letterID)
-        let outcome = try await backend(journey, call)
+        let outcome: Outcome
+        do {
+            outcome = try await backend(journey, call)
+        } catch {
+            // The journey did not move; say why on a line that carries the letter and request ids.
+            let code = (error as? RPCError).map { "\($0.code.rawValue)" } ?? "\(type(of: error))"
+            log.warning("\(action) failed in a backend; journey unchanged",
+                        metadata: ["rpc.code": .string(code), "backend.request.id": .string(call.backendRequestID)])
+            throw error
+        }
         let now = store.now()
         let bytes = try await store.update(letterID: letterID, method: method.fullName, requestID: requestID,
                                            requestDigest: fingerprint) { journey in
