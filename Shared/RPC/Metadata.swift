@@ -37,6 +37,10 @@ public struct Metadata: Sendable, Sequence, ExpressibleByDictionaryLiteral, Cust
         entries.append(Entry(name: name, value: .binary(value)))
     }
 
+    public mutating func append(_ entry: Entry) {
+        entries.append(entry)
+    }
+
     /// Replaces every value of `name` with one text value.
     public mutating func set(_ name: String, _ value: String) {
         let name = name.lowercased()

@@ -37,7 +37,7 @@ struct DeadlineAndLimitTests {
     @Test func clientCancellationCancelsTheHandler() async throws {
         let started = Flag(), cancelled = Flag()
         let (service, method) = Self.waitingService(started: started, cancelled: cancelled)
-        try await withServer(services: [service]) { _, client in
+        try await withServer(services: [service, EchoAPI.service()]) { _, client in
             let call = Task { try await client.call(method, EchoRequest()) }
             #expect(await started.wait())
             call.cancel()

@@ -36,7 +36,7 @@ struct ProtocolPieceTests {
         let first = try GRPCProtocol.takeMessages(from: &buffer, maxSize: 100)
         #expect(first == [[1, 2, 3], []])
         #expect(buffer.count == 4)
-        buffer += [0, 2, 9, 9]
+        buffer += [2, 9, 9]
         #expect(try GRPCProtocol.takeMessages(from: &buffer, maxSize: 100) == [[9, 9]])
         #expect(buffer.isEmpty)
     }

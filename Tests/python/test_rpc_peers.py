@@ -118,3 +118,28 @@ def test_grpcurl_health_via_reflection(echo):
     code, out, err = grpcurl("-plaintext", "-d", "{}", f"127.0.0.1:{echo.port}", "grpc.health.v1.Health/Check")
     assert code == 0, err
     assert json.loads(out)["status"] == "SERVING"
+
+
+def test_grpcio_over_tls_and_mutual_tls(tmp_path, protos):
+    import subprocess
+    from conftest import ROOT
+    from surat.echo.v1 import echo_pb2, echo_pb2_grpc
+    subprocess.run([str(ROOT / "Tests/fixtures/make-test-certs"), str(tmp_path)], check=True, capture_output=True)
+    read = lambda name: (tmp_path / name).read_bytes()
+    server = start_echo("--tls-cert", tmp_path / "server.pem", "--tls-key", tmp_path / "server.key",
+                        "--tls-client-ca", tmp_path / "ca.pem")
+    try:
+        target = f"localhost:{server.port}"
+        anonymous = grpc.secure_channel(target, grpc.ssl_channel_credentials(root_certificates=read("ca.pem")))
+        with pytest.raises(grpc.RpcError) as failure:
+            echo_pb2_grpc.EchoStub(anonymous).Echo(echo_pb2.EchoRequest(text="x"), timeout=5)
+        assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+        anonymous.close()
+
+        credentials = grpc.ssl_channel_credentials(root_certificates=read("ca.pem"), private_key=read("client.key"),
+                                                   certificate_chain=read("client.pem"))
+        channel = grpc.secure_channel(target, credentials)
+        assert echo_pb2_grpc.EchoStub(channel).Echo(echo_pb2.EchoRequest(text="aman"), timeout=5).text == "aman"
+        channel.close()
+    finally:
+        assert server.stop() == 0

@@ -275,7 +275,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             return .failure(RPCError(.internalError, "the stream ended without a grpc-status (HTTP/2 code \(resetCode))"))
         }
         guard status == 0 else {
-            return .failure(RPCError(RPCError.Code(rawValue: status), call.message ?? "", metadata: call.trailers))
+            // In a Trailers-Only answer the status and its metadata arrive in the only HEADERS.
+            var metadata = call.headers
+            for entry in call.trailers { metadata.append(entry) }
+            return .failure(RPCError(RPCError.Code(rawValue: status), call.message ?? "", metadata: metadata))
         }
         var body = call.body
         do {
