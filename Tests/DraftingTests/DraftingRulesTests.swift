@@ -272,4 +272,41 @@ struct DraftingRulesTests {
         ghost.latestRevision = 1
         #expect(await statusCode { try await harness.update(ghost, Letters.content()) }?.0 == .notFound)
     }
+
+    @Test("history: every revision listed, content on the latest; GetRevision returns any revision in full")
+    func revisionHistory() async throws {
+        let harness = try await Harness()
+        defer { Task { await harness.stop() } }
+        let created = try await harness.create(Letters.content(body: "satu"))
+        let second = try await harness.update(created, Letters.content(body: "dua"))
+        let third = try await harness.update(second, Letters.content(body: "tiga"))
+        #expect(third.revisions.map(\.number) == [1, 2, 3])
+        #expect(third.revisions.map(\.content.body) == ["", "", "tiga"])
+        for (index, body) in ["satu", "dua", "tiga"].enumerated() {
+            let revision = try await harness.drafting(DraftingAPI.getRevision, GetRevisionRequest(draftID: created.id, number: Int64(index + 1)), as: People.sekretaris)
+            #expect(revision.content.body == body)
+            #expect(try revision.content.digest() == revision.digest)
+            #expect(revision.digest == third.revisions[index].digest)
+        }
+        #expect(await statusCode { try await harness.drafting(DraftingAPI.getRevision, GetRevisionRequest(draftID: created.id, number: 4), as: People.drafter) }?.0 == .notFound)
+        #expect(await statusCode { try await harness.drafting(DraftingAPI.getRevision, GetRevisionRequest(draftID: created.id, number: 0), as: People.drafter) }?.0 == .invalidArgument)
+    }
+
+    @Test("a draft with many revisions of maximum-size attachments still fits one reply")
+    func largeHistoryFits() async throws {
+        let harness = try await Harness()
+        defer { Task { await harness.stop() } }
+        var content = Letters.content()
+        content.attachments = (0..<3).map { Attachment(name: "lampiran-\($0).pdf", mediaType: "application/pdf", content: Data(repeating: UInt8($0), count: 1 << 20)) }
+        var draft = try await harness.create(content)
+        for round in 0..<3 {
+            content.body = "Revisi \(round)"
+            draft = try await harness.update(draft, content)
+        }
+        let fetched = try await harness.drafting(DraftingAPI.getDraft, GetDraftRequest(draftID: draft.id), as: People.drafter)
+        #expect(fetched.revisions.count == 4)
+        #expect(fetched.latest?.content.attachments.map(\.content.count) == [1 << 20, 1 << 20, 1 << 20])
+        let initialled = try await harness.paraf(fetched)
+        #expect(initialled.draft.state == .initialled)
+    }
 }

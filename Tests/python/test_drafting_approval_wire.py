@@ -62,11 +62,12 @@ def test_responses_match_the_proto(running):
         history = assert_same_bytes(A.Review, raw_call(ac, a_path + "GetReview", A.GetReviewRequest(draft_id=draft.id), DRAFTER))
         full = assert_same_bytes(D.Draft, raw_call(dc, d_path + "GetDraft", D.GetDraftRequest(draft_id=draft.id), DRAFTER))
         assert_same_bytes(D.ListDraftsResponse, raw_call(dc, d_path + "ListDrafts", D.ListDraftsRequest(page_size=1), DRAFTER))
+        first = assert_same_bytes(D.DraftRevision, raw_call(dc, d_path + "GetRevision", D.GetRevisionRequest(draft_id=draft.id, number=1), DRAFTER))
 
     # Every field made it across with its meaning intact.
     assert full.letter_id == "L-wire" and full.subject == "Perihal baru" and len(full.revisions) == 2
-    assert full.revisions[1].based_on == 1 and full.revisions[0].content.addressees[0].endpoint == "127.0.0.1:9000"
-    assert full.revisions[0].content.attachments[0].sha256 and full.returns[0].notes == "Perbaiki perihal"
+    assert full.revisions[1].based_on == 1 and first.content.addressees[0].endpoint == "127.0.0.1:9000"
+    assert first.digest == full.revisions[0].digest and first.content.attachments[0].sha256 and full.returns[0].notes == "Perbaiki perihal"
     assert full.parafs[1].revision == 2 and full.parafs[1].initialled_at.seconds > 0
     assert [r.round for r in history.rounds] == [1, 2] and history.rounds[0].decided_by.id == "sekcam-1"
     assert history.rounds[1].sekretaris_paraf == approved.paraf and approved.paraf.actor.acting_for == "sekcam-1"

@@ -22,6 +22,7 @@ public struct DraftingService: Sendable {
         descriptor.unary(DraftingAPI.parafDraft) { request, context in try await parafDraft(request, context) }
         descriptor.unary(DraftingAPI.reopenDraft) { request, context in try await reopenDraft(request, context) }
         descriptor.unary(DraftingAPI.getDraft) { request, context in try await getDraft(request, context) }
+        descriptor.unary(DraftingAPI.getRevision) { request, context in try await getRevision(request, context) }
         descriptor.unary(DraftingAPI.listDrafts) { request, context in try await listDrafts(request, context) }
         return descriptor
     }
@@ -77,6 +78,13 @@ public struct DraftingService: Sendable {
         _ = try context.actor()
         try FieldCheck.id(request.draftID, "draft_id")
         return try await store.draft(id: request.draftID)
+    }
+
+    func getRevision(_ request: GetRevisionRequest, _ context: ServerContext) async throws -> DraftRevision {
+        _ = try context.actor()
+        try FieldCheck.id(request.draftID, "draft_id")
+        if request.number < 1 { throw InvalidFieldError("number", "must be a revision number (1 or more)") }
+        return try await store.revision(draftID: request.draftID, number: request.number)
     }
 
     func listDrafts(_ request: ListDraftsRequest, _ context: ServerContext) async throws -> ListDraftsResponse {

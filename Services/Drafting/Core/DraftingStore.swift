@@ -183,6 +183,17 @@ public final class DraftingStore: Sendable {
         try await pool.read { db in try Self.load(db, id: id) }
     }
 
+    /// One revision with its content.
+    public func revision(draftID: String, number: Int64) async throws -> DraftRevision {
+        try await pool.read { db in
+            _ = try Self.draftRow(db, id: draftID)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM revisions WHERE draft_id = ? AND number = ?", arguments: [draftID, number]) else {
+                throw RPCError(.notFound, "draft \(draftID) has no revision \(number)")
+            }
+            return try Self.revision(row)
+        }
+    }
+
     public func list(_ request: ListDraftsRequest) async throws -> ListDraftsResponse {
         let size = try Paging.size(request.pageSize)
         let after = try Paging.after(request.pageToken)
@@ -246,6 +257,15 @@ public final class DraftingStore: Sendable {
         return summary
     }
 
+    static func revision(_ row: Row) throws -> DraftRevision {
+        let content: Data? = row["content"]
+        return DraftRevision(
+            number: row["number"], digest: row["digest"],
+            content: try content.map { try StoredMessage.decode(LetterContent.self, $0) } ?? LetterContent(),
+            author: try StoredMessage.decode(ActorIdentity.self, row["author"]),
+            createdAt: StoredTime.date(row["created_at"]), basedOn: row["based_on"])
+    }
+
     static func load(_ db: Database, id: String) throws -> Draft {
         let row = try draftRow(db, id: id)
         let summary = try summary(row)
@@ -260,13 +280,15 @@ public final class DraftingStore: Sendable {
         draft.updatedAt = summary.updatedAt
         draft.letterID = summary.letterID
         draft.subject = summary.subject
-        for revision in try Row.fetchAll(db, sql: "SELECT * FROM revisions WHERE draft_id = ? ORDER BY number", arguments: [id]) {
-            draft.revisions.append(DraftRevision(
-                number: revision["number"], digest: revision["digest"],
-                content: try StoredMessage.decode(LetterContent.self, revision["content"]),
-                author: try StoredMessage.decode(ActorIdentity.self, revision["author"]),
-                createdAt: StoredTime.date(revision["created_at"]), basedOn: revision["based_on"]))
-        }
+        // Only the latest revision's content: older ones come from GetRevision, so the reply stays
+        // bounded however many revisions (with attachments) a draft collects.
+        let revisionRows = try Row.fetchAll(
+            db, sql: """
+                SELECT number, digest, author, based_on, created_at, CASE WHEN number = ? THEN content END AS content
+                FROM revisions WHERE draft_id = ? ORDER BY number
+                """,
+            arguments: [draft.latestRevision, id])
+        for row in revisionRows { draft.revisions.append(try revision(row)) }
         for blob in try Data.fetchAll(db, sql: "SELECT paraf FROM parafs WHERE draft_id = ? ORDER BY seq", arguments: [id]) {
             draft.parafs.append(try StoredMessage.decode(Paraf.self, blob))
         }

@@ -11,5 +11,6 @@ public enum DraftingAPI {
     public static let parafDraft = RPCMethod<ParafDraftRequest, ParafDraftResponse>(service: serviceName, name: "ParafDraft")
     public static let reopenDraft = RPCMethod<ReopenDraftRequest, Draft>(service: serviceName, name: "ReopenDraft")
     public static let getDraft = RPCMethod<GetDraftRequest, Draft>(service: serviceName, name: "GetDraft")
+    public static let getRevision = RPCMethod<GetRevisionRequest, DraftRevision>(service: serviceName, name: "GetRevision")
     public static let listDrafts = RPCMethod<ListDraftsRequest, ListDraftsResponse>(service: serviceName, name: "ListDrafts")
 }

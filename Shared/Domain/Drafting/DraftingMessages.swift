@@ -59,7 +59,9 @@ public struct DraftReturn: Codable, Sendable, Hashable {
     }
 }
 
-/// A draft with its whole history: every revision, paraf and return, oldest first.
+/// A draft with its whole history: every revision, paraf and return, oldest first. Only the latest
+/// revision carries its `content` (so a draft with many large revisions still fits one message);
+/// `GetRevision` returns any revision in full.
 public struct Draft: Codable, Sendable, Hashable {
     public var id: String = ""
     public var state: DraftState = .unspecified
@@ -186,6 +188,18 @@ public struct ReopenDraftRequest: Codable, Sendable, Hashable {
     }
 
     public enum CodingKeys: Int, CodingKey { case requestID = 1, draftID = 2, revisionDigest = 3, notes = 4 }
+}
+
+public struct GetRevisionRequest: Codable, Sendable, Hashable {
+    public var draftID: String = ""
+    public var number: Int64 = 0
+
+    public init(draftID: String = "", number: Int64 = 0) {
+        self.draftID = draftID
+        self.number = number
+    }
+
+    public enum CodingKeys: Int, CodingKey { case draftID = 1, number = 2 }
 }
 
 public struct GetDraftRequest: Codable, Sendable, Hashable {
