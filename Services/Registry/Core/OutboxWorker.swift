@@ -87,7 +87,7 @@ package final class OutboxWorker: Sendable {
         let due = try await store.pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Delivery.columns) FROM delivery WHERE state = ? AND next_attempt_ms <= ?
-                ORDER BY next_attempt_ms LIMIT 64
+                ORDER BY next_attempt_ms, id LIMIT 64
                 """, arguments: [DeliveryState.pending.rawValue, now]).map(Delivery.decode)
         }
         guard !due.isEmpty else { return 0 }
@@ -130,7 +130,7 @@ package final class OutboxWorker: Sendable {
                 case .success(let acknowledgement):
                     try db.execute(sql: """
                         UPDATE delivery SET state = ?, attempts = ?, delivered_at_ms = ?, acknowledgement = ?, last_error = ''
-                        WHERE letter_id = ? AND addressee_id = ? AND state = ?
+                        WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) AND addressee_id = ? AND state = ?
                         """, arguments: [DeliveryState.delivered.rawValue, attempts, now, acknowledgement, letterKey,
                                          delivery.addresseeId, DeliveryState.pending.rawValue])
                 case .failure(let error):
@@ -139,7 +139,7 @@ package final class OutboxWorker: Sendable {
                     let next = now + delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
                     try db.execute(sql: """
                         UPDATE delivery SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?
-                        WHERE letter_id = ? AND addressee_id = ? AND state = ?
+                        WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) AND addressee_id = ? AND state = ?
                         """, arguments: [giveUp ? DeliveryState.failed.rawValue : DeliveryState.pending.rawValue, attempts,
                                          next, String(describing: error).prefix(500).description, letterKey,
                                          delivery.addresseeId, DeliveryState.pending.rawValue])

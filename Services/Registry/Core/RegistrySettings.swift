@@ -60,6 +60,15 @@ package enum Validation {
 
     /// Free text on one line (no control characters), up to `maxBytes`.
     package static func isSingleLine(_ text: String, maxBytes: Int) -> Bool {
-        text.utf8.count <= maxBytes && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        // C0 controls, DEL and the C1 controls (U+0080–U+009F, UTF-8 C2 80–C2 9F); checked on the
+        // bytes because Unicode property lookups showed up in registration profiles.
+        let utf8 = text.utf8
+        guard utf8.count <= maxBytes else { return false }
+        var previous: UInt8 = 0
+        for byte in utf8 {
+            if byte < 0x20 || byte == 0x7f || (previous == 0xc2 && byte >= 0x80 && byte <= 0x9f) { return false }
+            previous = byte
+        }
+        return true
     }
 }

@@ -64,10 +64,10 @@ struct BatchContext: Sendable {
         }
         let byRequest = try db.cachedStatement(sql: "SELECT letter_id FROM agenda WHERE request_id = ?")
         let insertAgenda = try db.cachedStatement(sql: AgendaRow.insertSQL)
-        let insertPayload = try db.cachedStatement(sql: "INSERT INTO letter_payload (letter_id, content, signature_record) VALUES (?, ?, ?)")
+        let insertPayload = try db.cachedStatement(sql: "INSERT INTO letter_payload (agenda_id, content, signature_record) VALUES (?, ?, ?)")
         let insertDelivery = try db.cachedStatement(sql: """
-            INSERT INTO delivery (letter_id, addressee_id, addressee_name, endpoint, state, next_attempt_ms)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO delivery (agenda_id, letter_id, addressee_id, addressee_name, endpoint, state, next_attempt_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
             """)
 
         // Pass 1: decide each registration and assign numbers in arrival order.
@@ -137,13 +137,14 @@ struct BatchContext: Sendable {
             try insertAgenda.execute(arguments: AgendaRow.insertArguments(fresh[index].entry))
             fresh[index].entry.id = db.lastInsertedRowID
             let letterKey = request.letterId.uuidString.lowercased()
-            try insertPayload.execute(arguments: [letterKey, Data(request.content), Data(request.signature.record)])
+            let agendaId = fresh[index].entry.id
+            try insertPayload.execute(arguments: [agendaId, Data(request.content), Data(request.signature.record)])
             for addressee in request.addressees {
                 let endpoint = addressee.endpoint.isEmpty
                     ? settings.addressBook[addressee.id] ?? settings.addressBook[addressee.name] ?? "" : addressee.endpoint
                 let state: DeliveryState = endpoint.isEmpty ? .manual : .pending
                 if state == .pending { createdDeliveries = true }
-                try insertDelivery.execute(arguments: [letterKey, addressee.id, addressee.name, endpoint, state.rawValue, nowMs])
+                try insertDelivery.execute(arguments: [agendaId, letterKey, addressee.id, addressee.name, endpoint, state.rawValue, nowMs])
             }
         }
         for slot in slots {

@@ -110,8 +110,8 @@ extension RegistryStore {
             try db.execute(sql: """
                 UPDATE agenda SET status = ?, cancel_reason = ?, cancelled_at_ms = ?, cancelled_by = ? WHERE id = ?
                 """, arguments: [AgendaStatus.cancelled.rawValue, trimmed, now, actor, entry.id])
-            try db.execute(sql: "UPDATE delivery SET state = ? WHERE letter_id = ? AND state IN (?, ?)",
-                           arguments: [DeliveryState.withdrawn.rawValue, entry.letterId.uuidString.lowercased(),
+            try db.execute(sql: "UPDATE delivery SET state = ? WHERE agenda_id = ? AND state IN (?, ?)",
+                           arguments: [DeliveryState.withdrawn.rawValue, entry.id,
                                        DeliveryState.pending.rawValue, DeliveryState.manual.rawValue])
             try db.execute(sql: "INSERT INTO request_log (request_id, method, fingerprint) VALUES (?, 'CancelLetter', ?)",
                            arguments: [requestId, fingerprint])
@@ -127,7 +127,7 @@ extension RegistryStore {
 
     package func deliveries(letterId: UUID) async throws -> [Delivery] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Delivery.columns) FROM delivery WHERE letter_id = ? ORDER BY addressee_id",
+            try Row.fetchAll(db, sql: "SELECT \(Delivery.columns) FROM delivery WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) ORDER BY id",
                              arguments: [letterId.uuidString.lowercased()]).map(Delivery.decode)
         }
     }
@@ -141,7 +141,7 @@ extension RegistryStore {
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Delivery.columns) FROM delivery WHERE state IN (\(placeholders))
-                ORDER BY next_attempt_ms, letter_id, addressee_id LIMIT ?
+                ORDER BY next_attempt_ms, id LIMIT ?
                 """, arguments: statementArguments).map(Delivery.decode)
         }
     }
@@ -156,7 +156,7 @@ extension RegistryStore {
         let letterKey = letterId.uuidString.lowercased()
         let fingerprint = "mark|\(letterKey)|\(addresseeId)|\(note)"
         return try await pool.write { db in
-            let fetch = { try Row.fetchOne(db, sql: "SELECT \(Delivery.columns) FROM delivery WHERE letter_id = ? AND addressee_id = ?",
+            let fetch = { try Row.fetchOne(db, sql: "SELECT \(Delivery.columns) FROM delivery WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) AND addressee_id = ?",
                                            arguments: [letterKey, addresseeId]).map(Delivery.decode) }
             if let logged = try String.fetchOne(db, sql: "SELECT fingerprint FROM request_log WHERE request_id = ?", arguments: [requestId]) {
                 guard logged == fingerprint, let delivery = try fetch() else {
@@ -176,7 +176,7 @@ extension RegistryStore {
             }
             try db.execute(sql: """
                 UPDATE delivery SET state = ?, delivered_at_ms = ?, delivered_by = ?, note = ?
-                WHERE letter_id = ? AND addressee_id = ?
+                WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) AND addressee_id = ?
                 """, arguments: [DeliveryState.deliveredManually.rawValue, now, actor, note, letterKey, addresseeId])
             try db.execute(sql: "INSERT INTO request_log (request_id, method, fingerprint) VALUES (?, 'MarkDelivered', ?)",
                            arguments: [requestId, fingerprint])
@@ -191,7 +191,7 @@ extension RegistryStore {
     /// Content and signature record to forward to addressees.
     package func payload(letterId: UUID) async throws -> (content: [UInt8], signatureRecord: [UInt8])? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT content, signature_record FROM letter_payload WHERE letter_id = ?",
+            try Row.fetchOne(db, sql: "SELECT content, signature_record FROM letter_payload WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?)",
                              arguments: [letterId.uuidString.lowercased()])
                 .map { ([UInt8]($0["content"] as Data), [UInt8]($0["signature_record"] as Data)) }
         }
