@@ -531,3 +531,45 @@ def test_bypassing_the_gateway_does_not_bypass_the_rules(cluster, office, protos
     for service, call in calls:
         with grpc.insecure_channel(f"127.0.0.1:{cluster.ports[service]}") as channel:
             expect(grpc.StatusCode.UNAUTHENTICATED, call, channel)
+
+
+def test_signature_made_under_a_lost_request_id_is_adopted(cluster, office, protos):
+    """The signing service signed for an attempt whose request id is gone (client and gateway both died):
+    a new attempt records that signature instead of leaving the letter stuck at step 5."""
+    from surat.signing.v1 import signing_pb2, signing_pb2_grpc
+    letter_id = office.open().letter_id
+    for step in (office.assign, office.draft, office.paraf, office.approve):
+        step(letter_id)
+    signing_request_id = office.upload(letter_id).signing_request_id
+    with grpc.insecure_channel(f"127.0.0.1:{cluster.ports['signing']}") as channel:
+        as_gateway = [("authorization", f"Bearer {cluster.tokens['gateway']}"), ("surat-actor-id", "camat"),
+                      ("surat-actor-role", "camat")]
+        lost = signing_pb2_grpc.SigningStub(channel).Sign(signing_pb2.SignRequest(
+            request_id="lost-" + uuid.uuid4().hex, signing_request_id=signing_request_id, letter_id=letter_id,
+            signer_id="camat", passphrase=CAMAT_PASSPHRASE), metadata=as_gateway)
+    signed = office.sign(letter_id)
+    assert signed.signature.signature_id == lost.signature_id and signed.signature.verified
+    assert signed.journey.state == office.g.JOURNEY_STATE_SIGNED
+    assert office.register(letter_id).journey.state == office.g.JOURNEY_STATE_COMPLETED
+
+
+def test_paraf_and_approval_made_under_lost_request_ids_are_adopted(cluster, office, protos):
+    from surat.approval.v1 import approval_pb2, approval_pb2_grpc
+    from surat.drafting.v1 import drafting_pb2, drafting_pb2_grpc
+    letter_id = office.open().letter_id
+    office.assign(letter_id)
+    draft = office.draft(letter_id)
+    as_gateway = lambda user, role: [("authorization", f"Bearer {cluster.tokens['gateway']}"),
+                                     ("surat-actor-id", user), ("surat-actor-role", role)]
+    with grpc.insecure_channel(f"127.0.0.1:{cluster.ports['drafting']}") as channel:
+        drafting_pb2_grpc.DraftingStub(channel).ParafDraft(drafting_pb2.ParafDraftRequest(
+            request_id="lost-" + uuid.uuid4().hex, draft_id=draft.draft_id, revision=draft.revision),
+            metadata=as_gateway("dedi", "drafter"))
+    journey = office.paraf(letter_id)
+    assert journey.state == office.g.JOURNEY_STATE_IN_REVIEW and journey.revision == draft.revision
+    with grpc.insecure_channel(f"127.0.0.1:{cluster.ports['approval']}") as channel:
+        approval_pb2_grpc.ApprovalStub(channel).Approve(approval_pb2.ApproveRequest(
+            request_id="lost-" + uuid.uuid4().hex, draft_id=draft.draft_id,
+            revision_digest=bytes.fromhex(journey.revision_digest)), metadata=as_gateway("sri", "sekretaris"))
+    assert office.approve(letter_id).state == office.g.JOURNEY_STATE_APPROVED
+    assert office.upload(letter_id).state == office.g.JOURNEY_STATE_AWAITING_SIGNATURE

@@ -99,10 +99,21 @@ extension GatewayService {
                                  backend: { journey, call in
             let draftID = try self.requireDraftID(journey)
             let revision = request.revision == 0 ? Int64(journey.revision ?? 0) : request.revision
-            let initialled = try await backends.call(
-                backends.drafting, "drafting", DraftingAPI.parafDraft,
-                ParafDraftRequest(requestID: call.backendRequestID + "-paraf", draftID: draftID, revision: revision),
-                as: call.actor)
+            var initialled: ParafDraftResponse
+            do {
+                initialled = try await backends.call(
+                    backends.drafting, "drafting", DraftingAPI.parafDraft,
+                    ParafDraftRequest(requestID: call.backendRequestID + "-paraf", draftID: draftID, revision: revision),
+                    as: call.actor)
+            } catch let error as RPCError where error.code == .failedPrecondition {
+                // Initialled already under a lost request id: adopt this drafter's paraf on the latest revision.
+                guard let draft = try? await backends.call(backends.drafting, "drafting", DraftingAPI.getDraft,
+                                                           Domain.GetDraftRequest(draftID: draftID), as: call.actor),
+                      draft.state == .initialled, let paraf = draft.parafs.last,
+                      paraf.revision == draft.latestRevision, paraf.actor.id == call.actor.id
+                else { throw error }
+                initialled = ParafDraftResponse(draft: draft, paraf: paraf)
+            }
             guard let content = initialled.draft.revisions.first(where: { $0.number == initialled.paraf.revision })?.content
             else { throw RPCError(.internalError, "drafting returned a paraf without its revision") }
             _ = try await backends.call(
@@ -128,10 +139,20 @@ extension GatewayService {
                                  letterID: request.letterID, step: .review, action: "approve (step 3)",
                                  backend: { journey, call in
             let digest = request.revisionDigest.isEmpty ? Self.digestBytes(journey.revisionDigest) : request.revisionDigest
-            return try await backends.call(
-                backends.approval, "approval", ApprovalAPI.approve,
-                Domain.ApproveRequest(requestID: call.backendRequestID, draftID: try self.requireDraftID(journey),
-                                      revisionDigest: digest), as: call.actor)
+            let draftID = try self.requireDraftID(journey)
+            do {
+                _ = try await backends.call(
+                    backends.approval, "approval", ApprovalAPI.approve,
+                    Domain.ApproveRequest(requestID: call.backendRequestID, draftID: draftID, revisionDigest: digest),
+                    as: call.actor)
+            } catch let error as RPCError where error.code == .failedPrecondition {
+                // Approved already under a lost request id: adopt it when it is this Sekretaris' paraf on this digest.
+                guard let review = try? await backends.call(backends.approval, "approval", ApprovalAPI.getReview,
+                                                            GetReviewRequest(draftID: draftID), as: call.actor),
+                      review.state == .approved, review.revisionDigest == digest,
+                      review.sekretarisParaf?.actor.id == call.actor.id
+                else { throw error }
+            }
         }) { journey, _, actor, now in
             try journey.approve(by: actor, at: now, standards: standards)
             return self.journeyReply(journey, now: now)
@@ -218,11 +239,24 @@ extension GatewayService {
                                  letterID: request.letterID, step: .sign, action: "sign (step 5)",
                                  backend: { journey, call in
             // The signer is the acting user: signer ids are gateway user ids (see proto-notes/auth.md).
-            let record = try await backends.call(
-                backends.signing, "signing", SigningAPI.sign,
-                Domain.SignRequest(requestId: call.backendRequestID, signingRequestId: journey.signingRequestID ?? "",
-                                   letterId: journey.letterID, signerId: call.actor.id, passphrase: request.passphrase),
-                as: call.actor)
+            let record: SignatureRecord
+            do {
+                record = try await backends.call(
+                    backends.signing, "signing", SigningAPI.sign,
+                    Domain.SignRequest(requestId: call.backendRequestID, signingRequestId: journey.signingRequestID ?? "",
+                                       letterId: journey.letterID, signerId: call.actor.id, passphrase: request.passphrase),
+                    as: call.actor)
+            } catch let error as RPCError where error.code == .failedPrecondition {
+                // Already signed under another request id (an attempt whose reply and request id were lost):
+                // adopt the signing service's signature when it is this upload's and this signer's, so the
+                // journey cannot get stuck behind a signature it never recorded. Nothing new is signed.
+                guard let existing = try? await backends.call(
+                          backends.signing, "signing", SigningAPI.getSignature,
+                          GetSignatureRequest(letterId: journey.letterID), as: call.actor),
+                      existing.signingRequestId == journey.signingRequestID, existing.fields.signerId == call.actor.id
+                else { throw error }
+                record = existing
+            }
             let verification = try await backends.call(backends.signing, "signing", SigningAPI.verify,
                                                        VerifyRequest(signatureId: record.signatureId), as: call.actor)
             return Self.signatureInfo(record, verification: verification)
