@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Logging
 import ServiceKit
 import Testing
 
@@ -99,6 +100,39 @@ struct ConfigLoaderTests {
             #expect(text.contains("--limits-max-body-length"))
         } catch {
             Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("unknown nested keys and non-JSON files are errors")
+    func nestedAndMalformed() throws {
+        let nested = try writeFile(#"{"limits": {"maxBodyLenght": 5}}"#)
+        do {
+            _ = try loader.load(SampleConfiguration.self, arguments: ["--config", nested], environment: [:])
+            Issue.record("a misspelt nested key was accepted")
+        } catch {
+            #expect("\(error)".contains("limits.maxBodyLenght"))
+        }
+        let garbage = try writeFile("port = 7401")
+        #expect(throws: ConfigError.self) { try loader.load(SampleConfiguration.self, arguments: ["--config", garbage], environment: [:]) }
+        #expect(throws: ConfigError.self) { try loader.load(SampleConfiguration.self, arguments: ["--config", "/nonexistent/surat.json"], environment: [:]) }
+        #expect(throws: ConfigError.self) { try loader.load(SampleConfiguration.self, arguments: ["--port"], environment: [:]) }
+    }
+
+    @Test("databasePath wins over dataDirectory")
+    func databasePath() throws {
+        let loaded = try loader.load(SampleConfiguration.self, arguments: ["--database-path", "/srv/d.sqlite", "--data-directory", "/x/"], environment: [:])
+        #expect(loaded.settings.resolvedDatabasePath(service: "drafting") == "/srv/d.sqlite")
+        var settings = loaded.settings
+        settings.databasePath = ""
+        #expect(settings.resolvedDatabasePath(service: "drafting") == "/x/drafting.sqlite")
+    }
+
+    @Test("a TLS certificate without a key is refused before binding")
+    func tlsPairing() async throws {
+        var settings = ServiceSettings(port: 0)
+        settings.tlsCertificatePath = "/etc/surat/cert.pem"
+        await #expect(throws: ConfigError.self) {
+            _ = try await ServiceMain.startServer(settings: settings, services: [], logger: Logger(label: "test"))
         }
     }
 }
