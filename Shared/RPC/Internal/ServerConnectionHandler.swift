@@ -83,6 +83,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private var draining = false
     private var peer = ""
     private var logger: Logger
+    private var routeLoggers: [String: Logger] = [:]
 
     init(router: ServerRouter, eventLoop: any EventLoop) {
         self.router = router
@@ -516,8 +517,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     }
 
     private func makeContext(_ stream: ServerStream, route: ServerRouter.Route) -> ServerContext {
-        var logger = self.logger
-        logger[metadataKey: "rpc.method"] = "\(route.fullName)"
+        // Setting logger metadata allocates; do it once per method and connection, not per call.
+        let logger: Logger
+        if let cached = routeLoggers[route.fullName] {
+            logger = cached
+        } else {
+            var fresh = self.logger
+            fresh[metadataKey: "rpc.method"] = "\(route.fullName)"
+            routeLoggers[route.fullName] = fresh
+            logger = fresh
+        }
         return ServerContext(method: route.fullName, metadata: stream.metadata, deadline: stream.deadline,
                              principal: nil, peer: peer, logger: logger)
     }
