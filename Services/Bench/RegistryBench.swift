@@ -33,7 +33,7 @@ struct RegistryBench: AsyncParsableCommand {
     var mix = "register=1"
     @Option(help: "Seconds of unrecorded warm-up before measuring.")
     var warmup: Double = 1
-    @Option(help: "Registrations made first when the mix reads numbers (get/verify).")
+    @Option(help: "Registrations made first when the mix reads numbers (get/verify), besides the numbers already in the book.")
     var seed = 2000
     @Option(help: "Signed letters prepared before the run (default: enough for the run at 15k registrations/s).")
     var prepare: Int?
@@ -70,6 +70,19 @@ struct RegistryBench: AsyncParsableCommand {
         let pool = try await prepareLetters(prepared + seedCount, signer: signer, runTag: runTag)
         let state = RunState(pool: pool)
 
+        if needsNumbers {
+            // Reads target numbers already in the book (up to 50,000), then this run's seed letters.
+            var request = RegistryAPI.ListAgendaRequest()
+            request.pageSize = 1000
+            var known = 0
+            repeat {
+                let page = try await clients[0].call(RegistryAPI.listAgenda, request, metadata: metadata, timeout: .seconds(60))
+                for entry in page.entries { state.addNumber(entry.number) }
+                known += page.entries.count
+                request.pageToken = page.nextPageToken
+            } while !request.pageToken.isEmpty && known < 50_000
+            log("\(known) registered numbers loaded for get/verify")
+        }
         if seedCount > 0 {
             log("seeding \(seedCount) registrations…")
             try await runPhase(state: state, clients: clients, metadata: metadata, weights: [.register: 1], until: .count(seedCount),
