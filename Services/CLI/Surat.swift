@@ -7,11 +7,13 @@ struct Surat: AsyncParsableCommand {
         commandName: "surat",
         abstract: "Surat Keluar: outgoing letters through the six SOP steps.",
         discussion: """
-            Connection: --address/SURAT_ADDRESS (default 127.0.0.1:7400), --token-file/SURAT_TOKEN_FILE or
-            SURAT_TOKEN, or a config file (~/.config/surat/config.json: {"address": "...", "tokenFile": "..."}).
-            Exit codes: 0 ok, 1 other, 3 wrong step/state or conflict, 4 not found, 5 permission denied,
-            6 not authenticated, 7 service unavailable (retry with the printed --request-id), 8 too many attempts,
-            9 verification failed, 64 usage, 65 invalid argument.
+            Connection: --address or SURAT_ADDRESS (default 127.0.0.1:7400); token: --token-file, \
+            SURAT_TOKEN_FILE or SURAT_TOKEN; or a config file (~/.config/surat/config.json, \
+            {"address": "...", "tokenFile": "...", "caFile": "..."}).
+
+            Exit codes: 0 ok, 1 other, 3 wrong step/state or conflict, 4 not found, 5 permission denied, \
+            6 not authenticated, 7 service unavailable (retry with the printed --request-id), \
+            8 too many attempts, 9 verification failed, 64 usage, 65 invalid argument.
             """,
         subcommands: [
             Open.self, Assign.self, DraftCommand.self, ParafCommand.self, Approve.self, Return.self, Upload.self,

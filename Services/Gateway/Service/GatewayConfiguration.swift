@@ -23,8 +23,6 @@ public struct GatewayConfiguration: ServiceConfiguration {
     public var backendTimeoutSeconds = 10
     /// The SOP time standards in minutes for steps 1 to 6 (mutu baku).
     public var standardMinutes = [3, 10, 5, 15, 5, 10]
-    /// Signer id used by UploadForSignature when the request names none (the office's Camat).
-    public var defaultSignerID = ""
     /// Days a token issued without an explicit validity lasts.
     public var defaultTokenDays = 30
 
@@ -42,7 +40,6 @@ public struct GatewayConfiguration: ServiceConfiguration {
         ConfigKey("backendKeyPath", "PEM private key for backendCertificatePath."),
         ConfigKey("backendTimeoutSeconds", "Timeout of one backend call; on expiry the step fails UNAVAILABLE."),
         ConfigKey("standardMinutes", "SOP time standards in minutes for steps 1-6 (comma-separated in env/flags)."),
-        ConfigKey("defaultSignerID", "Signer id used when an upload names none (the office's Camat)."),
         ConfigKey("defaultTokenDays", "Validity in days of a token issued without valid_for_seconds."),
     ]
 
