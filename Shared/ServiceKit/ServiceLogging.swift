@@ -9,14 +9,16 @@ public enum ServiceLogging {
     private static let bootstrapped = Mutex(false)
 
     /// Bootstraps swift-log once per process (later calls only return a logger) and returns the
-    /// service's root logger at `level`.
+    /// service's root logger at `level` (unknown names mean `info`).
     public static func bootstrap(label: String, level: String) -> Logger {
         let parsed = Logger.Level(rawValue: level.lowercased()) ?? .info
         bootstrapped.withLock { done in
             guard !done else { return }
+            // Every logger in the process (also ones libraries create themselves) starts at the
+            // configured level, so `logLevel` governs all output.
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .trace
+                handler.logLevel = parsed
                 return handler
             }
             done = true
