@@ -39,18 +39,32 @@ struct LifecycleTests {
     @Test func gracefulShutdownLetsInFlightCallsFinishAndRefusesNewOnes() async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let server = try RPCServer(configuration: ServerConfiguration(), services: [EchoAPI.service()], logger: logger)
+        let started = Flag(), release = Flag()
+        let slowMethod = RPCMethod<EchoRequest, EchoResponse>(service: "test.Slow", name: "Slow")
+        var slowService = ServiceDescriptor(name: "test.Slow")
+        slowService.unary(slowMethod) { request, _ in
+            await started.set()
+            _ = await release.wait(timeout: .seconds(30))
+            return EchoResponse(text: request.text)
+        }
+        let server = try RPCServer(configuration: ServerConfiguration(), services: [slowService, EchoAPI.service()],
+                                   logger: logger)
         try await server.start()
         let client = try RPCClient(host: "127.0.0.1", port: server.localPort)
-        let slow = Task { try await client.call(EchoAPI.echo, EchoRequest(text: "slow", delayMs: 700)) }
-        try await Task.sleep(for: .milliseconds(200))
+        let slow = Task { try await client.call(slowMethod, EchoRequest(text: "slow")) }
+        #expect(await started.wait())
         let shutdown = Task { await server.shutdownGracefully() }
-        try await Task.sleep(for: .milliseconds(200))
-        let value3 = try await slow.value
-        #expect(value3.text == "slow", "the in-flight call completed")
+        // New calls are refused while the in-flight one is still running.
+        var refused: RPCError?
+        for _ in 0..<100 where refused == nil {
+            refused = await rpcError { _ = try await client.call(EchoAPI.echo, EchoRequest()) }
+            if refused == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(refused?.code == .unavailable)
+        await release.set()
+        let finished = try await slow.value
+        #expect(finished.text == "slow", "the in-flight call completed")
         await shutdown.value
-        let after = await rpcError { _ = try await client.call(EchoAPI.echo, EchoRequest()) }
-        #expect(after?.code == .unavailable)
         await client.close()
     }
 
