@@ -108,6 +108,11 @@ def test_rules(api):
     # Invalid classification code, oversized attachment: INVALID_ARGUMENT naming the field.
     code, details = code_of(lambda: drafting.CreateDraft(D.CreateDraftRequest(request_id=rid(), content=stubs.content(code="65")), metadata=metadata(DRAFTER)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and details.startswith("content.classification_code")
+    try:
+        drafting.CreateDraft(D.CreateDraftRequest(request_id=rid(), content=stubs.content(code="065.")), metadata=metadata(DRAFTER))
+        raise AssertionError("invalid code accepted")
+    except grpc.RpcError as error:
+        assert ("surat-field", "content.classification_code") in tuple(error.trailing_metadata())
     big = stubs.content()
     big.attachments[0].content = b"x" * ((1 << 20) + 1)
     code, details = code_of(lambda: drafting.CreateDraft(D.CreateDraftRequest(request_id=rid(), content=big), metadata=metadata(DRAFTER)))
