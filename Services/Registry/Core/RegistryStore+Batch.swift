@@ -11,6 +11,7 @@ struct BatchContext: Sendable {
     let logger: Logger
     let writerState: WriterState
     let onNewDeliveries: LockedValue<(@Sendable () -> Void)?>
+    let cache: EntryCache
 
     /// Runs on the writer thread. One transaction for the whole batch; if it fails as a whole,
     /// each registration is retried alone so one bad item cannot fail its neighbours.
@@ -20,9 +21,16 @@ struct BatchContext: Sendable {
         let started = ContinuousClock.now
         do {
             var assigned = started
-            let (results, createdDeliveries) = try pool.write { db in
-                defer { assigned = .now }
-                return try assign(batch, nowMs: nowMs, db: db)
+            let (results, createdDeliveries) = try pool.writeWithoutTransaction { db in
+                var outcome: ([Result<RegistrationOutcome, RegistryError>], Bool)?
+                try db.inTransaction(.immediate) {
+                    defer { assigned = .now }
+                    outcome = try assign(batch, nowMs: nowMs, db: db)
+                    return .commit
+                }
+                // Committed, and still on the writer queue: publish to readers in commit order.
+                cache.put(outcome!.0.lazy.compactMap { try? $0.get() }.filter { !$0.alreadyRegistered }.map(\.entry))
+                return outcome!
             }
             writerState.lastRegisteredAtMs = nowMs
             if logger.logLevel <= .debug {

@@ -5,6 +5,7 @@ extension RegistryStore {
     // MARK: Reads
 
     package func entry(number: String) async throws -> AgendaEntry {
+        if let cached = cache.entry(number: number) { return cached }
         let found = try await pool.read { db in try AgendaRow.fetch(db, number: number) }
         guard let found else { throw RegistryError.notFound("number: no letter is registered as \(number)") }
         return found
@@ -93,7 +94,22 @@ extension RegistryStore {
         }
         let now = clock.now().unixMilliseconds
         let fingerprint = "cancel|\(number ?? "")|\(letterId?.uuidString.lowercased() ?? "")|\(trimmed)"
-        return try await pool.write { db in
+        let cache = cache
+        return try await pool.writeWithoutTransaction { db in
+            var cancelled: AgendaEntry?
+            try db.inTransaction(.immediate) {
+                cancelled = try Self.cancelInTransaction(db, requestId: requestId, number: number, letterId: letterId,
+                                                         reason: trimmed, actor: actor, now: now, fingerprint: fingerprint)
+                return .commit
+            }
+            cache.put([cancelled!])
+            return cancelled!
+        }
+    }
+
+    private static func cancelInTransaction(_ db: Database, requestId: String, number: String?, letterId: UUID?, reason trimmed: String,
+                                            actor: String, now: Int64, fingerprint: String) throws -> AgendaEntry {
+        do {
             let entry: AgendaEntry? = if let number, !number.isEmpty { try AgendaRow.fetch(db, number: number) } else { try AgendaRow.fetch(db, letterId: letterId!) }
             if let logged = try String.fetchOne(db, sql: "SELECT fingerprint FROM request_log WHERE request_id = ?", arguments: [requestId]) {
                 guard logged == fingerprint, let entry else {

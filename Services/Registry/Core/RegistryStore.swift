@@ -20,9 +20,10 @@ package final class RegistryStore: Sendable {
     private let lastRegisteredAt: WriterState
     /// Called after each committed batch that created outbox rows (wakes the delivery worker).
     package let onNewDeliveries: LockedValue<(@Sendable () -> Void)?>
+    let cache: EntryCache
 
     package init(pool: DatabasePool, settings: RegistrySettings, key: RegistryKey, clock: RegistryClock = .system,
-                 logger: Logger) throws {
+                 cacheCapacity: Int = 50_000, logger: Logger) throws {
         try settings.validate()
         self.pool = pool
         self.settings = settings
@@ -36,8 +37,10 @@ package final class RegistryStore: Sendable {
         self.lastRegisteredAt = writerState
         let hook = LockedValue<(@Sendable () -> Void)?>(nil)
         self.onNewDeliveries = hook
+        let cache = EntryCache(capacity: cacheCapacity)
+        self.cache = cache
         let context = BatchContext(pool: pool, settings: settings, key: key, clock: clock, logger: logger,
-                                   writerState: writerState, onNewDeliveries: hook)
+                                   writerState: writerState, onNewDeliveries: hook, cache: cache)
         self.queue = GroupCommitQueue(name: "registry-writer", maxBatch: settings.maxBatch) { batch in
             context.commit(batch)
         }

@@ -19,7 +19,6 @@ extension RegistryAPI.AgendaEntry {
             var ref = RegistryAPI.AddresseeRef()
             ref.id = addressee.id
             ref.name = addressee.name
-            ref.endpoint = addressee.endpoint
             return ref
         }
         attachmentCount = Int32(entry.attachmentCount)
