@@ -287,3 +287,19 @@ def test_a_peer_that_stops_reading_does_not_grow_the_server(echo, healthy, proto
         peer.close()
     # 800 requested responses of 256 KiB would be 200 MiB if buffered without limit.
     assert grown < 120 * 1024, f"server RSS grew by {grown} KiB"
+
+
+def test_idle_connections_are_closed_with_goaway(protos):
+    server = start_echo("--idle-timeout-ms", "300")
+    try:
+        peer = Peer(server.port)
+        sid = peer.request(grpc_headers(), echo_request("before idling"))
+        peer.pump(ended(sid))
+        assert headers_of(peer.events, sid)["grpc-status"] == "0"
+        # No open stream now: after the idle timeout the server says GOAWAY and closes.
+        peer.pump(lambda events: any(isinstance(e, h2.events.ConnectionTerminated) for e in events), timeout=10)
+        terminated = [e for e in peer.events if isinstance(e, h2.events.ConnectionTerminated)][0]
+        assert terminated.error_code == 0
+        peer.close()
+    finally:
+        assert server.stop() == 0

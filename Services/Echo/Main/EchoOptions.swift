@@ -7,7 +7,7 @@ struct EchoOptions {
 
     static let usage = """
         usage: surat-echo [--host 127.0.0.1] [--port 7499] [--threads N] [--max-message-size BYTES]
-                          [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
+                          [--idle-timeout-ms MS] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
         """
 
     struct UsageError: Error, CustomStringConvertible {
@@ -35,6 +35,7 @@ struct EchoOptions {
             case "--port": options.configuration.port = try number(argument)
             case "--threads": options.configuration.eventLoopThreads = try number(argument)
             case "--max-message-size": options.configuration.maxReceiveMessageSize = try number(argument)
+            case "--idle-timeout-ms": options.configuration.idleTimeout = .milliseconds(try number(argument))
             case "--tls-cert": tlsCert = try value(argument)
             case "--tls-key": tlsKey = try value(argument)
             case "--tls-client-ca": tlsClientCA = try value(argument)
