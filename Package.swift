@@ -225,16 +225,11 @@ let testTargets: [Target] = [
         path: "Tests/ServiceKitTests",
         swiftSettings: swiftSettings
     ),
+    // Steps 2 and 3 share one harness (both services in-process, called over real RPC).
     .testTarget(
-        name: "DraftingTests",
+        name: "DraftingApprovalTests",
         dependencies: ["DraftingCore", "ApprovalCore", "ServiceKit", "Domain", "RPC", logging],
-        path: "Tests/DraftingTests",
-        swiftSettings: swiftSettings
-    ),
-    .testTarget(
-        name: "ApprovalTests",
-        dependencies: ["ApprovalCore", "DraftingCore", "ServiceKit", "Domain", "RPC", logging],
-        path: "Tests/ApprovalTests",
+        path: "Tests/DraftingApprovalTests",
         swiftSettings: swiftSettings
     ),
 ]
