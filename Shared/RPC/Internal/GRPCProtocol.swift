@@ -78,27 +78,19 @@ enum GRPCProtocol {
 
     /// Percent-encodes `grpc-message`: printable ASCII except `%` stays, the rest is %XX of UTF-8.
     static func percentEncode(_ message: String) -> String {
-        var out = ""
-        out.reserveCapacity(message.utf8.count)
+        func isPlain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte <= 0x7E && byte != UInt8(ascii: "%") }
+        if message.utf8.allSatisfy(isPlain) { return message }
         let hex = Array("0123456789ABCDEF".utf8)
-        var needsEncoding = false
-        for byte in message.utf8 where byte < 0x20 || byte > 0x7E || byte == UInt8(ascii: "%") {
-            needsEncoding = true
-            break
-        }
-        if !needsEncoding { return message }
         var bytes = [UInt8]()
+        bytes.reserveCapacity(message.utf8.count * 3)
         for byte in message.utf8 {
-            if byte >= 0x20, byte <= 0x7E, byte != UInt8(ascii: "%") {
+            if isPlain(byte) {
                 bytes.append(byte)
             } else {
-                bytes.append(UInt8(ascii: "%"))
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
+                bytes.append(contentsOf: [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
             }
         }
-        out = String(decoding: bytes, as: UTF8.self)
-        return out
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Decodes `grpc-message`; malformed escapes are kept as they are (the spec asks for leniency).

@@ -128,7 +128,8 @@ final class HTTP2Session {
         if result < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: result)) }
     }
 
-    /// Moves every frame nghttp2 has ready into `buffer`. Returns false on a fatal error.
+    /// Moves the frames nghttp2 has ready (up to about `limit` bytes) into `buffer`; throws on a
+    /// fatal session error.
     func send(into buffer: inout ByteBuffer, limit: Int = .max) throws {
         guard let session else { return }
         var written = 0
