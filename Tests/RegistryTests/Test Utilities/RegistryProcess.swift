@@ -21,7 +21,7 @@ final class RegistryProcess: @unchecked Sendable {
 
     init(executable: URL, arguments: [String], logURL: URL) throws {
         self.logURL = logURL
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process.executableURL = executable
         process.arguments = arguments
