@@ -174,8 +174,24 @@ package enum RFC3339 {
         let days = seconds.floorDiv(86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day,
-                      Int(secondOfDay / 3600), Int(secondOfDay % 3600 / 60), Int(secondOfDay % 60), Int(millis))
+        // Built by hand: String(format:) showed up in registration profiles (one per receipt).
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); out.append(UInt8(ascii: "-")); digits(month, 2); out.append(UInt8(ascii: "-")); digits(day, 2)
+        out.append(UInt8(ascii: "T")); digits(Int(secondOfDay / 3600), 2); out.append(UInt8(ascii: ":"))
+        digits(Int(secondOfDay % 3600 / 60), 2); out.append(UInt8(ascii: ":")); digits(Int(secondOfDay % 60), 2)
+        out.append(UInt8(ascii: ".")); digits(Int(millis), 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     package static func parse(_ text: String) -> Date? {
