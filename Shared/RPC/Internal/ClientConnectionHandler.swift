@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// What a finished client call yields.
@@ -5,6 +6,24 @@ struct ClientCallResult: Sendable {
     var message: [UInt8]
     var headers: Metadata
     var trailers: Metadata
+}
+
+/// A call handed to a connection but not started on its loop yet.
+struct PendingCall: Sendable {
+    let id: UInt64
+    let path: String
+    let metadata: Metadata
+    let timeout: Duration?
+    let body: [UInt8]
+    let maxReceiveSize: Int
+    let promise: EventLoopPromise<ClientCallResult>
+}
+
+/// The calls callers queued for a connection, and whether a loop wake-up to start them is on its way.
+struct PendingStarts: Sendable {
+    var calls: [PendingCall] = []
+    var wakeScheduled = false
+    var lastID: UInt64 = 0
 }
 
 /// One outbound call on a client connection. Confined to the connection's loop.
@@ -47,6 +66,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private var calls: [Int32: ClientCall] = [:]
     private var callsByID: [UInt64: ClientCall] = [:]
     private var cancelledBeforeStart: Set<UInt64> = []
+    /// Ids are given out in order, so an unknown id at or below this one belongs to a call that
+    /// already finished (a late cancellation), not to one still waiting to start.
+    private var lastStartedID: UInt64 = 0
     private var flushScheduled = false
     private var closed = false
     /// Set once the server sent GOAWAY: no new calls go on this connection.
@@ -114,8 +136,24 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     // MARK: Calls
 
+    /// Starts every queued call, then writes them out together.
+    func startPendingCalls(_ starts: NIOLockedValueBox<PendingStarts>) {
+        let calls = starts.withLockedValue { pending in
+            defer {
+                pending.calls.removeAll(keepingCapacity: true)
+                pending.wakeScheduled = false
+            }
+            return pending.calls
+        }
+        for call in calls {
+            startCall(id: call.id, path: call.path, metadata: call.metadata, timeout: call.timeout, body: call.body,
+                      maxReceiveSize: call.maxReceiveSize, promise: call.promise)
+        }
+    }
+
     func startCall(id: UInt64, path: String, metadata: Metadata, timeout: Duration?, body: [UInt8],
                    maxReceiveSize: Int, promise: EventLoopPromise<ClientCallResult>) {
+        lastStartedID = max(lastStartedID, id)
         if cancelledBeforeStart.remove(id) != nil {
             promise.fail(RPCError(.cancelled, "call cancelled"))
             return
@@ -149,7 +187,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     /// Cancels a call (task cancellation or deadline): RST_STREAM(CANCEL) and the call fails now.
     func abandon(id: UInt64, error: RPCError) {
         guard let call = callsByID[id] else {
-            if error.code == .cancelled { cancelledBeforeStart.insert(id) }
+            if error.code == .cancelled, id > lastStartedID { cancelledBeforeStart.insert(id) }
             return
         }
         session?.resetStream(call.streamID, code: .cancel)
