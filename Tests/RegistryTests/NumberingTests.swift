@@ -70,6 +70,20 @@ struct NumberingTests {
         #expect(error?.message.contains("request_id") == true)
     }
 
+    @Test func requestIdsAndNumbersSurviveARestart() async throws {
+        let first = try RegistryFixture()
+        let entry = try await first.store.register(first.request(requestId: "r-1")).entry
+        first.store.shutdown()
+        let second = try RegistryFixture(directory: first.directory)
+        defer { second.remove() }
+        let error = await #expect(throws: RegistryError.self) {
+            try await second.store.register(second.request(requestId: "r-1"))
+        }
+        #expect(error?.message.hasPrefix("request_id") == true)
+        let next = try await second.store.register(second.request(requestId: "r-2")).entry
+        #expect(next.sequence == entry.sequence + 1)
+    }
+
     @Test func yearRollsOverAtMidnightOfficeTime() async throws {
         let clock = ManualClock(.office(2025, 12, 31, 23, 59, 58))
         let fixture = try RegistryFixture(clock: clock.registryClock)

@@ -38,7 +38,7 @@ package enum RegistryDatabase {
                 CREATE TABLE agenda (
                     id INTEGER PRIMARY KEY,
                     letter_id TEXT NOT NULL UNIQUE,
-                    request_id TEXT NOT NULL UNIQUE,
+                    request_id TEXT NOT NULL,  -- unique per letter; enforced by the writer (WriterState)
                     number TEXT NOT NULL UNIQUE,
                     scope TEXT NOT NULL,
                     sequence INTEGER NOT NULL,

@@ -21,8 +21,8 @@ struct BatchContext: Sendable {
         let started = ContinuousClock.now
         do {
             var assigned = started
-            let (results, createdDeliveries) = try pool.writeWithoutTransaction { db in
-                var outcome: ([Result<RegistrationOutcome, RegistryError>], Bool)?
+            let (results, createdDeliveries, newRequestIds) = try pool.writeWithoutTransaction { db in
+                var outcome: ([Result<RegistrationOutcome, RegistryError>], Bool, [String: UUID])?
                 try db.inTransaction(.immediate) {
                     defer { assigned = .now }
                     outcome = try assign(batch, nowMs: nowMs, db: db)
@@ -33,6 +33,7 @@ struct BatchContext: Sendable {
                 return outcome!
             }
             writerState.lastRegisteredAtMs = nowMs
+            writerState.requestIds.merge(newRequestIds) { _, new in new }
             if logger.logLevel <= .debug {
                 let committed = ContinuousClock.now
                 logger.debug("batch committed", metadata: [
@@ -54,7 +55,7 @@ struct BatchContext: Sendable {
     }
 
     private func assign(_ batch: [RegistrationRequest], nowMs: Int64, db: Database) throws
-        -> ([Result<RegistrationOutcome, RegistryError>], Bool)
+        -> ([Result<RegistrationOutcome, RegistryError>], Bool, [String: UUID])
     {
         let registeredAt = Date(unixMilliseconds: nowMs)
         let officeDate = OfficeDate(registeredAt, in: settings.timeZone)
@@ -70,7 +71,6 @@ struct BatchContext: Sendable {
             counters[scope] = current + 1
             return current + 1
         }
-        let byRequest = try db.cachedStatement(sql: "SELECT letter_id FROM agenda WHERE request_id = ?")
         let insertAgenda = try db.cachedStatement(sql: AgendaRow.insertSQL)
         let insertPayload = try db.cachedStatement(sql: "INSERT INTO letter_payload (agenda_id, content, signature_record) VALUES (?, ?, ?)")
         let insertDelivery = try db.cachedStatement(sql: """
@@ -97,10 +97,9 @@ struct BatchContext: Sendable {
                     : .done(.failure(Self.conflict(request, number: existing.number))))
                 continue
             }
-            let otherLetter = try requestIdsInBatch[request.requestId]?.uuidString.lowercased()
-                ?? String.fetchOne(byRequest, arguments: [request.requestId])
-            if let otherLetter {
-                slots.append(.done(.failure(.invalidArgument("request_id", "'\(request.requestId)' was already used for letter \(otherLetter)"))))
+            if let otherLetter = requestIdsInBatch[request.requestId] ?? writerState.requestIds[request.requestId] {
+                slots.append(.done(.failure(.invalidArgument("request_id",
+                    "'\(request.requestId)' was already used for letter \(otherLetter.uuidString.lowercased())"))))
                 continue
             }
 
@@ -170,7 +169,7 @@ struct BatchContext: Sendable {
         for (scope, value) in counters {
             try counterWrite.execute(arguments: [scope, value])
         }
-        return (results, createdDeliveries)
+        return (results, createdDeliveries, requestIdsInBatch)
     }
 
     private static func conflict(_ request: RegistrationRequest, number: String) -> RegistryError {
