@@ -3,7 +3,7 @@ import Logging
 import RPC
 import ServiceLifecycle
 
-/// Runs a service executable: builds the RPC server (service-token authenticator, health set
+/// Runs a service executable: builds the RPC server (service-token authenticator, call logging, health set
 /// to SERVING for each service, reflection descriptors), runs it under swift-service-lifecycle's
 /// ServiceGroup so SIGTERM/SIGINT shut down gracefully (in-flight calls finish), and logs the
 /// bound address as `listening on HOST:PORT` (tests and `deploy/run-local` wait for that line).
@@ -34,9 +34,12 @@ public enum ServiceMain {
         if settings.serviceTokens.isEmpty {
             logger.warning("no serviceTokens configured: every call except health and reflection will be UNAUTHENTICATED")
         }
+        // Every call's outcome is logged (successes at debug); a handler failure that reaches the
+        // caller as UNKNOWN is logged at error with its cause, which is never sent on the wire.
         let server = try RPCServer(
             configuration: serverConfiguration(settings), services: services,
-            authenticator: authenticator, descriptorFiles: descriptorFiles, logger: logger)
+            authenticator: authenticator, interceptors: [LoggingInterceptor()],
+            descriptorFiles: descriptorFiles, logger: logger)
         try await server.start()
         for service in services { server.health.set(service: service.name, .serving) }
         return server
