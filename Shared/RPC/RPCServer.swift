@@ -64,6 +64,9 @@ public final class RPCServer: Sendable {
 
     /// Binds and starts accepting connections.
     public func start() async throws {
+        guard case .idle = state.withLockedValue({ $0 }) else {
+            throw RPCError(.failedPrecondition, "the server was already started or shut down")
+        }
         let sslContext = try configuration.tls.map(Self.makeSSLContext)
         let router = self.router
         let connections = self.connections
@@ -88,7 +91,10 @@ public final class RPCServer: Sendable {
         do {
             listener = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         } catch {
-            throw RPCError(.unavailable, "cannot listen on \(configuration.host):\(configuration.port): \(error)", cause: error)
+            let failure = RPCError(.unavailable, "cannot listen on \(configuration.host):\(configuration.port): \(error)", cause: error)
+            state.withLockedValue { $0 = .stopped }
+            stopped.fail(failure)
+            throw failure
         }
         boundPort.withLockedValue { $0 = listener.localAddress?.port ?? 0 }
         let alreadyStopping = state.withLockedValue { state -> Bool in
@@ -116,20 +122,28 @@ public final class RPCServer: Sendable {
     /// Stops accepting connections, sends GOAWAY on every connection, lets in-flight calls
     /// finish (up to the configured grace period), then closes what is left.
     public func shutdownGracefully() async {
-        let listener: (any Channel)? = state.withLockedValue { state in
+        enum Step { case closeListener(any Channel), finishUnstarted, waitForOther }
+        let step = state.withLockedValue { state -> Step in
             switch state {
             case .running(let listener):
                 state = .stopping
-                return listener
+                return .closeListener(listener)
             case .idle:
                 state = .stopped
-                return nil
+                return .finishUnstarted
             case .stopping, .stopped:
-                return nil
+                return .waitForOther
             }
         }
-        guard let listener else {
-            try? await stopped.futureResult.get()
+        let listener: any Channel
+        switch step {
+        case .closeListener(let channel):
+            listener = channel
+        case .finishUnstarted:
+            stopped.succeed(())
+            return
+        case .waitForOther:
+            _ = try? await stopped.futureResult.get()
             return
         }
         health.setAllNotServing()

@@ -131,3 +131,29 @@ func freePort() async throws -> Int {
     await server.shutdownGracefully()
     return port
 }
+
+@Suite("Server lifecycle edges")
+struct ServerLifecycleEdgeTests {
+    @Test func shuttingDownAServerThatNeverStartedReturns() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let server = try RPCServer(configuration: ServerConfiguration(), services: [], logger: logger)
+        await server.shutdownGracefully()
+        await server.shutdownGracefully()
+        await #expect(throws: RPCError.self) { try await server.start() }
+    }
+
+    @Test func aPortInUseIsUnavailableAndRunReturnsTheError() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let first = try RPCServer(configuration: ServerConfiguration(), services: [], logger: logger)
+        try await first.start()
+        let second = try RPCServer(configuration: ServerConfiguration(host: "127.0.0.1", port: first.localPort),
+                                   services: [], logger: logger)
+        let error = await rpcError { try await second.run() }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("cannot listen") == true)
+        await second.shutdownGracefully()
+        await first.shutdownGracefully()
+    }
+}
