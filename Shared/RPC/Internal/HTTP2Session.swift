@@ -64,6 +64,10 @@ final class HTTP2Session {
     }
 
     private var session: OpaquePointer?
+    /// Scratch space for header blocks (see `withHeaderBlock`).
+    private var headerBytes: [UInt8] = []
+    private var headerRanges: [(Int, Int, Int, Int)] = []
+    private var headerFields: [nghttp2_nv] = []
     private var outbound: [Int32: OutboundBody] = [:]
     /// Body bytes submitted but not yet taken by nghttp2 (e.g. a peer whose flow-control
     /// window is closed because it stopped reading).
@@ -166,11 +170,11 @@ final class HTTP2Session {
             outbound[streamID] = OutboundBody(bytes: body, finished: finished, trailers: trailers)
             outboundPendingBytes += body.count
             var provider = Self.dataProvider
-            result = Self.withHeaderBlock(headers) { nva, count in
+            result = withHeaderBlock(headers) { nva, count in
                 nghttp2_submit_response(session, streamID, nva, count, &provider)
             }
         } else {
-            result = Self.withHeaderBlock(headers) { nva, count in
+            result = withHeaderBlock(headers) { nva, count in
                 nghttp2_submit_response(session, streamID, nva, count, nil)
             }
         }
@@ -183,7 +187,7 @@ final class HTTP2Session {
     func submitRequest(headers: [(String, String)], body: [UInt8]) -> Int32? {
         guard let session else { return nil }
         var provider = Self.dataProvider
-        let streamID = Self.withHeaderBlock(headers) { nva, count in
+        let streamID = withHeaderBlock(headers) { nva, count in
             nghttp2_submit_request(session, nil, nva, count, &provider, nil)
         }
         guard streamID > 0 else { return nil }
@@ -243,28 +247,33 @@ final class HTTP2Session {
     }
 
     /// Lays out every name and value in one buffer and hands nghttp2 an `nghttp2_nv` array
-    /// pointing into it; nghttp2 copies them during the submit call.
-    private static func withHeaderBlock<R>(_ headers: [(String, String)],
-                                           _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        var storage = [UInt8]()
-        storage.reserveCapacity(headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count })
-        var ranges: [(Int, Int, Int, Int)] = []
-        ranges.reserveCapacity(headers.count)
+    /// pointing into it; nghttp2 copies them during the submit call. The buffers belong to the
+    /// session and are reused, so a call's header blocks cost no allocation once warmed up.
+    private func withHeaderBlock<R>(_ headers: [(String, String)],
+                                    _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        headerBytes.removeAll(keepingCapacity: true)
+        headerRanges.removeAll(keepingCapacity: true)
         for (name, value) in headers {
-            let nameStart = storage.count
-            storage.append(contentsOf: name.utf8)
-            let valueStart = storage.count
-            storage.append(contentsOf: value.utf8)
-            ranges.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
+            let nameStart = headerBytes.count
+            headerBytes.append(contentsOf: name.utf8)
+            let valueStart = headerBytes.count
+            headerBytes.append(contentsOf: value.utf8)
+            headerRanges.append((nameStart, valueStart - nameStart, valueStart, headerBytes.count - valueStart))
         }
-        if storage.isEmpty { storage.append(0) }
-        return storage.withUnsafeMutableBufferPointer { bytes in
+        if headerBytes.isEmpty { headerBytes.append(0) }
+        let empty = nghttp2_nv(name: nil, value: nil, namelen: 0, valuelen: 0, flags: 0)
+        if headerFields.count < headerRanges.count {
+            headerFields.append(contentsOf: repeatElement(empty, count: headerRanges.count - headerFields.count))
+        }
+        return headerBytes.withUnsafeMutableBufferPointer { bytes in
             let base = bytes.baseAddress!
-            let nva = ranges.map { range in
-                nghttp2_nv(name: base + range.0, value: base + range.2, namelen: range.1, valuelen: range.3,
-                           flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            return headerFields.withUnsafeMutableBufferPointer { fields in
+                for (index, range) in headerRanges.enumerated() {
+                    fields[index] = nghttp2_nv(name: base + range.0, value: base + range.2, namelen: range.1,
+                                               valuelen: range.3, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+                }
+                return body(UnsafePointer(fields.baseAddress!), headerRanges.count)
             }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
         }
     }
 
@@ -303,7 +312,7 @@ final class HTTP2Session {
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
                 if let trailers = body.trailers, let session {
                     flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                    _ = Self.withHeaderBlock(trailers) { nva, count in
+                    _ = withHeaderBlock(trailers) { nva, count in
                         nghttp2_submit_trailer(session, streamID, nva, count)
                     }
                 }
