@@ -21,6 +21,7 @@ package final class RegistryStore: Sendable {
     /// Called after each committed batch that created outbox rows (wakes the delivery worker).
     package let onNewDeliveries: LockedValue<(@Sendable () -> Void)?>
     let cache: EntryCache
+    private let checkpointer: Checkpointer
 
     package init(pool: DatabasePool, settings: RegistrySettings, key: RegistryKey, clock: RegistryClock = .system,
                  cacheCapacity: Int = 50_000, logger: Logger) throws {
@@ -41,6 +42,7 @@ package final class RegistryStore: Sendable {
         self.lastRegisteredAt = writerState
         let hook = LockedValue<(@Sendable () -> Void)?>(nil)
         self.onNewDeliveries = hook
+        checkpointer = try Checkpointer(path: pool.path, logger: logger)
         let cache = EntryCache(capacity: cacheCapacity)
         self.cache = cache
         let context = BatchContext(pool: pool, settings: settings, key: key, clock: clock, logger: logger,
@@ -51,7 +53,10 @@ package final class RegistryStore: Sendable {
     }
 
     /// Stops the writer after the batch in progress; later registrations fail with UNAVAILABLE.
-    package func shutdown() { queue.shutdown() }
+    package func shutdown() {
+        queue.shutdown()
+        checkpointer.stop()
+    }
 
     // MARK: Register
 
