@@ -107,6 +107,40 @@ struct DistributionTests {
         #expect(marked.delivery?.state == .deliveredManually)
     }
 
+    @Test func deliveryBetweenOfficesOverMutualTLS() async throws {
+        let certificates = try TestCertificates()
+        let signerA = TestSigner(signerId: "camat-sooko")
+        let directoryA = FileManager.default.temporaryDirectory.appendingPathComponent("office-a-\(UUID().uuidString)")
+        let directoryB = FileManager.default.temporaryDirectory.appendingPathComponent("office-b-\(UUID().uuidString)")
+        let keyA = try OfficeFixture.preparedKey(in: directoryA)
+        // A sends over TLS with its client certificate; B accepts only mutual-TLS callers.
+        let officeA = try await OfficeFixture(officeId: "kec-sooko", signer: signerA, directory: directoryA, tls: certificates)
+        let officeB = try await OfficeFixture(officeId: "kec-trawas", signer: TestSigner(signerId: "camat-trawas"),
+                                              peers: ["kec-sooko": keyA], peerTokens: ["kec-sooko": "delivery-token-kec-sooko"],
+                                              directory: directoryB, tls: certificates)
+        let clientA = try officeA.client(), clientB = try officeB.client()
+        defer { Task { await clientA.close(); await clientB.close(); await officeA.stop(); await officeB.stop() } }
+
+        let letter = try signerA.registration(subject: "Surat edaran lintas kecamatan", addressees: [
+            Domain.Addressee(name: "Camat Trawas", kind: .instansi, endpoint: "localhost:\(officeB.port)"),
+        ])
+        let sent = try #require(try await clientA.call(RegistryAPI.register, letter, metadata: OfficeFixture.clerk).entry)
+        let delivered = try await eventually {
+            try await clientA.call(RegistryAPI.getDeliveries, RegistryAPI.GetDeliveriesRequest(number: sent.number),
+                                   metadata: OfficeFixture.clerk).deliveries.first?.state == .delivered
+        }
+        #expect(delivered)
+        let incoming = try await clientB.call(InboxAPI.listIncoming, InboxAPI.ListIncomingRequest(), metadata: OfficeFixture.clerk).letters
+        #expect(incoming.map(\.number) == [sent.number])
+
+        // A plaintext caller does not get through B's TLS listener.
+        let plaintext = try RPCClient(host: "127.0.0.1", port: officeB.port)
+        await #expect(throws: RPCError.self) {
+            _ = try await plaintext.call(InboxAPI.listIncoming, InboxAPI.ListIncomingRequest(), metadata: OfficeFixture.clerk)
+        }
+        await plaintext.close()
+    }
+
     @Test func inboxRejectsForgedSignatureAndReceipt() async throws {
         let signer = TestSigner()
         let senderDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("office-s-\(UUID().uuidString)")

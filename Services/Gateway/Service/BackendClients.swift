@@ -17,13 +17,9 @@ public final class BackendClients: Sendable {
     let timeout: Duration
 
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
-        var tls: ClientTLSConfiguration?
-        if !configuration.backendTrustRootsPath.isEmpty {
-            tls = ClientTLSConfiguration(
-                trustRootsPath: configuration.backendTrustRootsPath,
-                certificateChainPath: configuration.backendCertificatePath.isEmpty ? nil : configuration.backendCertificatePath,
-                privateKeyPath: configuration.backendKeyPath.isEmpty ? nil : configuration.backendKeyPath)
-        }
+        let tls = try ClientTLSConfiguration.fromConfiguration(
+            trustRootsPath: configuration.backendTrustRootsPath, certificatePath: configuration.backendCertificatePath,
+            keyPath: configuration.backendKeyPath, keyPrefix: "backend")
         func client(_ address: String, _ key: String) throws -> RPCClient {
             guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
                   colon > address.startIndex else {

@@ -118,12 +118,16 @@ extension InboxAPI.IncomingLetter {
 /// Delivers outbox letters to other offices' inboxes over RPC (one client per endpoint).
 package final class RPCDeliveryTransport: DeliveryTransport {
     let officeId: String
+    /// TLS for calls to other offices' inboxes; nil = plaintext.
+    let tls: ClientTLSConfiguration?
     let token: String
     let registryPublicKey: [UInt8]
     let logger: Logger
     private let clients = LockedValue<[String: RPCClient]>([:])
 
-    package init(officeId: String, token: String, registryPublicKey: [UInt8], logger: Logger) {
+    package init(officeId: String, token: String, registryPublicKey: [UInt8], tls: ClientTLSConfiguration? = nil,
+                 logger: Logger) {
+        self.tls = tls
         self.officeId = officeId
         self.token = token
         self.registryPublicKey = registryPublicKey
@@ -133,7 +137,7 @@ package final class RPCDeliveryTransport: DeliveryTransport {
     private func client(for endpoint: String) throws -> RPCClient {
         if let client = clients.get()[endpoint] { return client }
         let (host, port) = try Endpoint.parse(endpoint, key: "endpoint")
-        let client = try RPCClient(host: host, port: port, logger: logger)
+        let client = try RPCClient(host: host, port: port, tls: tls, logger: logger)
         return clients.withValue { clients in
             if let existing = clients[endpoint] { return existing }
             clients[endpoint] = client

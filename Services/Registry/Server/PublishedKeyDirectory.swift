@@ -29,7 +29,7 @@ package final class PublishedKeyDirectory: Sendable {
     private let state: LockedValue<State>
 
     package init(trustedKeysFile: String, signingEndpoint: String, signingToken: String, refreshInterval: Duration,
-                logger: Logger) throws {
+                tls: ClientTLSConfiguration? = nil, logger: Logger) throws {
         var fileKeys = ListPublicKeysResponse()
         if !trustedKeysFile.isEmpty {
             guard let data = FileManager.default.contents(atPath: trustedKeysFile) else {
@@ -44,7 +44,7 @@ package final class PublishedKeyDirectory: Sendable {
             client = nil
         } else {
             let (host, port) = try Endpoint.parse(signingEndpoint, key: "signingEndpoint")
-            client = try RPCClient(host: host, port: port, logger: logger)
+            client = try RPCClient(host: host, port: port, tls: tls, logger: logger)
         }
         token = signingToken
         self.refreshInterval = refreshInterval

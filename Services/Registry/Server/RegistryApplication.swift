@@ -24,14 +24,15 @@ package final class RegistryApplication: Sendable {
             : configuration.registryKeyPath
         let key = try RegistryKey.loadOrCreate(at: keyPath)
         store = try RegistryStore(pool: pool, settings: registrySettings, key: key, logger: logger)
+        let outboundTLS = try configuration.outboundTLS()
         let keys = try PublishedKeyDirectory(
             trustedKeysFile: configuration.trustedKeysFile, signingEndpoint: configuration.signingEndpoint,
             signingToken: configuration.signingToken, refreshInterval: .seconds(max(1, configuration.keyRefreshSeconds)),
-            logger: logger)
+            tls: outboundTLS, logger: logger)
         registry = RegistryService(store: store, keys: keys, logger: logger)
         inbox = InboxService(store: store, trustedOffices: try configuration.trustedOfficeKeys(), logger: logger)
         let transport = RPCDeliveryTransport(officeId: registrySettings.officeId, token: configuration.deliveryToken,
-                                             registryPublicKey: key.publicKey, logger: logger)
+                                             registryPublicKey: key.publicKey, tls: outboundTLS, logger: logger)
         outbox = OutboxWorker(
             store: store, transport: transport,
             policy: RetryPolicy(maxAttempts: max(1, configuration.deliveryMaxAttempts),

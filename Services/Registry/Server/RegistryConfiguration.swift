@@ -1,5 +1,6 @@
 import Foundation
 import RegistryCore
+import RPC
 import ServiceKit
 
 /// Keys of `surat-registry` besides the common ones (`--help` prints all of them with defaults;
@@ -42,6 +43,12 @@ package struct RegistryConfiguration: ServiceConfiguration, Hashable {
     package var deliveryPollMilliseconds = 1000
     /// Addressee name → inbox host:port for addressees whose letter names no endpoint.
     package var addressBook: [String] = []
+    /// TLS for the registry's own outgoing calls (the signing service, other offices' inboxes):
+    /// a PEM CA bundle to trust; empty = plaintext HTTP/2 (one host only).
+    package var outboundTrustRootsPath = ""
+    /// PEM client certificate and key for mutual TLS on outgoing calls (optional).
+    package var outboundCertificatePath = ""
+    package var outboundKeyPath = ""
 
     package init() {}
 
@@ -66,7 +73,17 @@ package struct RegistryConfiguration: ServiceConfiguration, Hashable {
         ConfigKey("deliveryMaxBackoffSeconds", "Longest delay between attempts."),
         ConfigKey("deliveryPollMilliseconds", "How often the outbox looks for due deliveries when idle."),
         ConfigKey("addressBook", "Addressee name=host:port entries for letters whose addressee has no endpoint."),
+        ConfigKey("outboundTrustRootsPath", "PEM CA bundle for TLS on outgoing calls (signing, other offices' inboxes); empty = plaintext."),
+        ConfigKey("outboundCertificatePath", "PEM client certificate for mutual TLS on outgoing calls."),
+        ConfigKey("outboundKeyPath", "PEM private key for outboundCertificatePath."),
     ]
+
+    /// TLS for outgoing calls, or nil for plaintext; throws naming the bad key.
+    package func outboundTLS() throws -> ClientTLSConfiguration? {
+        try ClientTLSConfiguration.fromConfiguration(
+            trustRootsPath: outboundTrustRootsPath, certificatePath: outboundCertificatePath,
+            keyPath: outboundKeyPath, keyPrefix: "outbound")
+    }
 
     /// The core settings this configuration describes; throws naming the bad key.
     package func registrySettings() throws -> RegistrySettings {

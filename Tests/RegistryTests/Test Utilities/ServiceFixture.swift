@@ -56,9 +56,13 @@ final class OfficeFixture: @unchecked Sendable {
     var port: Int { server.localPort }
 
     /// `peers`: office id → (its registry public key, the token it delivers with).
+    /// With `tls`, the office serves mutual TLS and makes its own outgoing calls over TLS.
+    let tls: TestCertificates?
+
     init(officeId: String, signer: TestSigner, peers: [String: [UInt8]] = [:], peerTokens: [String: String] = [:],
-         directory: URL? = nil) async throws {
+         directory: URL? = nil, tls: TestCertificates? = nil) async throws {
         self.officeId = officeId
+        self.tls = tls
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("registry-office-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
@@ -74,6 +78,14 @@ final class OfficeFixture: @unchecked Sendable {
         configuration.deliveryToken = "delivery-token-\(officeId)"
         configuration.deliveryInitialBackoffMilliseconds = 100
         configuration.deliveryMaxBackoffSeconds = 1
+        if let tls {
+            settings.tlsCertificatePath = tls.path("server.pem")
+            settings.tlsKeyPath = tls.path("server.key")
+            settings.tlsClientCAPath = tls.path("ca.pem")
+            configuration.outboundTrustRootsPath = tls.path("ca.pem")
+            configuration.outboundCertificatePath = tls.path("client.pem")
+            configuration.outboundKeyPath = tls.path("client.key")
+        }
         var logger = Logger(label: "registry-\(officeId)")
         logger.logLevel = .warning
         application = try RegistryApplication(settings: settings, configuration: configuration, logger: logger)
@@ -89,7 +101,12 @@ final class OfficeFixture: @unchecked Sendable {
         return try RegistryKey.loadOrCreate(at: directory.appendingPathComponent("registry-receipt.key").path).publicKey
     }
 
-    func client() throws -> RPCClient { try RPCClient(host: "127.0.0.1", port: port) }
+    func client() throws -> RPCClient {
+        try RPCClient(host: "127.0.0.1", port: port, tls: tls.map {
+            ClientTLSConfiguration(trustRootsPath: $0.path("ca.pem"), certificateChainPath: $0.path("client.pem"),
+                                   privateKeyPath: $0.path("client.key"))
+        })
+    }
 
     static var clerk: Metadata {
         ServiceMetadata.make(token: clerkToken, actor: ActorIdentity(id: "staf-1", name: "Staf Umum", role: .stafUmum))
@@ -111,4 +128,26 @@ func eventually(seconds: Double = 15, _ condition: () async throws -> Bool) asyn
         try? await Task.sleep(for: .milliseconds(50))
     }
     return try await condition()
+}
+
+
+/// A throwaway CA with a server certificate (localhost, 127.0.0.1) and a client certificate,
+/// made by Tests/fixtures/make-test-certs.
+struct TestCertificates: Sendable {
+    let directory: URL
+
+    init() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("registry-tls-\(UUID().uuidString)")
+        let process = Process()
+        process.executableURL = root.appendingPathComponent("Tests/fixtures/make-test-certs")
+        process.arguments = [directory.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 }
