@@ -94,12 +94,7 @@ public final class RPCClient: Sendable {
     private func send(path: String, body: [UInt8], metadata: Metadata, timeout: Duration?) async throws -> ClientCallResult {
         if Task.isCancelled { throw RPCError(.cancelled, "call cancelled") }
         let started = ContinuousClock.now
-        let connection: Connection
-        do {
-            connection = try await connect(timeout: timeout)
-        } catch let error as RPCError {
-            throw error
-        }
+        let connection = try await connect()
         let remaining = try timeout.map { timeout in
             let left = timeout - (ContinuousClock.now - started)
             guard left > .zero else { throw RPCError(.deadlineExceeded, "deadline of \(timeout) exceeded while connecting") }
@@ -126,7 +121,7 @@ public final class RPCClient: Sendable {
         }
     }
 
-    private func connect(timeout: Duration?) async throws -> Connection {
+    private func connect() async throws -> Connection {
         enum Next { case ready(Connection), wait(EventLoopFuture<Connection>), start(EventLoopPromise<Connection>) }
         let next = try state.withLockedValue { state throws -> Next in
             if state.closed { throw RPCError(.unavailable, "the client was closed") }

@@ -12,6 +12,8 @@ final class ServerRouter: Sendable {
     let routes: [String: Route]
     let configuration: ServerConfiguration
     let interceptors: [any ServerInterceptor]
+    /// The same chain without authentication, for health and reflection.
+    let unauthenticatedInterceptors: [any ServerInterceptor]
     let logger: Logger
 
     init(services: [ServiceDescriptor], configuration: ServerConfiguration,
@@ -27,6 +29,7 @@ final class ServerRouter: Sendable {
         self.routes = routes
         self.configuration = configuration
         self.interceptors = interceptors
+        self.unauthenticatedInterceptors = interceptors.filter { !($0 is AuthenticationInterceptor) }
         self.logger = logger
     }
 }
@@ -387,8 +390,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
                                handler: @escaping @Sendable ([UInt8], ServerContext) async throws -> UnaryResult,
                                message: [UInt8]) {
         let context = makeContext(stream, route: route)
-        let interceptors = route.requiresAuthentication
-            ? router.interceptors : router.interceptors.filter { !($0 is AuthenticationInterceptor) }
+        let interceptors = route.requiresAuthentication ? router.interceptors : router.unauthenticatedInterceptors
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let id = stream.id
         let executor: any TaskExecutor = self.executor
