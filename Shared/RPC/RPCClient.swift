@@ -164,7 +164,7 @@ public final class RPCClient: Sendable {
         let serverHostname = tls?.serverHostname ?? (Self.isIPAddress(host) ? nil : host)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
