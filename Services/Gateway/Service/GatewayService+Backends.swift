@@ -237,6 +237,7 @@ extension GatewayService {
         guard !request.passphrase.isEmpty else { throw InvalidFieldError("passphrase", "is required") }
         return try await runStep(GatewayAPI.sign, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .sign, action: "sign (step 5)",
+                                 fingerprintOf: Self.withoutPassphrase(request),
                                  backend: { journey, call in
             // The signer is the acting user: signer ids are gateway user ids (see proto-notes/auth.md).
             let record: SignatureRecord
@@ -407,19 +408,21 @@ extension GatewayService {
         return GatewayAPI.ExportAgendaReply(mediaType: answer.mediaType, content: answer.data)
     }
 
+    /// Every handler that calls a backend gets the caller's deadline for those calls (BackendClients.deadline(for:)).
     func registerBackendSteps(_ gateway: inout ServiceDescriptor) {
-        gateway.unary(GatewayAPI.createDraft, createDraft)
-        gateway.unary(GatewayAPI.editDraft, editDraft)
-        gateway.unary(GatewayAPI.getDraft, getDraft)
-        gateway.unary(GatewayAPI.paraf, paraf)
-        gateway.unary(GatewayAPI.approve, approve)
-        gateway.unary(GatewayAPI.returnDraft, returnDraft)
-        gateway.unary(GatewayAPI.uploadForSignature, uploadForSignature)
-        gateway.unary(GatewayAPI.sign, sign)
-        gateway.unary(GatewayAPI.register, register)
-        gateway.unary(GatewayAPI.getDelivery, getDelivery)
-        gateway.unary(GatewayAPI.verifyNumber, verifyNumber)
-        gateway.unary(GatewayAPI.verifySignature, verifySignature)
-        gateway.unary(GatewayAPI.exportAgenda, exportAgenda)
+        gateway.unaryWithCallerDeadline(GatewayAPI.createDraft, createDraft)
+        gateway.unaryWithCallerDeadline(GatewayAPI.editDraft, editDraft)
+        gateway.unaryWithCallerDeadline(GatewayAPI.getDraft, getDraft)
+        gateway.unaryWithCallerDeadline(GatewayAPI.paraf, paraf)
+        gateway.unaryWithCallerDeadline(GatewayAPI.approve, approve)
+        gateway.unaryWithCallerDeadline(GatewayAPI.returnDraft, returnDraft)
+        gateway.unaryWithCallerDeadline(GatewayAPI.uploadForSignature, uploadForSignature)
+        gateway.unaryWithCallerDeadline(GatewayAPI.sign, sign)
+        gateway.unaryWithCallerDeadline(GatewayAPI.bulkSign, bulkSign)
+        gateway.unaryWithCallerDeadline(GatewayAPI.register, register)
+        gateway.unaryWithCallerDeadline(GatewayAPI.getDelivery, getDelivery)
+        gateway.unaryWithCallerDeadline(GatewayAPI.verifyNumber, verifyNumber)
+        gateway.unaryWithCallerDeadline(GatewayAPI.verifySignature, verifySignature)
+        gateway.unaryWithCallerDeadline(GatewayAPI.exportAgenda, exportAgenda)
     }
 }

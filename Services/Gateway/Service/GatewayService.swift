@@ -57,6 +57,7 @@ public final class GatewayService: Sendable {
     func runStep<Request: Codable & Sendable, Response: Codable & Sendable, Outcome: Sendable>(
         _ method: RPCMethod<Request, Response>, _ request: Request, context: ServerContext,
         requestID: String, letterID: String, step: SOPStep, action: String,
+        fingerprintOf fingerprintRequest: Request? = nil,
         precheck: @Sendable (GatewayCore.Journey) throws -> Void = { _ in },
         backend: @Sendable (GatewayCore.Journey, StepCall) async throws -> Outcome,
         apply: @escaping @Sendable (inout GatewayCore.Journey, Outcome, GatewayCore.Actor, Date) throws -> Response
@@ -65,7 +66,9 @@ public final class GatewayService: Sendable {
         let actor = try user.actor(for: step.role, action: action)
         try Idempotency.validate(requestID: requestID)
         guard !letterID.isEmpty else { throw InvalidFieldError("letter_id", "is required") }
-        let fingerprint = Self.hex(try Idempotency.fingerprint(of: request, actorID: user.user.id))
+        // `fingerprintRequest` is the request without secrets (Sign's passphrase): a digest of a
+        // passphrase kept in the database would be an offline guessing target.
+        let fingerprint = Self.hex(try Idempotency.fingerprint(of: fingerprintRequest ?? request, actorID: user.user.id))
         var log = context.logger
         log[metadataKey: "letter.id"] = .string(letterID)
         log[metadataKey: "request.id"] = .string(requestID)
