@@ -100,7 +100,17 @@ def test_restore_from_an_older_backup_never_issues_a_number_twice(office, tmp_pa
     assert "surat admin registry reconcile" in refused.value.details()
     assert o.journey(waiting).state == o.g.JOURNEY_STATE_SIGNED
 
-    # What reconcile would do, then doing it with the CLI as district IT would.
+    # What reconcile would do (over the published gateway.proto), then doing it with the CLI as
+    # district IT would.
+    year = o.journey(lost[0]).letter_number.rsplit("/", 1)[1]
+    dry = o.admin.ReconcileRegistry(o.g.ReconcileRegistryRequest(request_id=uuid.uuid4().hex, dry_run=True),
+                                    metadata=o.md("admin"))
+    assert dry.reconcile_required_before and dry.reconcile_required and dry.sent == 5 and dry.imported == 0
+    assert list(dry.missing) == [f"{year}/{n}" for n in range(11, 16)], dry.missing
+    assert "restored" not in dry.detail and "stopped" in dry.detail, dry.detail
+    with pytest.raises(grpc.RpcError) as not_admin:
+        o.admin.ReconcileRegistry(o.g.ReconcileRegistryRequest(request_id=uuid.uuid4().hex), metadata=o.md("ani"))
+    assert not_admin.value.code() == grpc.StatusCode.PERMISSION_DENIED
     admin = cluster.admin_token
     status = surat(cluster, tmp_path, admin, "admin", "registry", "status")
     assert status.returncode == 0, status.stderr
