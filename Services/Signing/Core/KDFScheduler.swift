@@ -174,6 +174,8 @@ actor KDFScheduler {
         }
         return try await withCheckedThrowingContinuation { continuation in
             waiting.append(Waiter(signerId: signerId, units: units, deadline: deadline, continuation: continuation))
+            // Those ahead may all be waiting for their signer's slot while a worker is free.
+            startWaiters()
         }
     }
 
