@@ -99,6 +99,10 @@ def test_restore_from_an_older_backup_never_issues_a_number_twice(office, tmp_pa
     assert "restored registry: reconcile first" in refused.value.details()
     assert "surat admin registry reconcile" in refused.value.details()
     assert o.journey(waiting).state == o.g.JOURNEY_STATE_SIGNED
+    clerk = surat(cluster, tmp_path, o.tokens["ani"], "register", waiting)
+    assert clerk.returncode == 3, clerk.stdout + clerk.stderr
+    assert "restored registry: reconcile first" in clerk.stderr
+    assert "an admin runs `surat admin registry reconcile`" in clerk.stderr, clerk.stderr
 
     # What reconcile would do (over the published gateway.proto), then doing it with the CLI as
     # district IT would.
