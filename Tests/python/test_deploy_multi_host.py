@@ -208,7 +208,7 @@ def test_several_hosts_as_the_readme_says():
 
         # The registry host hangs with step 6 in flight (its process stopped: the gateway's request sits
         # unread in its socket) and dies; the staff member is told to retry with the request id.
-        registry = processes.pop("registry")
+        registry = processes["registry"]   # stays listed until killed, so a failure here still ends it
         registry.proc.send_signal(signal.SIGSTOP)
         pending = subprocess.Popen(
             [str(a) for a in pc.argv(staff.argv([bin_dir / "surat", "register", letter]))],
@@ -219,6 +219,7 @@ def test_several_hosts_as_the_readme_says():
             wait_for(lambda: unread_bytes(network.hosts["rg"], 7404) > 0, 60, "step 6 to reach the stopped registry")
         finally:
             registry.kill()
+            del processes["registry"]
         out, err = pending.communicate(timeout=120)
         failed = subprocess.CompletedProcess(pending.args, pending.returncode, out, err)
         assert failed.returncode == 7, failed.stdout + failed.stderr
