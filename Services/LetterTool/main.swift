@@ -27,13 +27,18 @@ struct Inputs: ParsableArguments {
     var emblem: String?
     @Option(help: "Letter JSON (deploy/letter/sample-letter.json shows every key).")
     var letter: String
+    @Option(help: "Replace the letter's addressees by this many numbered villages (more than the profile's maximumInlineAddressees adds the list page).")
+    var addressees: Int?
 
     func request(final: Bool) throws -> LetterDocumentRequest {
         var office = try OfficeProfile.fromJSON(Data(contentsOf: URL(fileURLWithPath: profile)))
         if let emblem { office.kop.emblemPNG = try Data(contentsOf: URL(fileURLWithPath: emblem)) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        let file = try decoder.decode(LetterFile.self, from: Data(contentsOf: URL(fileURLWithPath: letter)))
+        var file = try decoder.decode(LetterFile.self, from: Data(contentsOf: URL(fileURLWithPath: letter)))
+        if let addressees {
+            file.content.addressees = (0..<max(addressees, 1)).map { LetterAddressee(name: "Kepala Desa \($0 + 1)", address: "di Tempat") }
+        }
         let signature = try office.signatureBlock(signerID: file.signerID, authority: file.authority ?? .own,
                                                   principalPositionID: file.principalPositionID ?? "",
                                                   intermediatePositionID: file.intermediatePositionID ?? "")
