@@ -335,12 +335,13 @@ private final class LetterComposer {
         var height: Double { heights.reduce(0, +) }
     }
 
-    func labelledRows(_ rows: [(label: String, value: String)], style: TextStyle, valueWidth: (Int, Double) -> Double) -> LabelledRows {
-        let labels = rows.map { plain($0.label, style) }
+    /// `rows` are Pango markup (escaped text, or `PangoMarkup.markup` of an `InlineText`).
+    func labelledRows(markup rows: [(label: String, value: String)], style: TextStyle, valueWidth: (Int, Double) -> Double) -> LabelledRows {
+        let labels = rows.map { text($0.label, style) }
         let labelColumn = (labels.map(\.width).max() ?? 0) + 6
         let colon = plain(":", style)
         let valueOffset = labelColumn + colon.width + 5
-        let values = rows.enumerated().map { index, row in plain(row.value, style, width: valueWidth(index, valueOffset)) }
+        let values = rows.enumerated().map { index, row in text(row.value, style, width: valueWidth(index, valueOffset)) }
         let heights = zip(labels, values).map { max($0.height, $1.height) }
         return LabelledRows(labels: labels, colon: colon, values: values, valueOffset: valueOffset, heights: heights)
     }
@@ -360,8 +361,8 @@ private final class LetterComposer {
         let date = plain(placeDateLine, style(alignment: .right))
         let dateX = pageWidth - right - date.width
         let rows = labelledRows(
-            [(labels.number, numberText), (labels.sifat, content.sifat.displayName),
-             (labels.attachment, attachmentText), (labels.subject, content.subject)],
+            markup: [(labels.number, numberText), (labels.sifat, content.sifat.displayName),
+                     (labels.attachment, attachmentText), (labels.subject, content.subject)].map { (PangoMarkup.escape($0), PangoMarkup.escape($1)) },
             style: bodyStyle
         ) { [self] index, offset in
             // The Nomor row shares its line with the date; the others stay in the left 60%.
@@ -469,19 +470,13 @@ private final class LetterComposer {
                                        marker: markers[index], markerX: left + indent)
                 }
             case .fields(let fields):
-                // The invitation block is indented like a paragraph's first line.
-                let rows = labelledRows(fields.map { ($0.label.description, $0.value.description) }, style: bodyStyle) { [self] _, offset in
-                    textWidth - indent - offset
-                }
-                // Bold inside labels and values is kept by re-shaping them with their markup.
-                let boldRows = LabelledRows(
-                    labels: fields.map { text(PangoMarkup.markup($0.label), bodyStyle) },
-                    colon: rows.colon,
-                    values: fields.map { text(PangoMarkup.markup($0.value), bodyStyle, width: textWidth - indent - rows.valueOffset) },
-                    valueOffset: rows.valueOffset, heights: rows.heights)
+                // The invitation block is indented like a paragraph's first line; each row is one
+                // flow item so a long block may continue on the next page.
+                let rows = labelledRows(markup: fields.map { (PangoMarkup.markup($0.label), PangoMarkup.markup($0.value)) },
+                                        style: bodyStyle) { [self] _, offset in textWidth - indent - offset }
                 for index in fields.indices {
-                    let single = LabelledRows(labels: [boldRows.labels[index]], colon: boldRows.colon, values: [boldRows.values[index]],
-                                              valueOffset: boldRows.valueOffset, heights: [boldRows.heights[index]])
+                    let single = LabelledRows(labels: [rows.labels[index]], colon: rows.colon, values: [rows.values[index]],
+                                              valueOffset: rows.valueOffset, heights: [rows.heights[index]])
                     var item = FlowItem(height: single.height, spaceBefore: index == 0 ? before : 0) { [self] y in
                         draw(single, x: left + indent, y: y)
                     }
@@ -605,7 +600,8 @@ private final class LetterComposer {
         let labels = profile.labels
         let title = text(PangoMarkup.bold(labels.addresseeListTitle), style(alignment: .center), width: textWidth)
         let dateText = letterDate.map { IndonesianText.longDate($0, timeZone: timeZone) } ?? ""
-        let rows = labelledRows([(labels.number, numberText), (labels.date, dateText), (labels.subject, content.subject)],
+        let rows = labelledRows(markup: [(labels.number, numberText), (labels.date, dateText), (labels.subject, content.subject)]
+                                    .map { (PangoMarkup.escape($0), PangoMarkup.escape($1)) },
                                 style: bodyStyle) { [self] _, offset in textWidth - offset }
         var heading = FlowItem(height: title.height + 10 + rows.height, spaceBefore: 0, keepWithNext: true) { [self] y in
             drawAll(title, x: left, y: y)

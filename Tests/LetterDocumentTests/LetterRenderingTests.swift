@@ -32,6 +32,11 @@ struct LetterRenderingTests {
         #expect(!text.contains("KONSEP"))
         #expect(rendered.verificationURL == Self.verificationURL)
         #expect(try tools.info()["Pages"] == "1")
+        // The office's emblem is embedded as the one image (its alpha channel as a soft mask), at its own pixel size.
+        let images = try PDFTools.run(["pdfimages", "-list", tools.pdf.path]).output.split(separator: "\n").dropFirst(2)
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(images.map { $0[2] } == ["image", "smask"])
+        #expect(images.first.map { Array($0[3...4]) } == ["200", "240"])
     }
 
     @Test func qrCodeHoldsTheVerificationURL() throws {
