@@ -40,6 +40,12 @@ struct BodyMarkupTests {
         #expect(blocks[5] == .paragraph(InlineText(plain: "Harga *tidak* berubah.")))
     }
 
+    @Test func escapedMarkersAtLineStartStayText() throws {
+        let blocks = try BodyMarkup.parse("Rapat pada tanggal\n1\\. Desember ditunda.\n\n\\- bukan butir\n\\| bukan baris")
+        #expect(blocks == [.paragraph(InlineText(plain: "Rapat pada tanggal 1. Desember ditunda.")),
+                           .paragraph(InlineText(plain: "- bukan butir | bukan baris"))])
+    }
+
     @Test func valuesMayContainColons() throws {
         let blocks = try BodyMarkup.parse("| waktu : 09:00 s.d. 12:00 WIB")
         #expect(blocks == [.fields([.init(label: InlineText(plain: "waktu"), value: InlineText(plain: "09:00 s.d. 12:00 WIB"))])])

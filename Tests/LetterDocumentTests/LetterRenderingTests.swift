@@ -99,6 +99,20 @@ struct LetterRenderingTests {
         #expect(try info.info()["CreationDate"]?.contains("2026") == true)
     }
 
+    /// Services render on a thread pool: concurrent renders must neither crash nor differ.
+    @Test func concurrentRendersGiveTheSameBytes() async throws {
+        let request = try SampleLetters.request()
+        let expected = Data(SHA256.hash(data: try LetterRenderer.render(request).pdf))
+        let digests = try await withThrowingTaskGroup(of: Data.self) { group in
+            for _ in 0..<8 {
+                group.addTask { Data(SHA256.hash(data: try LetterRenderer.render(request).pdf)) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(digests.count == 8)
+        #expect(digests.allSatisfy { $0 == expected })
+    }
+
     @Test func oneAddresseeIsPrintedUnderYth() throws {
         let rendered = try LetterRenderer.render(SampleLetters.request(content: SampleLetters.content(addressees: 1)))
         let tools = try PDFTools(rendered.pdf)
