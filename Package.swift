@@ -62,6 +62,15 @@ let sharedTargets: [Target] = [
         path: "Shared/LetterDocument",
         swiftSettings: swiftSettings
     ),
+    // OpenSSL's libcrypto from Debian's libssl-dev: CMS SignedData, X.509, PKCS#12 for the office seal.
+    .systemLibrary(
+        name: "COpenSSL",
+        path: "Shared/COpenSSL",
+        pkgConfig: "libcrypto",
+        providers: [.apt(["libssl-dev"])]
+    ),
+    // The office's electronic seal on the final PDF (PAdES baseline B-B) and its verification.
+    .target(name: "LetterSeal", dependencies: ["COpenSSL"], path: "Shared/LetterSeal", swiftSettings: swiftSettings),
     // Codable <-> protobuf (proto3) wire format.
     .target(name: "Wire", path: "Shared/Wire", swiftSettings: swiftSettings),
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
@@ -198,7 +207,7 @@ let executableTargets: [Target] = [
     // `surat-letter`: render a letter document from JSON files, regenerate the sample, benchmark.
     .executableTarget(
         name: "surat-letter",
-        dependencies: ["LetterDocument", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        dependencies: ["LetterDocument", "LetterSeal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Services/LetterTool",
         swiftSettings: swiftSettings
     ),
