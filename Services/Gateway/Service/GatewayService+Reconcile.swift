@@ -113,7 +113,8 @@ extension GatewayService {
 
     /// `number` and `agenda` (year/sequence) of registry receipt text (proto-notes/registry.md, "The receipt").
     static func receiptPosition(_ text: Data) -> (number: String, year: Int32, sequence: Int64)? {
-        guard let string = String(data: text, encoding: .utf8), string.hasPrefix("surat-registry-receipt/v1\n") else { return nil }
+        guard let string = String(data: text, encoding: .utf8), string.hasPrefix("surat-registry-receipt/v1\n") || string.hasPrefix("surat-registry-receipt/v2\n")
+        else { return nil }
         var number: String?
         var agenda: (Int32, Int64)?
         for line in string.split(separator: "\n") {
