@@ -62,6 +62,14 @@ let sharedTargets: [Target] = [
         path: "Shared/LetterDocument",
         swiftSettings: swiftSettings
     ),
+    // Domain records (content, signature record, stored profile) → the renderer's inputs; used by
+    // the registry (final PDF) and the gateway (preview).
+    .target(
+        name: "LetterMapping",
+        dependencies: ["Domain", "LetterDocument"],
+        path: "Shared/LetterMapping",
+        swiftSettings: swiftSettings
+    ),
     // OpenSSL's libcrypto from Debian's libssl-dev: CMS SignedData, X.509, PKCS#12 for the office seal.
     .systemLibrary(
         name: "COpenSSL",
@@ -125,7 +133,7 @@ let executableTargets: [Target] = [
     .target(
         name: "GatewayService",
         dependencies: [
-            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", logging,
+            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -155,8 +163,8 @@ let executableTargets: [Target] = [
     .target(
         name: "RegistryServer",
         dependencies: [
-            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", "LetterDocument", "LetterMapping", logging,
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Services/Registry/Server",
         swiftSettings: swiftSettings
