@@ -149,7 +149,8 @@ let executableTargets: [Target] = [
     // `surat`: the command line for staff and district IT (a client of the gateway).
     .executableTarget(
         name: "surat",
-        dependencies: ["Domain", "RPC", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        dependencies: ["Domain", "RPC", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                       .product(name: "Crypto", package: "swift-crypto")],
         path: "Services/CLI",
         swiftSettings: swiftSettings
     ),

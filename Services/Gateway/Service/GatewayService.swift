@@ -14,6 +14,8 @@ public final class GatewayService: Sendable {
     public let backends: BackendClients?
     let configuration: GatewayConfiguration
     let logger: Logger
+    /// The office profile for previews (GatewayService+Letter.swift).
+    let officeProfiles = OfficeProfileCache()
 
     public init(store: GatewayStore, backends: BackendClients?, configuration: GatewayConfiguration, logger: Logger) {
         self.store = store
@@ -225,6 +227,7 @@ public final class GatewayService: Sendable {
         registerBackendSteps(&gateway)
         var admin = ServiceDescriptor(name: GatewayAPI.adminServiceName)
         registerAdmin(&admin)
+        registerLetterDocument(gateway: &gateway, admin: &admin)
         return [gateway, admin]
     }
 }
