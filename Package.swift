@@ -19,6 +19,8 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
 ]
 
 let nio: [Target.Dependency] = [
@@ -237,6 +239,23 @@ let executableTargets: [Target] = [
         path: "Services/Signing/Main",
         swiftSettings: swiftSettings
     ),
+    // The public verification site (surat-verify, 7490): pages over Hummingbird, registry lookups
+    // with the read-only verifier credential, upload check with LetterSeal.
+    .target(
+        name: "VerifySite",
+        dependencies: [
+            "Domain", "RPC", "ServiceKit", "LetterSeal", logging, .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "MultipartKit", package: "multipart-kit"),
+        ],
+        path: "Services/Verify/Core",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-verify",
+        dependencies: ["VerifySite", "ServiceKit"],
+        path: "Services/Verify/Main",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 // MARK: - Tests
@@ -302,6 +321,7 @@ let package = Package(
         .executable(name: "surat-drafting", targets: ["surat-drafting"]),
         .executable(name: "surat-approval", targets: ["surat-approval"]),
         .executable(name: "surat-letter", targets: ["surat-letter"]),
+        .executable(name: "surat-verify", targets: ["surat-verify"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],
