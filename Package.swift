@@ -39,12 +39,18 @@ let sharedTargets: [Target] = [
         pkgConfig: "libnghttp2",
         providers: [.apt(["libnghttp2-dev"])]
     ),
+    // zlib from Debian's zlib1g-dev: inflating gzip/deflate-compressed request messages.
+    .systemLibrary(
+        name: "CZlib",
+        path: "Shared/CZlib",
+        providers: [.apt(["zlib1g-dev"])]
+    ),
     // Codable <-> protobuf (proto3) wire format.
     .target(name: "Wire", path: "Shared/Wire", swiftSettings: swiftSettings),
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
     .target(
         name: "RPC",
-        dependencies: ["CNghttp2", "Wire", logging] + nio,
+        dependencies: ["CNghttp2", "CZlib", "Wire", logging] + nio,
         path: "Shared/RPC",
         swiftSettings: swiftSettings
     ),
