@@ -352,6 +352,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         stream.deadlineTimer?.cancel()
+        // A call abandoned while it held budget frees it: let the next flush use it.
+        let heldBudget = stream.running || stream.queuedRequestBytes > 0 || !stream.writeWaiters.isEmpty
         release(stream)
         queuedRequestBytes -= stream.queuedRequestBytes
         stream.queuedRequestBytes = 0
@@ -364,7 +366,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         if streams.isEmpty {
             if draining { flush() } else { armIdleTimer() }
         }
-        scheduleFlush()
+        if heldBudget { scheduleFlush() }
     }
 
     func sessionGoAway(lastStreamID: Int32, errorCode: UInt32) {}
