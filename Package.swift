@@ -45,6 +45,46 @@ let sharedTargets: [Target] = [
         path: "Shared/CZlib",
         providers: [.apt(["zlib1g-dev"])]
     ),
+    // Pango + Cairo from Debian's libpango1.0-dev and libcairo2-dev: text shaping, line
+    // breaking, justification and PDF output for the letter document.
+    .systemLibrary(
+        name: "CPangoCairo",
+        path: "Shared/CPangoCairo",
+        pkgConfig: "pangocairo",
+        providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]
+    ),
+    // libqrencode from Debian's libqrencode-dev: the QR code on a signed letter.
+    .systemLibrary(
+        name: "CQRencode",
+        path: "Shared/CQRencode",
+        pkgConfig: "libqrencode",
+        providers: [.apt(["libqrencode-dev"])]
+    ),
+    // The letter as a document (naskah dinas): office profile, content model, body markup and
+    // the PDF renderer (preview and final). Safe Swift over CPangoCairo and CQRencode.
+    .target(
+        name: "LetterDocument",
+        dependencies: ["CPangoCairo", "CQRencode"],
+        path: "Shared/LetterDocument",
+        swiftSettings: swiftSettings
+    ),
+    // Domain records (content, signature record, stored profile) → the renderer's inputs; used by
+    // the registry (final PDF) and the gateway (preview).
+    .target(
+        name: "LetterMapping",
+        dependencies: ["Domain", "LetterDocument"],
+        path: "Shared/LetterMapping",
+        swiftSettings: swiftSettings
+    ),
+    // OpenSSL's libcrypto from Debian's libssl-dev: CMS SignedData, X.509, PKCS#12 for the office seal.
+    .systemLibrary(
+        name: "COpenSSL",
+        path: "Shared/COpenSSL",
+        pkgConfig: "libcrypto",
+        providers: [.apt(["libssl-dev"])]
+    ),
+    // The office's electronic seal on the final PDF (PAdES baseline B-B) and its verification.
+    .target(name: "LetterSeal", dependencies: ["COpenSSL"], path: "Shared/LetterSeal", swiftSettings: swiftSettings),
     // Codable <-> protobuf (proto3) wire format.
     .target(name: "Wire", path: "Shared/Wire", swiftSettings: swiftSettings),
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
@@ -99,7 +139,7 @@ let executableTargets: [Target] = [
     .target(
         name: "GatewayService",
         dependencies: [
-            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", logging,
+            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -129,8 +169,8 @@ let executableTargets: [Target] = [
     .target(
         name: "RegistryServer",
         dependencies: [
-            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", "LetterDocument", "LetterMapping", logging,
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Services/Registry/Server",
         swiftSettings: swiftSettings
@@ -176,6 +216,13 @@ let executableTargets: [Target] = [
         name: "surat-approval",
         dependencies: ["ApprovalCore", "ServiceKit", "Domain", "ProtoDescriptors"],
         path: "Services/Approval/Main",
+        swiftSettings: swiftSettings
+    ),
+    // `surat-letter`: render a letter document from JSON files, regenerate the sample, benchmark.
+    .executableTarget(
+        name: "surat-letter",
+        dependencies: ["LetterDocument", "LetterSeal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Services/LetterTool",
         swiftSettings: swiftSettings
     ),
     // Signing (SOP steps 4 and 5): keys sealed under scrypt, Ed25519 signatures, delegations,
@@ -231,6 +278,13 @@ let testTargets: [Target] = [
         path: "Tests/ServiceKitTests",
         swiftSettings: swiftSettings
     ),
+    // The letter renderer, checked with the real PDF tools (pdftotext, zbarimg, qpdf, pdftoppm).
+    .testTarget(
+        name: "LetterDocumentTests",
+        dependencies: ["LetterDocument", .product(name: "Crypto", package: "swift-crypto")],
+        path: "Tests/LetterDocumentTests",
+        swiftSettings: swiftSettings
+    ),
     // Steps 2 and 3 share one harness (both services in-process, called over real RPC).
     .testTarget(
         name: "DraftingApprovalTests",
@@ -252,6 +306,7 @@ let package = Package(
         .executable(name: "surat-bench", targets: ["surat-bench"]),
         .executable(name: "surat-drafting", targets: ["surat-drafting"]),
         .executable(name: "surat-approval", targets: ["surat-approval"]),
+        .executable(name: "surat-letter", targets: ["surat-letter"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],

@@ -212,9 +212,15 @@ struct WhoAmI: AsyncParsableCommand {
 
 struct Health: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "gRPC health check of a service (no token needed); exit 0 when SERVING.")
-    @Option(help: "host:port of the service.") var address: String = "127.0.0.1:7400"
+        abstract: "gRPC health check of a service (no token needed); exit 0 when SERVING.",
+        discussion: """
+            Takes the same connection and TLS options as every other command (--address, --ca-file, \
+            --cert-file/--key-file for a backend that requires client certificates, SURAT_ADDRESS, \
+            SURAT_CA_FILE, ...). Exit 7 when the service is down or not serving, 10 when TLS is set up wrongly.
+            """)
+    @OptionGroup var connection: ConnectionOptions
     @Option(help: "Service name, e.g. surat.gateway.v1.Gateway (empty = the server as a whole).") var service: String = ""
+    @Option(help: "Seconds to wait for the answer.") var timeout: Int = 3
 
     struct CheckRequest: Codable, Sendable {
         var service = ""
@@ -227,19 +233,26 @@ struct Health: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw ValidationError("--address must be host:port")
+        let client: RPCClient
+        do {
+            client = try connection.client()
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data((error.message + "\n").utf8))
+            throw ExitCode(error.exitCode)
         }
-        let client = try RPCClient(host: String(address[..<colon]), port: port)
         let method = RPCMethod<CheckRequest, CheckResponse>(service: "grpc.health.v1.Health", name: "Check")
         do {
-            let reply = try await client.call(method, CheckRequest(service: service), timeout: .seconds(3))
+            let reply = try await client.call(method, CheckRequest(service: service), timeout: .seconds(timeout))
             await client.close()
             print(reply.status == 1 ? "SERVING" : "NOT_SERVING (\(reply.status))")
             if reply.status != 1 { throw ExitCode(7) }
         } catch let error as RPCError {
             await client.close()
             print("UNREACHABLE: \(error.message)")
+            if let failure = CLIError.connectionFailure(error) {
+                FileHandle.standardError.write(Data("hint: \(CLIError.hint(for: failure.kind))\n".utf8))
+                throw ExitCode(10)
+            }
             throw ExitCode(7)
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Domain
 import Foundation
+import RPC
 
 // One command per SOP action.
 
@@ -194,19 +195,69 @@ func signatureText(_ info: GatewayAPI.SignatureInfo?) -> String {
 
 struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Step 5: sign electronically (camat or its Plh/Plt); asks for the passphrase without echo.")
+        abstract: "Step 5: sign electronically (camat or its Plh/Plt); asks for the passphrase once, without echo.",
+        discussion: """
+            One letter: `surat sign LETTER`. Several with one passphrase entry (one key unlock):
+            `surat sign L1 L2 L3`, or `surat sign --all-waiting` for every letter waiting for the
+            Camat's signature (`surat queue --role camat`). Each letter gets its own result; one
+            that cannot be signed does not stop the others. Repeat with the same --request-id to
+            retry: letters already signed return their signature, nothing is signed twice.
+            """)
     @OptionGroup var client: ClientOptions
     @OptionGroup var request: RequestOptions
-    @Argument(help: "Letter id.") var letter: String
+    @Argument(help: "Letter id(s).") var letters: [String] = []
+    @Flag(help: "Sign every letter waiting for the Camat's signature.") var allWaiting = false
+
+    func validate() throws {
+        if letters.isEmpty && !allWaiting { throw ValidationError("give one or more letter ids, or --all-waiting") }
+        if !letters.isEmpty && allWaiting { throw ValidationError("give letter ids or --all-waiting, not both") }
+    }
 
     mutating func run() async throws {
-        let (client, requestID, letter) = (client, request.id, letter)
+        let (client, requestID, letters, allWaiting) = (client, request.id, letters, allWaiting)
         try await runReporting(requestID: requestID) {
-            let passphrase = try Passphrase.read(prompt: "Passphrase for your signing key: ")
-            let reply = try await client.call(GatewayAPI.sign, GatewayAPI.SignRequest(
-                requestID: requestID, letterID: letter, passphrase: passphrase))
+            if letters.count == 1 && !allWaiting {
+                let passphrase = try Passphrase.read(prompt: "Passphrase for your signing key: ")
+                let reply = try await client.call(GatewayAPI.sign, GatewayAPI.SignRequest(
+                    requestID: requestID, letterID: letters[0], passphrase: passphrase))
+                emit(reply, json: client.json) { reply in
+                    Output.journey(reply.journey ?? GatewayAPI.Journey()) + "\n" + signatureText(reply.signature)
+                }
+                return
+            }
+            var ids = letters
+            if allWaiting {
+                ids = try await client.call(GatewayAPI.getWorkQueue, GatewayAPI.WorkQueueRequest(role: "camat")).items.map(\.letterID)
+                if ids.isEmpty {
+                    emit(GatewayAPI.BulkSignReply(), json: client.json) { _ in "no letter is waiting for a signature" }
+                    return
+                }
+            }
+            let passphrase = try Passphrase.read(prompt: "Passphrase for your signing key (\(ids.count) letters): ")
+            // The gateway takes at most 100 letters per call; each chunk has its own request id,
+            // derived from the command's, so a repeated command retries every chunk safely.
+            var reply = GatewayAPI.BulkSignReply()
+            let chunkSize = 100
+            for start in stride(from: 0, to: ids.count, by: chunkSize) {
+                let chunk = Array(ids[start..<min(start + chunkSize, ids.count)])
+                let chunkID = start == 0 ? requestID : "\(requestID)-\(start / chunkSize)"
+                reply.results += try await client.call(GatewayAPI.bulkSign, GatewayAPI.BulkSignRequest(
+                    requestID: chunkID, letterIDs: chunk, passphrase: passphrase)).results
+            }
             emit(reply, json: client.json) { reply in
-                Output.journey(reply.journey ?? GatewayAPI.Journey()) + "\n" + signatureText(reply.signature)
+                let signed = reply.results.filter { $0.code == 0 }.count
+                return "\(signed) of \(reply.results.count) letter(s) signed\n" + Output.table(
+                    ["letter", "result", "signature / reason"], reply.results.map { result in
+                        result.code == 0
+                            ? [result.letterID, "signed", "\(result.signature?.signatureID ?? "-") verified: \(result.signature?.verified == true ? "YES" : "NO")"]
+                            : [result.letterID, "\(RPCError.Code(rawValue: Int(result.code)))", result.message]
+                    })
+            }
+            let unsigned = reply.results.filter { $0.code != 0 }.count
+            if unsigned > 0 {
+                // Exit 3 like any refused step; the same request id retries only what is left.
+                FileHandle.standardError.write(Data("\(unsigned) letter(s) not signed (see above); after fixing, retry with --request-id \(requestID)\n".utf8))
+                throw ExitCode(3)
             }
         }
     }

@@ -7,13 +7,15 @@ struct Surat: AsyncParsableCommand {
         commandName: "surat",
         abstract: "Surat Keluar: outgoing letters through the six SOP steps.",
         discussion: """
-            Connection: --address or SURAT_ADDRESS (default 127.0.0.1:7400); token: --token-file, \
-            SURAT_TOKEN_FILE or SURAT_TOKEN; or a config file (~/.config/surat/config.json, \
-            {"address": "...", "tokenFile": "...", "caFile": "..."}).
+            Connection: --address or SURAT_ADDRESS (default 127.0.0.1:7400); TLS: --ca-file or SURAT_CA_FILE \
+            (the office CA), plus --cert-file/--key-file (SURAT_CERT_FILE, SURAT_KEY_FILE) where mutual TLS is \
+            required; token: --token-file, SURAT_TOKEN_FILE or SURAT_TOKEN; or a config file \
+            (~/.config/surat/config.json, {"address": "...", "tokenFile": "...", "caFile": "..."}).
 
             Exit codes: 0 ok, 1 other, 3 wrong step/state or conflict, 4 not found, 5 permission denied, \
             6 not authenticated, 7 service unavailable (retry with the printed --request-id), \
-            8 too many attempts, 9 verification failed, 64 usage, 65 invalid argument.
+            8 too many attempts, 9 verification failed, 10 TLS set up wrongly (the message says what), \
+            64 usage, 65 invalid argument.
             """,
         subcommands: [
             Open.self, Assign.self, DraftCommand.self, ParafCommand.self, Approve.self, Return.self, Upload.self,

@@ -426,7 +426,7 @@ struct SigningServiceTests {
         // Test-only path to the raw private key: unseal it with the passphrase, as signing does.
         let stored = try #require(try await harness.database.read { db in try SigningRecords.key(db, id: registration.key.keyId) })
         let sealed = try #require(stored.sealed)
-        let privateKey = try await KeyVault.unseal(sealed, keyId: stored.published.keyId, publicKey: stored.published.publicKey,
+        let privateKey = try KeyVault.unsealNow(sealed, keyId: stored.published.keyId, publicKey: stored.published.publicKey,
                                                    passphrase: "passphrase-baru-1")
         let seed = [UInt8](privateKey.rawRepresentation)
         #expect(seed.count == 32)
@@ -465,7 +465,7 @@ struct SigningServiceTests {
             requestId: "c", currentPassphrase: SigningHarness.camatPassphrase, newPassphrase: "passphrase-baru-1"), caller: harness.camat)
         let signature = try await harness.sign(upload, passphrase: "passphrase-baru-1")
         let stored = try #require(try await harness.database.read { db in try SigningRecords.key(db, id: registration.key.keyId) })
-        let seed = try await KeyVault.unseal(try #require(stored.sealed), keyId: stored.published.keyId,
+        let seed = try KeyVault.unsealNow(try #require(stored.sealed), keyId: stored.published.keyId,
                                              publicKey: stored.published.publicKey, passphrase: "passphrase-baru-1").rawRepresentation
 
         let log = harness.logs.text

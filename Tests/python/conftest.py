@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,41 +67,48 @@ class ServiceProcess:
         self.args = [str(a) for a in args]
         full_env = dict(os.environ)
         full_env.update(env or {})
-        self.log_path = Path(log_path) if log_path else None
-        self.log = open(self.log_path, "w+") if self.log_path else subprocess.PIPE
+        # Output always goes to a file: an undrained pipe would block a chatty service, and a
+        # file lets the readiness wait check its deadline even while the service prints nothing.
+        if log_path:
+            self.log_path = Path(log_path)
+        else:
+            fd, name = tempfile.mkstemp(prefix=Path(self.args[0]).name + "-", suffix=".log")
+            os.close(fd)
+            self.log_path = Path(name)
+        self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(self.args, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, text=True)
         self.port = None
         self._wait_ready(ready, timeout)
 
-    def _lines(self):
-        if self.log_path:
-            with open(self.log_path) as f:
-                while True:
-                    line = f.readline()
-                    if line:
-                        yield line
-                    else:
-                        if self.proc.poll() is not None:
-                            return
-                        time.sleep(0.02)
-        else:
-            for line in self.proc.stdout:
-                yield line
+    def _lines(self, deadline):
+        """Lines of the log as they are written; ends at the deadline or when the process exits."""
+        with open(self.log_path) as f:
+            while time.time() < deadline:
+                line = f.readline()
+                if line:
+                    yield line
+                else:
+                    if self.proc.poll() is not None:
+                        yield from f.readlines()
+                        return
+                    time.sleep(0.02)
+
+    def output(self):
+        """Everything the process has printed so far."""
+        return self.log_path.read_text(errors="replace")
 
     def _wait_ready(self, ready, timeout):
-        deadline = time.time() + timeout
         seen = []
-        for line in self._lines():
+        for line in self._lines(time.time() + timeout):
             seen.append(line)
             if ready in line:
                 tail = line.split(ready, 1)[1].strip().split()[0]
                 if ":" in tail:
                     self.port = int(tail.rsplit(":", 1)[1].strip("]),"))
                 return
-            if time.time() > deadline:
-                break
         self.stop()
-        raise RuntimeError(f"{self.args[0]} did not become ready; output:\n{''.join(seen)}")
+        raise RuntimeError(f"{self.args[0]} did not become ready within {timeout:.0f} s "
+                           f"(exit code {self.proc.returncode}); output:\n{''.join(seen)}")
 
     def stop(self, sig=signal.SIGTERM, timeout=15.0):
         if self.proc.poll() is None:

@@ -19,15 +19,18 @@ install_system_packages() {
     fi
 }
 
-# install_python_packages FILE: PyPI requirements, installed with pip if any is absent.
+# install_python_packages FILE: PyPI requirements (pinned as NAME==VERSION), installed with pip if any is
+# absent or at another version.
 install_python_packages() {
     if ! python3 - "$1" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version, PackageNotFoundError
 for line in open(sys.argv[1]):
-    name = line.split("#")[0].strip()
-    if name:
-        version(name)
+    requirement = line.split("#")[0].strip()
+    if requirement:
+        name, _, pinned = requirement.partition("==")
+        if version(name.strip()) != (pinned.strip() or version(name.strip())):
+            sys.exit(1)
 PY
     then
         echo "setup: installing Python packages from $1"

@@ -46,25 +46,78 @@ public final class BackendClients: Sendable {
         ServiceMetadata.make(token: serviceToken, actor: actor.map(ActorIdentity.init))
     }
 
+    /// The deadline of the gateway call being handled (from its `grpc-timeout`), for the backend calls
+    /// made on its behalf; set around every handler that calls a backend (`withCallerDeadline`).
+    @TaskLocal static var callerDeadline: ContinuousClock.Instant?
+
+    /// Time kept back from the caller's deadline so the gateway can still answer with a reason.
+    static let replyMargin: Duration = .milliseconds(50)
+
+    /// Which deadline bounded a backend call.
+    enum DeadlineSource: Sendable, Equatable {
+        /// The caller's own deadline; this much of it was left when the backend was called.
+        case caller(remaining: Duration)
+        /// The caller gave none: the gateway's `backendTimeoutSeconds`.
+        case gateway(Duration)
+    }
+
+    /// Runs `body` with the caller's deadline available to every backend call made inside it.
+    static func withCallerDeadline<T: Sendable>(_ deadline: ContinuousClock.Instant?, _ body: () async throws -> T) async throws -> T {
+        try await $callerDeadline.withValue(deadline) { try await body() }
+    }
+
+    /// The timeout of the next backend call: what is left of the caller's deadline (less a margin to
+    /// reply), not a fixed figure, so a caller who waits 30 s gives the backends 30 s; the configured
+    /// `backendTimeoutSeconds` only when the caller set no deadline.
+    func deadline(for service: String) throws -> DeadlineSource {
+        guard let callerDeadline = Self.callerDeadline else { return .gateway(timeout) }
+        let remaining = callerDeadline - ContinuousClock.now - Self.replyMargin
+        guard remaining > .zero else {
+            throw RPCError(.deadlineExceeded,
+                           "the caller's deadline leaves no time to call the \(service) service; the letter did not move: retry with the same request_id and a longer deadline")
+        }
+        return .caller(remaining: remaining)
+    }
+
     /// Calls a backend as `actor`. Transport failures become UNAVAILABLE with a message that says the journey
     /// did not move and the same request id may be retried; other statuses pass through, prefixed with the
     /// service's name so the caller knows which rule refused.
     func call<Request, Response>(_ client: RPCClient, _ service: String, _ method: RPCMethod<Request, Response>,
                                  _ request: Request, as actor: GatewayCore.Actor?) async throws -> Response {
+        let source = try deadline(for: service)
+        let timeout = switch source {
+        case .caller(let remaining): remaining
+        case .gateway(let timeout): timeout
+        }
         do {
             return try await client.call(method, request, metadata: metadata(for: actor), timeout: timeout)
         } catch let error as RPCError {
-            throw Self.translate(error, service: service)
+            throw Self.translate(error, service: service, deadline: source)
         }
     }
 
-    static func translate(_ error: RPCError, service: String) -> RPCError {
-        switch error.code {
-        case .unavailable, .deadlineExceeded, .cancelled:
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    static func translate(_ error: RPCError, service: String, deadline: DeadlineSource? = nil) -> RPCError {
+        // A busy backend's hint (`retry-after-ms`) reaches the caller unchanged.
+        var hint = Metadata()
+        if let retryAfter = error.metadata["retry-after-ms"] { hint.add("retry-after-ms", retryAfter) }
+        switch (error.code, deadline) {
+        case (.deadlineExceeded, .caller(let remaining)?):
+            return RPCError(.deadlineExceeded,
+                            "the \(service) service did not answer within the caller's deadline (\(milliseconds(remaining)) ms of it were left when the gateway called); the letter did not move: retry with the same request_id",
+                            metadata: hint, cause: error)
+        case (.deadlineExceeded, .gateway(let timeout)?):
+            return RPCError(.unavailable,
+                            "the \(service) service did not answer within the gateway's backend timeout (backendTimeoutSeconds, \(milliseconds(timeout) / 1000) s; the call carried no deadline of its own); the letter did not move: retry with the same request_id",
+                            metadata: hint, cause: error)
+        case (.unavailable, _), (.deadlineExceeded, _), (.cancelled, _):
             return RPCError(.unavailable,
                             "the \(service) service is unavailable (\(error.message)); the letter did not move: retry with the same request_id",
-                            cause: error)
-        case .unauthenticated:
+                            metadata: hint, cause: error)
+        case (.unauthenticated, _):
             return RPCError(.internalError,
                             "the \(service) service rejected the gateway's service credential; district IT: check serviceTokens on \(service) and serviceTokenFile on the gateway",
                             cause: error)

@@ -237,6 +237,7 @@ extension GatewayService {
         guard !request.passphrase.isEmpty else { throw InvalidFieldError("passphrase", "is required") }
         return try await runStep(GatewayAPI.sign, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .sign, action: "sign (step 5)",
+                                 fingerprintOf: Self.withoutPassphrase(request),
                                  backend: { journey, call in
             // The signer is the acting user: signer ids are gateway user ids (see proto-notes/auth.md).
             let record: SignatureRecord
@@ -299,6 +300,7 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.register, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .register, action: "register (step 6)",
+                                 registration: { $0.held },
                                  backend: { journey, call in
             let signature = try await backends.call(backends.signing, "signing", SigningAPI.getSignature,
                                                     GetSignatureRequest(signatureId: journey.signatureID ?? ""), as: call.actor)
@@ -311,13 +313,24 @@ extension GatewayService {
             register.content = Data(try ProtobufEncoder().encode(signingRequest.content))
             register.signature = signature
             register.unit = journey.unit
+            // The high-water mark: a registry restored from an older backup sees it is behind and
+            // refuses to number until reconciled, instead of giving away numbers shown here.
+            register.knownAgenda = try await self.store.highestAgendaSequences().sorted { $0.key < $1.key }
+                .map { RegistryAPI.AgendaPosition(year: $0.key, sequence: $0.value) }
             let registered = try await backends.call(backends.registry, "registry", RegistryAPI.register, register,
                                                      as: call.actor)
-            guard let entry = registered.entry else { throw RPCError(.internalError, "registry returned no agenda entry") }
+            guard let entry = registered.entry, let receipt = entry.receipt else {
+                throw RPCError(.internalError, "registry returned no agenda entry with its receipt")
+            }
             let verification = try await backends.call(backends.registry, "registry", RegistryAPI.verifyReceipt,
                                                        RegistryAPI.VerifyReceiptRequest(number: entry.number), as: call.actor)
+            let held = GatewayStore.HeldRegistration(
+                letterID: journey.letterID, number: entry.number, agendaYear: entry.agendaYear,
+                agendaSequence: entry.agendaSequence, registeredAt: entry.registeredAt, receiptText: receipt.text,
+                receiptSeal: receipt.signature, content: register.content, signatureRecord: Data(try ProtobufEncoder().encode(signature)),
+                registeredBy: entry.registeredBy, requestID: call.backendRequestID, unit: journey.unit)
             return RegisteredLetter(registration: Self.registration(entry, verification: verification),
-                                    deliveries: registered.deliveries.map(Self.delivery))
+                                    deliveries: registered.deliveries.map(Self.delivery), held: held)
         }) { journey, registered, actor, now in
             try journey.register(letterNumber: registered.registration.letterNumber, by: actor, at: now, standards: standards)
             var reply = GatewayAPI.RegisterReply()
@@ -331,6 +344,8 @@ extension GatewayService {
     struct RegisteredLetter: Sendable {
         var registration: GatewayAPI.Registration
         var deliveries: [GatewayAPI.Delivery]
+        /// Kept by the gateway with the journey: the receipt and the letter, to reconcile a restored registry.
+        var held: GatewayStore.HeldRegistration
     }
 
     // MARK: Queries answered by backends
@@ -407,19 +422,21 @@ extension GatewayService {
         return GatewayAPI.ExportAgendaReply(mediaType: answer.mediaType, content: answer.data)
     }
 
+    /// Every handler that calls a backend gets the caller's deadline for those calls (BackendClients.deadline(for:)).
     func registerBackendSteps(_ gateway: inout ServiceDescriptor) {
-        gateway.unary(GatewayAPI.createDraft, createDraft)
-        gateway.unary(GatewayAPI.editDraft, editDraft)
-        gateway.unary(GatewayAPI.getDraft, getDraft)
-        gateway.unary(GatewayAPI.paraf, paraf)
-        gateway.unary(GatewayAPI.approve, approve)
-        gateway.unary(GatewayAPI.returnDraft, returnDraft)
-        gateway.unary(GatewayAPI.uploadForSignature, uploadForSignature)
-        gateway.unary(GatewayAPI.sign, sign)
-        gateway.unary(GatewayAPI.register, register)
-        gateway.unary(GatewayAPI.getDelivery, getDelivery)
-        gateway.unary(GatewayAPI.verifyNumber, verifyNumber)
-        gateway.unary(GatewayAPI.verifySignature, verifySignature)
-        gateway.unary(GatewayAPI.exportAgenda, exportAgenda)
+        gateway.unaryWithCallerDeadline(GatewayAPI.createDraft, createDraft)
+        gateway.unaryWithCallerDeadline(GatewayAPI.editDraft, editDraft)
+        gateway.unaryWithCallerDeadline(GatewayAPI.getDraft, getDraft)
+        gateway.unaryWithCallerDeadline(GatewayAPI.paraf, paraf)
+        gateway.unaryWithCallerDeadline(GatewayAPI.approve, approve)
+        gateway.unaryWithCallerDeadline(GatewayAPI.returnDraft, returnDraft)
+        gateway.unaryWithCallerDeadline(GatewayAPI.uploadForSignature, uploadForSignature)
+        gateway.unaryWithCallerDeadline(GatewayAPI.sign, sign)
+        gateway.unaryWithCallerDeadline(GatewayAPI.bulkSign, bulkSign)
+        gateway.unaryWithCallerDeadline(GatewayAPI.register, register)
+        gateway.unaryWithCallerDeadline(GatewayAPI.getDelivery, getDelivery)
+        gateway.unaryWithCallerDeadline(GatewayAPI.verifyNumber, verifyNumber)
+        gateway.unaryWithCallerDeadline(GatewayAPI.verifySignature, verifySignature)
+        gateway.unaryWithCallerDeadline(GatewayAPI.exportAgenda, exportAgenda)
     }
 }

@@ -38,6 +38,13 @@ struct SealedPrivateKey: Sendable, Hashable {
 }
 
 /// Why a sealed key could not be opened. Deliberately says nothing about the key material.
+/// An unlocked private key handed from the KDF worker thread back to the signing call.
+/// swift-crypto does not mark its keys Sendable; this one is immutable after creation (its bytes
+/// live in copy-on-write `SecureBytes` that are never mutated), so moving it between threads is safe.
+struct UnlockedKey: @unchecked Sendable {
+    let key: Curve25519.Signing.PrivateKey
+}
+
 enum UnsealError: Error, Sendable {
     /// AEAD authentication failed: the passphrase is wrong (or the blob was tampered with).
     case wrongPassphrase
@@ -50,48 +57,63 @@ enum UnsealError: Error, Sendable {
 enum KeyVault {
     private static let associatedDataPrefix = "surat-signing/private-key/v1|"
 
-    /// scrypt is deliberately expensive; it runs on this queue so it never occupies an event loop
-    /// or the cooperative pool, and one at a time caps memory at one scrypt working set.
-    private static let kdfQueue = DispatchQueue(label: "surat.signing.kdf")
-
     struct GeneratedKey: Sendable {
         var keyId: String
         var publicKey: Data
         var sealed: SealedPrivateKey
     }
 
-    static func generate(passphrase: String, cost: ScryptCost) async throws -> GeneratedKey {
+    /// A new key pair sealed under `passphrase`; the derivation waits in `scheduler` like any other.
+    static func generate(passphrase: String, cost: ScryptCost, scheduler: KDFScheduler,
+                         deadline: ContinuousClock.Instant?) async throws -> GeneratedKey {
         let privateKey = Curve25519.Signing.PrivateKey()
         let publicKey = privateKey.publicKey.rawRepresentation
         let keyId = SigningKeyID.derive(publicKey: publicKey)
-        let sealed = try await seal(privateKey, keyId: keyId, passphrase: passphrase, cost: cost)
+        let sealed = try await seal(privateKey, keyId: keyId, passphrase: passphrase, cost: cost, scheduler: scheduler, deadline: deadline)
         return GeneratedKey(keyId: keyId, publicKey: publicKey, sealed: sealed)
     }
 
-    static func seal(_ privateKey: Curve25519.Signing.PrivateKey, keyId: String, passphrase: String,
-                     cost: ScryptCost) async throws -> SealedPrivateKey {
+    static func seal(_ privateKey: Curve25519.Signing.PrivateKey, keyId: String, passphrase: String, cost: ScryptCost,
+                     scheduler: KDFScheduler, deadline: ContinuousClock.Instant?) async throws -> SealedPrivateKey {
         var salt = Data(count: 16)
         salt.withUnsafeMutableBytes { buffer in
             var generator = SystemRandomNumberGenerator()
             for index in buffer.indices { buffer[index] = generator.next() }
         }
-        let key = try await deriveKey(passphrase: passphrase, salt: salt, cost: cost)
-        let box = try AES.GCM.seal(privateKey.rawRepresentation, using: key,
-                                   authenticating: Data((associatedDataPrefix + keyId).utf8))
+        let unlocked = UnlockedKey(key: privateKey)
+        return try await scheduler.run(cost: cost, deadline: deadline) { [salt] in
+            try sealNow(unlocked.key, keyId: keyId, passphrase: passphrase, salt: salt, cost: cost)
+        }
+    }
+
+    private static func sealNow(_ privateKey: Curve25519.Signing.PrivateKey, keyId: String, passphrase: String, salt: Data,
+                                cost: ScryptCost) throws -> SealedPrivateKey {
+        let key = try deriveKey(passphrase: passphrase, salt: salt, cost: cost)
+        var seed = privateKey.rawRepresentation
+        defer { seed.resetBytes(in: 0..<seed.count) }
+        let box = try AES.GCM.seal(seed, using: key, authenticating: Data((associatedDataPrefix + keyId).utf8))
         guard let combined = box.combined else { throw UnsealError.keyMismatch }
         return SealedPrivateKey(cost: cost, salt: salt, box: combined)
     }
 
-    static func unseal(_ sealed: SealedPrivateKey, keyId: String, publicKey: Data,
-                       passphrase: String) async throws -> Curve25519.Signing.PrivateKey {
-        let key = try await deriveKey(passphrase: passphrase, salt: sealed.salt, cost: sealed.cost)
-        let seed: Data
+    /// Derives the key-encryption key and opens the sealed seed. Synchronous and slow (one scrypt):
+    /// call it only inside a `KDFScheduler` slot.
+    ///
+    /// Key hygiene: the derived key and the private key live in swift-crypto's `SecureBytes`, which
+    /// zero their memory when released; the passphrase bytes and the decrypted seed are copies made
+    /// here and are overwritten before returning. The caller keeps the private key only in locals of
+    /// the signing call. (The passphrase `String` itself is immutable and cannot be overwritten.)
+    static func unsealNow(_ sealed: SealedPrivateKey, keyId: String, publicKey: Data,
+                          passphrase: String) throws -> Curve25519.Signing.PrivateKey {
+        let key = try deriveKey(passphrase: passphrase, salt: sealed.salt, cost: sealed.cost)
+        var seed: Data
         do {
             let box = try AES.GCM.SealedBox(combined: sealed.box)
             seed = try AES.GCM.open(box, using: key, authenticating: Data((associatedDataPrefix + keyId).utf8))
         } catch {
             throw UnsealError.wrongPassphrase
         }
+        defer { seed.resetBytes(in: 0..<seed.count) }
         guard let privateKey = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed),
               privateKey.publicKey.rawRepresentation == publicKey else {
             throw UnsealError.keyMismatch
@@ -100,15 +122,10 @@ enum KeyVault {
     }
 
     /// Passphrases are NFC-normalised first so the same typed text unlocks the key from any client.
-    private static func deriveKey(passphrase: String, salt: Data, cost: ScryptCost) async throws -> SymmetricKey {
-        let bytes = Data(passphrase.precomposedStringWithCanonicalMapping.utf8)
-        return try await withCheckedThrowingContinuation { continuation in
-            kdfQueue.async {
-                continuation.resume(with: Result {
-                    try KDF.Scrypt.deriveKey(from: bytes, salt: salt, outputByteCount: 32, rounds: 1 << cost.log2N,
-                                             blockSize: cost.blockSize, parallelism: cost.parallelism)
-                })
-            }
-        }
+    static func deriveKey(passphrase: String, salt: Data, cost: ScryptCost) throws -> SymmetricKey {
+        var bytes = Data(passphrase.precomposedStringWithCanonicalMapping.utf8)
+        defer { bytes.resetBytes(in: 0..<bytes.count) }
+        return try KDF.Scrypt.deriveKey(from: bytes, salt: salt, outputByteCount: 32, rounds: 1 << cost.log2N,
+                                        blockSize: cost.blockSize, parallelism: cost.parallelism)
     }
 }

@@ -6,6 +6,9 @@ extension SigningError: RPCErrorConvertible {
         if let retryAfterUnixMillis {
             metadata.add("retry-after-unix-millis", String(retryAfterUnixMillis))
         }
+        if let retryAfterMillis {
+            metadata.add("retry-after-ms", String(max(1, retryAfterMillis)))
+        }
         return RPCError(rpcCode, message, metadata: metadata)
     }
 
@@ -17,6 +20,7 @@ extension SigningError: RPCErrorConvertible {
         case .failedPrecondition: .failedPrecondition
         case .permissionDenied: .permissionDenied
         case .resourceExhausted: .resourceExhausted
+        case .unavailable: .unavailable
         case .internalError: .internalError
         }
     }

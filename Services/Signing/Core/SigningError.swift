@@ -10,6 +10,9 @@ public struct SigningError: Error, Sendable, Hashable, CustomStringConvertible {
         case permissionDenied
         /// Too many wrong passphrases: the signer is locked out for a while.
         case resourceExhausted
+        /// Overloaded: the key-derivation queue is full or the call could not finish before its
+        /// deadline. Nothing happened; retry after `retryAfterMillis` with the same request id.
+        case unavailable
         case internalError
     }
 
@@ -17,11 +20,14 @@ public struct SigningError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// For RESOURCE_EXHAUSTED: when the lockout ends (Unix milliseconds).
     public var retryAfterUnixMillis: Int64?
+    /// For UNAVAILABLE (overload): how long to wait before retrying, in milliseconds.
+    public var retryAfterMillis: Int64?
 
-    public init(_ code: Code, _ message: String, retryAfterUnixMillis: Int64? = nil) {
+    public init(_ code: Code, _ message: String, retryAfterUnixMillis: Int64? = nil, retryAfterMillis: Int64? = nil) {
         self.code = code
         self.message = message
         self.retryAfterUnixMillis = retryAfterUnixMillis
+        self.retryAfterMillis = retryAfterMillis
     }
 
     public var description: String { "\(code): \(message)" }

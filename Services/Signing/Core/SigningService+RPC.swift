@@ -9,10 +9,10 @@ extension SigningService {
     public var descriptor: ServiceDescriptor {
         var service = ServiceDescriptor(name: SigningAPI.serviceName)
         service.unary(SigningAPI.registerSigner) { request, context in
-            try await self.registerSigner(request, caller: try Self.caller(context))
+            try await self.registerSigner(request, caller: try Self.caller(context), deadline: context.deadline)
         }
         service.unary(SigningAPI.rotateKey) { request, context in
-            try await self.rotateKey(request, caller: try Self.caller(context))
+            try await self.rotateKey(request, caller: try Self.caller(context), deadline: context.deadline)
         }
         service.unary(SigningAPI.revokeKey) { request, context in
             try await self.revokeKey(request, caller: try Self.caller(context))
@@ -24,13 +24,16 @@ extension SigningService {
             try await self.revokeDelegation(request, caller: try Self.caller(context))
         }
         service.unary(SigningAPI.changePassphrase) { request, context in
-            try await self.changePassphrase(request, caller: try Self.caller(context))
+            try await self.changePassphrase(request, caller: try Self.caller(context), deadline: context.deadline)
         }
         service.unary(SigningAPI.uploadForSignature) { request, context in
             try await self.upload(request, caller: try Self.caller(context))
         }
         service.unary(SigningAPI.sign) { request, context in
-            try await self.sign(request, caller: try Self.caller(context))
+            try await self.sign(request, caller: try Self.caller(context), deadline: context.deadline)
+        }
+        service.unary(SigningAPI.bulkSign) { request, context in
+            try await self.bulkSign(request, caller: try Self.caller(context), deadline: context.deadline)
         }
         service.unary(SigningAPI.getSigningRequest) { request, context in
             try Self.requireAuthenticated(context)

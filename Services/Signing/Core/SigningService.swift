@@ -16,18 +16,33 @@ public final class SigningService: Sendable {
     let policy: SigningPolicy
     let clock: SigningClock
     let logger: Logger
+    /// ChangePassphrase runs whole per signer (unlock, reseal, write), so two changes cannot interleave.
     let locks = SignerLocks()
+    /// Every scrypt derivation waits and runs here (bounded workers and queue, deadline admission).
+    let kdf: KDFScheduler
 
     public init(database: any DatabaseWriter, policy: SigningPolicy = SigningPolicy(), clock: SigningClock = .system, logger: Logger) {
         self.database = database
         self.policy = policy
         self.clock = clock
         self.logger = logger
+        self.kdf = KDFScheduler(workers: policy.kdfWorkers, queueLimit: policy.kdfQueueLimit,
+                                maxAttempts: policy.maxFailedPassphraseAttempts)
+    }
+
+    /// Runs one derivation at the configured cost so the queue's first admission estimates are
+    /// measured on this machine and build, not guessed.
+    public func calibrateKeyDerivation() async {
+        let cost = policy.scrypt
+        await kdf.calibrate(cost: cost) {
+            _ = try KeyVault.deriveKey(passphrase: "calibration only", salt: Data(count: 16), cost: cost)
+        }
     }
 
     // MARK: - Signers and keys (admin)
 
-    public func registerSigner(_ request: RegisterSignerRequest, caller: SigningCaller) async throws -> RegisterSignerResponse {
+    public func registerSigner(_ request: RegisterSignerRequest, caller: SigningCaller,
+                               deadline: ContinuousClock.Instant? = nil) async throws -> RegisterSignerResponse {
         try Self.requireAdmin(caller, "register a signer")
         try Self.validateRequestId(request.requestId)
         try Self.validateSigner(request.signer)
@@ -41,7 +56,7 @@ public final class SigningService: Sendable {
         }) {
             return try await registration(keyId: keyId)
         }
-        let generated = try await KeyVault.generate(passphrase: request.passphrase, cost: policy.scrypt)
+        let generated = try await KeyVault.generate(passphrase: request.passphrase, cost: policy.scrypt, scheduler: kdf, deadline: deadline)
         let now = clock.nowUnixMillis()
         let signer = request.signer
         let keyId = try await database.write { db -> String in
@@ -75,7 +90,8 @@ public final class SigningService: Sendable {
 
     /// The signer themself re-encrypts their current key under a new passphrase. Wrong current
     /// passphrases count towards the same lockout as signing (it is the same guessing oracle).
-    public func changePassphrase(_ request: ChangePassphraseRequest, caller: SigningCaller) async throws -> ChangePassphraseResponse {
+    public func changePassphrase(_ request: ChangePassphraseRequest, caller: SigningCaller,
+                                 deadline: ContinuousClock.Instant? = nil) async throws -> ChangePassphraseResponse {
         try Self.validateRequestId(request.requestId)
         let signerId = request.signerId.isEmpty ? caller.actorId : request.signerId
         guard signerId == caller.actorId, !signerId.isEmpty else {
@@ -96,8 +112,10 @@ public final class SigningService: Sendable {
             let key = try await self.usableKey(signerId: signerId)
             var unlockLogger = self.logger
             unlockLogger[metadataKey: "request.id"] = "\(request.requestId)"
-            let privateKey = try await self.unlock(key, signerId: signerId, passphrase: request.currentPassphrase, logger: unlockLogger)
-            let resealed = try await KeyVault.seal(privateKey, keyId: key.published.keyId, passphrase: request.newPassphrase, cost: self.policy.scrypt)
+            let privateKey = try await self.unlock(key, signerId: signerId, passphrase: request.currentPassphrase, deadline: deadline,
+                                                   logger: unlockLogger)
+            let resealed = try await KeyVault.seal(privateKey, keyId: key.published.keyId, passphrase: request.newPassphrase,
+                                                   cost: self.policy.scrypt, scheduler: self.kdf, deadline: deadline)
             let now = self.clock.nowUnixMillis()
             try await self.database.write { db in
                 try db.execute(sql: """
@@ -121,7 +139,7 @@ public final class SigningService: Sendable {
 
     /// A new key pair replaces the current one. The old public key stays published with
     /// `validUntil` = now (old signatures stay verifiable); its sealed private key is erased.
-    public func rotateKey(_ request: RotateKeyRequest, caller: SigningCaller) async throws -> RotateKeyResponse {
+    public func rotateKey(_ request: RotateKeyRequest, caller: SigningCaller, deadline: ContinuousClock.Instant? = nil) async throws -> RotateKeyResponse {
         try Self.requireAdmin(caller, "rotate a key")
         try Self.validateRequestId(request.requestId)
         if request.signerId.isEmpty { throw SigningError.invalid("signer_id", "is required") }
@@ -133,7 +151,7 @@ public final class SigningService: Sendable {
         }) {
             return try await rotation(result: result)
         }
-        let generated = try await KeyVault.generate(passphrase: request.newPassphrase, cost: policy.scrypt)
+        let generated = try await KeyVault.generate(passphrase: request.newPassphrase, cost: policy.scrypt, scheduler: kdf, deadline: deadline)
         let now = clock.nowUnixMillis()
         let result = try await database.write { db -> String in
             if let result = try SigningRecords.replay(db, method: method, requestId: request.requestId, fingerprint: fingerprint) {
@@ -366,69 +384,161 @@ public final class SigningService: Sendable {
         var delegation: PublishedDelegation?
     }
 
-    public func sign(_ request: SignRequest, caller: SigningCaller) async throws -> SignatureRecord {
+    public func sign(_ request: SignRequest, caller: SigningCaller, deadline: ContinuousClock.Instant? = nil) async throws -> SignatureRecord {
         try Self.validateRequestId(request.requestId)
-        let signerId = request.signerId.isEmpty ? caller.actorId : request.signerId
-        guard !signerId.isEmpty, signerId == caller.actorId else {
-            throw SigningError(.permissionDenied, "signer_id: a signature can only be made by the signer themself (caller is \"\(caller.actorId)\")")
-        }
+        let signerId = try Self.signerId(request.signerId, caller: caller)
         if request.signingRequestId.isEmpty && request.letterId.isEmpty {
             throw SigningError.invalid("signing_request_id", "give signing_request_id or letter_id")
         }
         if request.passphrase.isEmpty { throw SigningError.invalid("passphrase", "is required") }
-        var blank = request
-        blank.passphrase = ""
-        blank.signerId = signerId
-        let fingerprint = try SigningRecords.fingerprint(blank)
-        let method = "Sign"
+        let item = BulkSignItem(requestId: request.requestId, signingRequestId: request.signingRequestId, letterId: request.letterId)
         var logger = self.logger
         logger[metadataKey: "request.id"] = "\(request.requestId)"
-        logger[metadataKey: "signer.id"] = "\(signerId)"
-        let log = logger
+        let results = try await signItems([item], signerId: signerId, passphrase: request.passphrase, caller: caller,
+                                          deadline: deadline, logger: logger)
+        return try results[0].get()
+    }
 
-        return try await locks.withLock(signerId) {
-            // A retry of a signature that was made returns it, without a second signature.
-            if let signatureId = try await self.database.read({ db in
-                try SigningRecords.replay(db, method: method, requestId: request.requestId, fingerprint: fingerprint)
-            }) {
-                return try await self.signature(GetSignatureRequest(signatureId: signatureId))
+    /// The most letters one BulkSign call may carry.
+    public static let bulkSignLimit = 100
+
+    /// SOP step 5 for a stack of letters: one passphrase check and key unlock, then one signature
+    /// per item exactly as `sign` makes it (same envelope, same record, the item's request id
+    /// recorded as a Sign request id). Items that fail their own precondition get their status in
+    /// the results; signer-level failures (not the signer, wrong passphrase, lockout, overload)
+    /// fail the call.
+    public func bulkSign(_ request: BulkSignRequest, caller: SigningCaller, deadline: ContinuousClock.Instant? = nil) async throws -> BulkSignResponse {
+        let signerId = try Self.signerId(request.signerId, caller: caller)
+        if request.items.isEmpty { throw SigningError.invalid("items", "give at least one letter") }
+        if request.items.count > Self.bulkSignLimit {
+            throw SigningError.invalid("items", "at most \(Self.bulkSignLimit) letters per call, got \(request.items.count)")
+        }
+        for (index, item) in request.items.enumerated() {
+            do {
+                try Self.validateRequestId(item.requestId)
+            } catch let error as SigningError {
+                throw SigningError(error.code, "items[\(index)].\(error.message)")
             }
-            let now = self.clock.nowUnixMillis()
-            let (target, signer, authority, key) = try await self.database.read { db in
-                let target = request.signingRequestId.isEmpty
-                    ? try SigningRecords.latestSigningRequest(db, letterId: request.letterId)
-                    : try SigningRecords.signingRequest(db, id: request.signingRequestId)
-                guard let target else {
-                    throw SigningError(.notFound, request.signingRequestId.isEmpty
-                        ? "letter_id: letter \(request.letterId) has not been uploaded for signature"
-                        : "signing_request_id: no signing request \(request.signingRequestId)")
-                }
-                if let existing = target.signature {
-                    throw SigningError(.failedPrecondition, "letter \(target.letterId) revision is already signed (signature \(existing.signatureId))")
-                }
-                guard let signer = try SigningRecords.signer(db, id: signerId) else {
-                    throw SigningError(.permissionDenied, "\(signerId) is not a registered signer")
-                }
-                let authority = try Self.authority(db, signer: signer, caller: caller, at: now)
-                return (target, signer, authority, try SigningRecords.currentKey(db, signerId: signerId))
+            if item.signingRequestId.isEmpty && item.letterId.isEmpty {
+                throw SigningError.invalid("items[\(index)].signing_request_id", "give signing_request_id or letter_id")
             }
-            guard let key, key.published.revokedAtUnixMillis == 0, key.sealed != nil else {
+        }
+        if Set(request.items.map(\.requestId)).count != request.items.count {
+            throw SigningError.invalid("items", "each item needs its own request_id")
+        }
+        if request.passphrase.isEmpty { throw SigningError.invalid("passphrase", "is required") }
+        let results = try await signItems(request.items, signerId: signerId, passphrase: request.passphrase, caller: caller,
+                                          deadline: deadline, logger: logger)
+        return BulkSignResponse(results: zip(request.items, results).map { item, result in
+            switch result {
+            case .success(let record):
+                return BulkSignResult(requestId: item.requestId, letterId: record.fields.letterId, signature: record)
+            case .failure(let error):
+                return BulkSignResult(requestId: item.requestId, letterId: item.letterId, code: Int32(error.rpcCode.rawValue),
+                                      message: error.message)
+            }
+        })
+    }
+
+    static func signerId(_ requested: String, caller: SigningCaller) throws -> String {
+        let signerId = requested.isEmpty ? caller.actorId : requested
+        guard !signerId.isEmpty, signerId == caller.actorId else {
+            throw SigningError(.permissionDenied, "signer_id: a signature can only be made by the signer themself (caller is \"\(caller.actorId)\")")
+        }
+        return signerId
+    }
+
+    /// The fingerprint of one letter's Sign request (passphrase left out), the same for Sign and BulkSign.
+    static func signFingerprint(_ item: BulkSignItem, signerId: String) throws -> Data {
+        try SigningRecords.fingerprint(SignRequest(requestId: item.requestId, signingRequestId: item.signingRequestId,
+                                                   letterId: item.letterId, signerId: signerId))
+    }
+
+    /// One letter waiting to be signed in this call.
+    private struct PendingItem: Sendable {
+        var index: Int
+        var target: SigningRequestRecord
+    }
+
+    /// What one read finds for the items: earlier results, per-item refusals, and what to sign.
+    private struct SignPlan: Sendable {
+        var replayed: [Int: String] = [:]
+        var refused: [Int: SigningError] = [:]
+        var pending: [PendingItem] = []
+        var signer: PublishedSigner?
+        var key: StoredKey?
+    }
+
+    /// The one signing path behind Sign and BulkSign. Per item: a repeated request id returns the
+    /// signature made for it (no passphrase check, nothing new signed); a missing or already signed
+    /// upload is that item's failure. The key is unlocked once, only when something is left to sign.
+    func signItems(_ items: [BulkSignItem], signerId: String, passphrase: String, caller: SigningCaller,
+                   deadline: ContinuousClock.Instant?, logger: Logger) async throws -> [Result<SignatureRecord, SigningError>] {
+        let method = "Sign"
+        let fingerprints = try items.map { try Self.signFingerprint($0, signerId: signerId) }
+        var log = logger
+        log[metadataKey: "signer.id"] = "\(signerId)"
+        let checkedAt = clock.nowUnixMillis()
+        var plan = try await database.read { db -> SignPlan in
+            var plan = SignPlan()
+            for (index, item) in items.enumerated() {
+                do {
+                    if let signatureId = try SigningRecords.replay(db, method: method, requestId: item.requestId, fingerprint: fingerprints[index]) {
+                        plan.replayed[index] = signatureId
+                        continue
+                    }
+                    let target = item.signingRequestId.isEmpty
+                        ? try SigningRecords.latestSigningRequest(db, letterId: item.letterId)
+                        : try SigningRecords.signingRequest(db, id: item.signingRequestId)
+                    guard let target else {
+                        throw SigningError(.notFound, item.signingRequestId.isEmpty
+                            ? "letter_id: letter \(item.letterId) has not been uploaded for signature"
+                            : "signing_request_id: no signing request \(item.signingRequestId)")
+                    }
+                    if let existing = target.signature {
+                        throw SigningError(.failedPrecondition, "letter \(target.letterId) revision is already signed (signature \(existing.signatureId) by \(existing.fields.signerId))")
+                    }
+                    if plan.pending.contains(where: { $0.target.signingRequestId == target.signingRequestId }) {
+                        throw SigningError.invalid("items", "letter \(target.letterId) is named twice")
+                    }
+                    plan.pending.append(PendingItem(index: index, target: target))
+                } catch let error as SigningError {
+                    plan.refused[index] = error
+                }
+            }
+            guard !plan.pending.isEmpty else { return plan }
+            guard let signer = try SigningRecords.signer(db, id: signerId) else {
+                throw SigningError(.permissionDenied, "\(signerId) is not a registered signer")
+            }
+            _ = try Self.authority(db, signer: signer, caller: caller, at: checkedAt)
+            plan.signer = signer
+            plan.key = try SigningRecords.currentKey(db, signerId: signerId)
+            return plan
+        }
+        var signed: [Int: String] = [:]
+        if !plan.pending.isEmpty, let signer = plan.signer {
+            guard let key = plan.key, key.published.revokedAtUnixMillis == 0, key.sealed != nil else {
                 throw SigningError(.failedPrecondition, "signer \(signerId) has no usable key (revoked or none); an admin must rotate in a new key")
             }
-            var letterLog = log
-            letterLog[metadataKey: "letter.id"] = "\(target.letterId)"
-            let privateKey = try await self.unlock(key, signerId: signerId, passphrase: request.passphrase, logger: letterLog)
-
-            let envelope = SigningEnvelope(letterId: target.letterId, revisionDigest: target.revisionDigest, signerId: signerId,
-                                           keyId: key.published.keyId, signedAtUnixMillis: now,
-                                           onBehalfOf: authority.onBehalfOf, delegationId: authority.delegation?.delegationId ?? "")
-            let envelopeBytes = Data(envelope.canonicalBytes())
-            let signatureBytes = try privateKey.signature(for: envelopeBytes)
-            let signatureId = UUID().uuidString.lowercased()
-            try await self.database.write { db in
-                if try String.fetchOne(db, sql: "SELECT id FROM signature WHERE signing_request_id = ?", arguments: [target.signingRequestId]) != nil {
-                    throw SigningError(.failedPrecondition, "letter \(target.letterId) revision was signed meanwhile")
-                }
+            var unlockLog = log
+            if plan.pending.count == 1 {
+                unlockLog[metadataKey: "letter.id"] = "\(plan.pending[0].target.letterId)"
+            } else {
+                unlockLog[metadataKey: "letters"] = "\(plan.pending.count)"
+            }
+            let privateKey = try await unlock(key, signerId: signerId, passphrase: passphrase, deadline: deadline, logger: unlockLog)
+            // Signed now, after the key derivation: the time in the envelope is when the signature was made.
+            let now = clock.nowUnixMillis()
+            let authority = try await database.read { db in try Self.authority(db, signer: signer, caller: caller, at: now) }
+            let made = try plan.pending.map { pending -> (PendingItem, Data, Data, SigningEnvelope) in
+                let envelope = SigningEnvelope(letterId: pending.target.letterId, revisionDigest: pending.target.revisionDigest,
+                                               signerId: signerId, keyId: key.published.keyId, signedAtUnixMillis: now,
+                                               onBehalfOf: authority.onBehalfOf, delegationId: authority.delegation?.delegationId ?? "")
+                let envelopeBytes = Data(envelope.canonicalBytes())
+                return (pending, envelopeBytes, try privateKey.signature(for: envelopeBytes), envelope)
+            }
+            // One transaction for all letters of the call: one fsync, however many letters.
+            let outcome = try await database.write { db -> (signed: [Int: String], replayed: [Int: String], refused: [Int: SigningError]) in
                 // An admin may have rotated or revoked the key, or ended the delegation, while scrypt ran.
                 let current = try SigningRecords.currentKey(db, signerId: signerId)
                 guard current?.published.keyId == key.published.keyId, current?.published.revokedAtUnixMillis == 0 else {
@@ -438,18 +548,56 @@ public final class SigningService: Sendable {
                 guard recheck.delegation?.delegationId == authority.delegation?.delegationId else {
                     throw SigningError(.permissionDenied, "the delegation changed meanwhile; retry")
                 }
-                try db.execute(sql: """
-                    INSERT INTO signature (id, signing_request_id, letter_id, envelope, signature, key_id, signer_id, on_behalf_of, delegation_id, signed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [signatureId, target.signingRequestId, target.letterId, envelopeBytes, signatureBytes,
-                                     key.published.keyId, signerId, envelope.onBehalfOf, envelope.delegationId, now])
-                try SigningRecords.recordRequest(db, method: method, requestId: request.requestId, fingerprint: fingerprint,
-                                                 resultId: signatureId, at: now)
+                var signed: [Int: String] = [:]
+                var replayed: [Int: String] = [:]
+                var refused: [Int: SigningError] = [:]
+                for (pending, envelopeBytes, signatureBytes, envelope) in made {
+                    let item = items[pending.index]
+                    // The same request id may have been signed by a concurrent duplicate meanwhile.
+                    if let signatureId = try SigningRecords.replay(db, method: method, requestId: item.requestId,
+                                                                   fingerprint: fingerprints[pending.index]) {
+                        replayed[pending.index] = signatureId
+                        continue
+                    }
+                    if try String.fetchOne(db, sql: "SELECT id FROM signature WHERE signing_request_id = ?",
+                                           arguments: [pending.target.signingRequestId]) != nil {
+                        refused[pending.index] = SigningError(.failedPrecondition, "letter \(pending.target.letterId) revision was signed meanwhile")
+                        continue
+                    }
+                    let signatureId = UUID().uuidString.lowercased()
+                    try db.execute(sql: """
+                        INSERT INTO signature (id, signing_request_id, letter_id, envelope, signature, key_id, signer_id, on_behalf_of, delegation_id, signed_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [signatureId, pending.target.signingRequestId, pending.target.letterId, envelopeBytes, signatureBytes,
+                                         key.published.keyId, signerId, envelope.onBehalfOf, envelope.delegationId, now])
+                    try SigningRecords.recordRequest(db, method: method, requestId: item.requestId, fingerprint: fingerprints[pending.index],
+                                                     resultId: signatureId, at: now)
+                    signed[pending.index] = signatureId
+                }
+                return (signed, replayed, refused)
             }
-            letterLog.info("letter signed", metadata: ["signature.id": "\(signatureId)",
-                                                 "key.id": "\(key.published.keyId)", "on_behalf_of": "\(envelope.onBehalfOf)",
-                                                 "signer.name": "\(signer.name)"])
-            return try await self.signature(GetSignatureRequest(signatureId: signatureId))
+            signed = outcome.signed
+            plan.replayed.merge(outcome.replayed) { first, _ in first }
+            plan.refused.merge(outcome.refused) { first, _ in first }
+            for (index, signatureId) in signed.sorted(by: { $0.key < $1.key }) {
+                log.info("letter signed", metadata: [
+                    "letter.id": "\(made.first { $0.0.index == index }?.0.target.letterId ?? "")", "signature.id": "\(signatureId)",
+                    "request.id": "\(items[index].requestId)", "key.id": "\(key.published.keyId)",
+                    "on_behalf_of": "\(authority.onBehalfOf)", "signer.name": "\(signer.name)"])
+            }
+        }
+        let ids = plan.replayed.merging(signed) { first, _ in first }
+        let records = try await database.read { db in
+            try ids.mapValues { id -> SignatureRecord in
+                guard let record = try SigningRecords.signature(db, id: id) else {
+                    throw SigningError(.internalError, "signature \(id) recorded for a request id is missing")
+                }
+                return record
+            }
+        }
+        return items.indices.map { index in
+            if let record = records[index] { return .success(record) }
+            return .failure(plan.refused[index] ?? SigningError(.internalError, "no result for item \(index)"))
         }
     }
 
@@ -487,63 +635,98 @@ public final class SigningService: Sendable {
         return key
     }
 
-    /// Unlocks the key, enforcing the lockout. Call with the signer's lock held.
+    /// Unlocks the key, enforcing the lockout: one passphrase attempt, however many letters it signs.
     ///
+    /// The attempt waits in the KDF scheduler, which admits at most as many concurrent attempts of
+    /// one signer as they have attempts left, so the count stays exact under parallel calls.
     /// A wrong passphrase is PERMISSION_DENIED, not UNAUTHENTICATED: the RPC caller (the
     /// gateway, for an authenticated user) is already authenticated; the passphrase is the
     /// signer's consent to use this one key, and a client seeing UNAUTHENTICATED would rightly
     /// think its own credentials are bad. A lockout is RESOURCE_EXHAUSTED with the time it ends.
-    private func unlock(_ key: StoredKey, signerId: String, passphrase: String, logger: Logger) async throws -> Curve25519.Signing.PrivateKey {
+    func unlock(_ key: StoredKey, signerId: String, passphrase: String, deadline: ContinuousClock.Instant?,
+                logger: Logger) async throws -> Curve25519.Signing.PrivateKey {
         guard let sealed = key.sealed else {
             throw SigningError(.failedPrecondition, "key \(key.published.keyId) has no private key any more")
         }
-        let now = clock.nowUnixMillis()
-        let lockedUntil = try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT locked_until FROM passphrase_failure WHERE signer_id = ?", arguments: [signerId]) ?? 0
-        }
-        if lockedUntil > now {
-            logger.warning("signing attempt while locked out", metadata: ["signer.id": "\(signerId)"])
-            throw Self.lockedOut(signerId, until: lockedUntil)
-        }
+        let ticket = try await kdf.admit(cost: sealed.cost, signerId: signerId, deadline: deadline)
+        let (result, outcome) = await attemptUnlock(ticket, key: key, sealed: sealed, signerId: signerId, passphrase: passphrase, logger: logger)
+        await kdf.finish(ticket, outcome: outcome)
+        return try result.get()
+    }
+
+    /// The body of `unlock` once admitted; never throws, so the scheduler always learns the outcome.
+    private func attemptUnlock(_ ticket: KDFScheduler.Ticket, key: StoredKey, sealed: SealedPrivateKey, signerId: String, passphrase: String,
+                               logger: Logger) async -> (Result<Curve25519.Signing.PrivateKey, any Error>, KDFScheduler.Outcome) {
+        let policy = self.policy
         do {
-            let privateKey = try await KeyVault.unseal(sealed, keyId: key.published.keyId, publicKey: key.published.publicKey, passphrase: passphrase)
-            try await database.write { db in
-                try db.execute(sql: "DELETE FROM passphrase_failure WHERE signer_id = ?", arguments: [signerId])
+            let now = clock.nowUnixMillis()
+            let row = try await database.read { db -> (failures: Int, windowStart: Int64, lockedUntil: Int64)? in
+                try Row.fetchOne(db, sql: "SELECT failures, window_started_at, locked_until FROM passphrase_failure WHERE signer_id = ?",
+                                 arguments: [signerId]).map { ($0["failures"], $0["window_started_at"], $0["locked_until"]) }
             }
-            return privateKey
-        } catch UnsealError.wrongPassphrase {
-            let policy = self.policy
-            let failedAt = clock.nowUnixMillis()
-            let (failures, lockedUntil) = try await database.write { db -> (Int, Int64) in
-                let row = try Row.fetchOne(db, sql: "SELECT failures, window_started_at FROM passphrase_failure WHERE signer_id = ?",
-                                           arguments: [signerId])
-                var failures = 1
-                var windowStart = failedAt
-                if let row, failedAt - (row["window_started_at"] as Int64) < policy.failureWindowSeconds * 1000 {
-                    failures = (row["failures"] as Int) + 1
-                    windowStart = row["window_started_at"]
+            let lockedUntil = row?.lockedUntil ?? 0
+            if lockedUntil > now {
+                logger.warning("signing attempt while locked out", metadata: ["signer.id": "\(signerId)"])
+                return (.failure(Self.lockedOut(signerId, until: lockedUntil)), .lockedOut)
+            }
+            var failures = 0
+            if let row, now - row.windowStart < policy.failureWindowSeconds * 1000 {
+                failures = row.failures
+            }
+            await kdf.learned(signerId: signerId, remaining: policy.maxFailedPassphraseAttempts - failures, epoch: ticket.epoch)
+            let keyId = key.published.keyId
+            let publicKey = key.published.publicKey
+            let opened = await kdf.perform(ticket) {
+                UnlockedKey(key: try KeyVault.unsealNow(sealed, keyId: keyId, publicKey: publicKey, passphrase: passphrase))
+            }
+            switch opened {
+            case .success(let unlocked):
+                // A right passphrase resets the count (see proto-notes/signing.md); the write, and its
+                // fsync, happen only when there is something to reset.
+                if row != nil {
+                    try await database.write { db in
+                        try db.execute(sql: "DELETE FROM passphrase_failure WHERE signer_id = ?", arguments: [signerId])
+                    }
                 }
-                let lockedUntil = failures >= policy.maxFailedPassphraseAttempts ? failedAt + policy.lockoutSeconds * 1000 : 0
-                try db.execute(sql: """
-                    INSERT INTO passphrase_failure (signer_id, failures, window_started_at, locked_until) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(signer_id) DO UPDATE SET failures = excluded.failures, window_started_at = excluded.window_started_at,
-                                                         locked_until = excluded.locked_until
-                    """, arguments: [signerId, lockedUntil != 0 ? 0 : failures, windowStart, lockedUntil])
-                try SigningRecords.securityEvent(db, at: failedAt, signerId: signerId, event: lockedUntil != 0 ? "locked_out" : "wrong_passphrase",
-                                                 detail: "attempt \(failures) of \(policy.maxFailedPassphraseAttempts)")
-                return (failures, lockedUntil)
+                return (.success(unlocked.key), .unlocked)
+            case .failure(UnsealError.wrongPassphrase):
+                let failedAt = clock.nowUnixMillis()
+                let (failures, lockedUntil) = try await database.write { db -> (Int, Int64) in
+                    let row = try Row.fetchOne(db, sql: "SELECT failures, window_started_at FROM passphrase_failure WHERE signer_id = ?",
+                                               arguments: [signerId])
+                    var failures = 1
+                    var windowStart = failedAt
+                    if let row, failedAt - (row["window_started_at"] as Int64) < policy.failureWindowSeconds * 1000 {
+                        failures = (row["failures"] as Int) + 1
+                        windowStart = row["window_started_at"]
+                    }
+                    let lockedUntil = failures >= policy.maxFailedPassphraseAttempts ? failedAt + policy.lockoutSeconds * 1000 : 0
+                    try db.execute(sql: """
+                        INSERT INTO passphrase_failure (signer_id, failures, window_started_at, locked_until) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(signer_id) DO UPDATE SET failures = excluded.failures, window_started_at = excluded.window_started_at,
+                                                             locked_until = excluded.locked_until
+                        """, arguments: [signerId, lockedUntil != 0 ? 0 : failures, windowStart, lockedUntil])
+                    try SigningRecords.securityEvent(db, at: failedAt, signerId: signerId, event: lockedUntil != 0 ? "locked_out" : "wrong_passphrase",
+                                                     detail: "attempt \(failures) of \(policy.maxFailedPassphraseAttempts)")
+                    return (failures, lockedUntil)
+                }
+                if lockedUntil != 0 {
+                    logger.warning("wrong passphrase: signer locked out", metadata: ["signer.id": "\(signerId)", "failures": "\(failures)",
+                                                                                     "locked_until": "\(lockedUntil)"])
+                    return (.failure(Self.lockedOut(signerId, until: lockedUntil)), .lockedOut)
+                }
+                logger.warning("wrong passphrase", metadata: ["signer.id": "\(signerId)", "failures": "\(failures)"])
+                let left = policy.maxFailedPassphraseAttempts - failures
+                return (.failure(SigningError(.permissionDenied, "wrong passphrase for signer \(signerId); \(left) attempt(s) left before a \(policy.lockoutSeconds / 60)-minute lockout")),
+                        .wrongPassphrase(failures: failures))
+            case .failure(UnsealError.keyMismatch):
+                logger.error("stored key does not match its public key", metadata: ["key.id": "\(key.published.keyId)"])
+                return (.failure(SigningError(.internalError, "key \(key.published.keyId) is damaged in storage")), .none)
+            case .failure(let error):
+                return (.failure(error), .none)
             }
-            if lockedUntil != 0 {
-                logger.warning("wrong passphrase: signer locked out", metadata: ["signer.id": "\(signerId)", "failures": "\(failures)",
-                                                                                 "locked_until": "\(lockedUntil)"])
-                throw Self.lockedOut(signerId, until: lockedUntil)
-            }
-            logger.warning("wrong passphrase", metadata: ["signer.id": "\(signerId)", "failures": "\(failures)"])
-            let left = policy.maxFailedPassphraseAttempts - failures
-            throw SigningError(.permissionDenied, "wrong passphrase for signer \(signerId); \(left) attempt(s) left before a \(policy.lockoutSeconds / 60)-minute lockout")
-        } catch UnsealError.keyMismatch {
-            logger.error("stored key does not match its public key", metadata: ["key.id": "\(key.published.keyId)"])
-            throw SigningError(.internalError, "key \(key.published.keyId) is damaged in storage")
+        } catch {
+            return (.failure(error), .none)
         }
     }
 

@@ -14,8 +14,12 @@ do {
     logger.info("configuration loaded", metadata: [
         "sources": .string(loaded.sources.joined(separator: "; ")), "database": .string(databasePath),
         "scrypt": .string("N=2^\(policy.scrypt.log2N) r=\(policy.scrypt.blockSize) p=\(policy.scrypt.parallelism)"),
+        "kdf": .string("\(policy.kdfWorkers) at once, \(policy.kdfQueueLimit) waiting"),
     ])
     let service = SigningService(database: database, policy: policy, logger: logger)
+    // Measure one derivation in the background so the queue's deadline admission starts from this
+    // machine's real figure; calls arriving meanwhile simply queue behind it.
+    Task { await service.calibrateKeyDerivation() }
     try await ServiceMain.run(settings: loaded.settings, services: [service.descriptor], descriptorFiles: ProtoDescriptors.all, logger: logger)
 } catch {
     logger.critical("surat-signing failed: \(error)")

@@ -245,6 +245,44 @@ extension GatewayAPI {
         public enum CodingKeys: Int, CodingKey { case journey = 1, signature }
     }
 
+    /// Step 5 for several letters with one passphrase entry (the Camat's stack of waiting letters).
+    public struct BulkSignRequest: Codable, Sendable, Hashable, CustomStringConvertible {
+        public var requestID: String = ""
+        public var letterIDs: [String] = []
+        public var passphrase: String = ""
+        public init(requestID: String = "", letterIDs: [String] = [], passphrase: String = "") {
+            self.requestID = requestID
+            self.letterIDs = letterIDs
+            self.passphrase = passphrase
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterIDs, passphrase }
+        public var description: String { "BulkSignRequest(requestID: \(requestID), letterIDs: \(letterIDs), passphrase: <redacted>)" }
+    }
+
+    /// One letter's outcome: `code` 0 (signed, now or by an earlier attempt) with the journey and
+    /// signature, or the gRPC status code and message that a single Sign would have failed with.
+    public struct BulkSignResult: Codable, Sendable, Hashable {
+        public var letterID: String = ""
+        public var code: Int32 = 0
+        public var message: String = ""
+        public var journey: Journey? = nil
+        public var signature: SignatureInfo? = nil
+        public init(letterID: String = "", code: Int32 = 0, message: String = "", journey: Journey? = nil, signature: SignatureInfo? = nil) {
+            self.letterID = letterID
+            self.code = code
+            self.message = message
+            self.journey = journey
+            self.signature = signature
+        }
+        public enum CodingKeys: Int, CodingKey { case letterID = 1, code, message, journey, signature }
+    }
+
+    public struct BulkSignReply: Codable, Sendable, Hashable {
+        public var results: [BulkSignResult] = []
+        public init(results: [BulkSignResult] = []) { self.results = results }
+        public enum CodingKeys: Int, CodingKey { case results = 1 }
+    }
+
     public struct RegisterRequest: Codable, Sendable, Hashable {
         public var requestID: String = ""
         public var letterID: String = ""

@@ -15,6 +15,7 @@ extension GatewayAPI {
     public static let uploadForSignature = RPCMethod<UploadForSignatureRequest, JourneyReply>(
         service: serviceName, name: "UploadForSignature")
     public static let sign = RPCMethod<SignRequest, SignReply>(service: serviceName, name: "Sign")
+    public static let bulkSign = RPCMethod<BulkSignRequest, BulkSignReply>(service: serviceName, name: "BulkSign")
     public static let register = RPCMethod<RegisterRequest, RegisterReply>(service: serviceName, name: "Register")
     public static let getJourney = RPCMethod<GetJourneyRequest, JourneyReply>(service: serviceName, name: "GetJourney")
     public static let listLetters = RPCMethod<ListLettersRequest, ListLettersReply>(service: serviceName, name: "ListLetters")
@@ -43,4 +44,6 @@ extension GatewayAPI {
         service: adminServiceName, name: "ListSigners")
     public static let createDelegation = RPCMethod<CreateDelegationRequest, DelegationInfo>(
         service: adminServiceName, name: "CreateDelegation")
+    public static let reconcileRegistry = RPCMethod<ReconcileRegistryRequest, ReconcileRegistryReply>(
+        service: adminServiceName, name: "ReconcileRegistry")
 }

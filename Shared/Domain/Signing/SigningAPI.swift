@@ -18,6 +18,7 @@ public enum SigningAPI {
     // SOP step 4 (Staf Umum) and step 5 (Camat or acting official).
     public static let uploadForSignature = RPCMethod<UploadForSignatureRequest, SigningRequestRecord>(service: serviceName, name: "UploadForSignature")
     public static let sign = RPCMethod<SignRequest, SignatureRecord>(service: serviceName, name: "Sign")
+    public static let bulkSign = RPCMethod<BulkSignRequest, BulkSignResponse>(service: serviceName, name: "BulkSign")
     // Queries and verification (any authenticated caller).
     public static let getSigningRequest = RPCMethod<GetSigningRequestRequest, SigningRequestRecord>(service: serviceName, name: "GetSigningRequest")
     public static let getSignature = RPCMethod<GetSignatureRequest, SignatureRecord>(service: serviceName, name: "GetSignature")

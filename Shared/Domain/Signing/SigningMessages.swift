@@ -503,3 +503,81 @@ public struct ListPublicKeysResponse: Codable, Sendable, Hashable {
     /// A verifier over this published set.
     public var verifier: SignatureVerifier { SignatureVerifier(signers: signers, keys: keys, delegations: delegations) }
 }
+
+/// One letter of a `BulkSign` call: its own Sign request id and which upload to sign.
+public struct BulkSignItem: Codable, Sendable, Hashable {
+    public var requestId: String = ""
+    public var signingRequestId: String = ""
+    public var letterId: String = ""
+
+    public init(requestId: String = "", signingRequestId: String = "", letterId: String = "") {
+        self.requestId = requestId
+        self.signingRequestId = signingRequestId
+        self.letterId = letterId
+    }
+
+    public enum CodingKeys: Int, CodingKey {
+        case requestId = 1
+        case signingRequestId = 2
+        case letterId = 3
+    }
+}
+
+/// SOP step 5 for a stack of letters: one passphrase, one key unlock, one signature per item.
+public struct BulkSignRequest: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// Must be the calling actor (`surat-actor-id`); empty means the caller.
+    public var signerId: String = ""
+    public var passphrase: String = ""
+    public var items: [BulkSignItem] = []
+
+    public init(signerId: String = "", passphrase: String = "", items: [BulkSignItem] = []) {
+        self.signerId = signerId
+        self.passphrase = passphrase
+        self.items = items
+    }
+
+    public enum CodingKeys: Int, CodingKey {
+        case signerId = 1
+        case passphrase = 2
+        case items = 3
+    }
+
+    public var description: String {
+        "BulkSignRequest(signerId: \(signerId), items: \(items.count), passphrase: <redacted>)"
+    }
+}
+
+/// The outcome for one item of a `BulkSign` call: a gRPC status code (0 = signed) and the signature.
+public struct BulkSignResult: Codable, Sendable, Hashable {
+    public var requestId: String = ""
+    public var letterId: String = ""
+    public var code: Int32 = 0
+    public var message: String = ""
+    public var signature: SignatureRecord? = nil
+
+    public init(requestId: String = "", letterId: String = "", code: Int32 = 0, message: String = "", signature: SignatureRecord? = nil) {
+        self.requestId = requestId
+        self.letterId = letterId
+        self.code = code
+        self.message = message
+        self.signature = signature
+    }
+
+    public enum CodingKeys: Int, CodingKey {
+        case requestId = 1
+        case letterId = 2
+        case code = 3
+        case message = 4
+        case signature = 5
+    }
+}
+
+public struct BulkSignResponse: Codable, Sendable, Hashable {
+    public var results: [BulkSignResult] = []
+
+    public init(results: [BulkSignResult] = []) { self.results = results }
+
+    public enum CodingKeys: Int, CodingKey {
+        case results = 1
+    }
+}

@@ -71,6 +71,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private var lastStartedID: UInt64 = 0
     private var flushScheduled = false
     private var closed = false
+    /// Why the connection stopped carrying calls; later calls fail with it instead of a bare "closing".
+    private var closeReason: RPCError?
+    /// Whether the server has sent anything yet: a TLS record first means a plaintext/TLS mismatch.
+    private var receivedAny = false
     /// Set once the server sent GOAWAY: no new calls go on this connection.
     private(set) var goingAway = false
     let onGoAway: @Sendable () -> Void
@@ -112,8 +116,19 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        if !receivedAny {
+            receivedAny = true
+            if scheme == "http", ConnectionFailure.looksLikeTLSRecord(bytes.readableBytesView) {
+                let failure = ConnectionFailure(.serverExpectsTLS,
+                    "\(authority) expects TLS, but this client connected in plaintext")
+                failAll(RPCError(.unavailable, failure.description, cause: failure))
+                context.close(promise: nil)
+                return
+            }
+        }
         do {
-            try session?.receive(unwrapInboundIn(data))
+            try session?.receive(bytes)
         } catch {
             failAll(RPCError(.unavailable, "HTTP/2 error on the connection to \(authority): \(error)"))
             context.close(promise: nil)
@@ -130,7 +145,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        failAll(RPCError(.unavailable, "connection to \(authority) failed: \(error)", cause: error))
+        if let failure = ConnectionFailure.classify(tlsError: error, authority: authority) {
+            failAll(RPCError(.unavailable, failure.description, cause: failure))
+        } else {
+            failAll(RPCError(.unavailable, "connection to \(authority) failed: \(error)", cause: error))
+        }
         context.close(promise: nil)
     }
 
@@ -159,7 +178,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             return
         }
         guard isUsable, let session else {
-            promise.fail(RPCError(.unavailable, "connection to \(authority) is closing"))
+            promise.fail(closeReason ?? RPCError(.unavailable, "connection to \(authority) is closing"))
             return
         }
         var headers = [(":method", "POST"), (":scheme", scheme), (":path", path), (":authority", authority),
@@ -209,6 +228,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     private func failAll(_ error: RPCError) {
         closed = true
+        if closeReason == nil { closeReason = error }
         for call in Array(calls.values) { finish(call, .failure(error)) }
     }
 
