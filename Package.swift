@@ -41,6 +41,12 @@ let sharedTargets: [Target] = [
         pkgConfig: "libnghttp2",
         providers: [.apt(["libnghttp2-dev"])]
     ),
+    // zlib from Debian's zlib1g-dev: inflating gzip/deflate-compressed request messages.
+    .systemLibrary(
+        name: "CZlib",
+        path: "Shared/CZlib",
+        providers: [.apt(["zlib1g-dev"])]
+    ),
     // Pango + Cairo from Debian's libpango1.0-dev and libcairo2-dev: text shaping, line
     // breaking, justification and PDF output for the letter document.
     .systemLibrary(
@@ -86,7 +92,7 @@ let sharedTargets: [Target] = [
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
     .target(
         name: "RPC",
-        dependencies: ["CNghttp2", "Wire", logging] + nio,
+        dependencies: ["CNghttp2", "CZlib", "Wire", logging] + nio,
         path: "Shared/RPC",
         swiftSettings: swiftSettings
     ),

@@ -13,6 +13,9 @@ public enum ServiceMain {
         var configuration = ServerConfiguration(host: settings.host, port: settings.port)
         configuration.maxReceiveMessageSize = settings.maxReceiveMessageSize
         configuration.shutdownGracePeriod = .seconds(settings.shutdownGraceSeconds)
+        configuration.maxConnections = settings.maxConnections
+        configuration.maxConnectionsPerAddress = settings.maxConnectionsPerAddress
+        configuration.handshakeTimeout = .seconds(settings.handshakeTimeoutSeconds)
         if !settings.tlsCertificatePath.isEmpty {
             configuration.tls = ServerTLSConfiguration(
                 certificateChainPath: settings.tlsCertificatePath,
