@@ -66,7 +66,9 @@ class Driver:
                     raise
                 with self.lock:
                     if first:
-                        self.first_failures[(method._method.decode().rsplit("/", 1)[1], error.code().name)] += 1
+                        name = getattr(method, "_method", b"?")
+                        name = (name.decode() if isinstance(name, bytes) else str(name)).rsplit("/", 1)[-1]
+                        self.first_failures[(name, error.code().name)] += 1
                     self.retries += 1
                 first = False
                 hint = dict(error.trailing_metadata() or ()).get("retry-after-ms")
