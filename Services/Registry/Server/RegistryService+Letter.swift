@@ -2,6 +2,7 @@ import Crypto
 import Domain
 import Foundation
 import LetterDocument
+import LetterSeal
 import LetterMapping
 import RegistryCore
 import RPC
@@ -134,7 +135,8 @@ extension RegistryService {
                 mode: .final(FinalDetails(number: pending.entry.number, date: pending.entry.registeredAt,
                                           verificationID: pending.verificationId)))
             let rendered = try await BackgroundRenderer.render(request)
-            return (version, Array(rendered.pdf))
+            guard let officeSeal else { return (version, Array(rendered.pdf)) }
+            return (version, Array(try await Self.seal(rendered.pdf, with: officeSeal, at: pending.entry.registeredAt)))
         } catch {
             // The number stays (it is in the book); the letter waits, undelivered, for a profile or
             // content fix and a retry of step 6, which renders again.
@@ -143,6 +145,21 @@ extension RegistryService {
                 Fix the office profile (surat admin office set) and repeat step 6; deliveries wait until then.
                 """)
         }
+    }
+
+    /// The office seal over the rendered PDF, signed as of the registration time so a re-render at
+    /// recovery gives the same bytes; off the event loop like the render (RSA signing is CPU work).
+    static func seal(_ pdf: Data, with officeSeal: OfficeSeal, at time: Date) async throws(LetterSealError) -> Data {
+        let result: Result<Data, LetterSealError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                do throws(LetterSealError) {
+                    continuation.resume(returning: .success(try officeSeal.seal(pdf, at: time)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
     }
 
     /// At start: renders every PDF that a numbering transaction promised and a crash (or a render

@@ -2,6 +2,7 @@ import Crypto
 import Domain
 import Foundation
 import LetterDocument
+import LetterSeal
 import Logging
 import RegistryCore
 import RPC
@@ -15,10 +16,13 @@ package final class RegistryService: Sendable {
     let logger: Logger
     /// Office profile version → parsed profile (versions never change once stored).
     let profileCache = LockedValue<[Int64: OfficeProfile]>([:])
+    /// The office seal applied to every final PDF before its digest is taken; nil = unsealed.
+    let officeSeal: OfficeSeal?
 
-    package init(store: RegistryStore, keys: PublishedKeyDirectory, logger: Logger) {
+    package init(store: RegistryStore, keys: PublishedKeyDirectory, officeSeal: OfficeSeal? = nil, logger: Logger) {
         self.store = store
         self.keys = keys
+        self.officeSeal = officeSeal
         self.logger = logger
     }
 
