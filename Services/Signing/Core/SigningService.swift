@@ -36,9 +36,11 @@ public final class SigningService: Sendable {
     /// measured on this machine and build, not guessed.
     public func calibrateKeyDerivation() async {
         let cost = policy.scrypt
-        await kdf.calibrate(cost: cost) {
+        let millis = await kdf.calibrate(cost: cost) {
             _ = try KeyVault.deriveKey(passphrase: "calibration only", salt: Data(count: 16), cost: cost)
         }
+        logger.info("scrypt calibrated", metadata: [
+            "scrypt": "N=2^\(cost.log2N) r=\(cost.blockSize) p=\(cost.parallelism)", "kdf.ms": "\(Int(millis.rounded()))"])
     }
 
     // MARK: - Signers and keys (admin)
