@@ -531,7 +531,7 @@ public final class SigningService: Sendable {
                 unlockLog[metadataKey: "letters"] = "\(plan.pending.count)"
             }
             let unlockLogger = unlockLog
-            let privateKey = try await sharedUnlocks.unlock(keyId: key.published.keyId, passphrase: passphrase) {
+            let privateKey = try await sharedUnlocks.unlock(keyId: key.published.keyId, passphrase: passphrase, deadline: deadline) {
                 UnlockedKey(key: try await self.unlock(key, signerId: signerId, passphrase: passphrase, deadline: deadline, logger: unlockLogger))
             }.key
             // Signed now, after the key derivation: the time in the envelope is when the signature was made.
