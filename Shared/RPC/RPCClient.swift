@@ -93,6 +93,11 @@ public final class RPCClient: Sendable {
 
     private func send(path: String, body: [UInt8], metadata: Metadata, timeout: Duration?) async throws -> ClientCallResult {
         if Task.isCancelled { throw RPCError(.cancelled, "call cancelled") }
+        var metadata = metadata
+        // A call made while handling a traced call continues that trace (a new span per call).
+        if let trace = TraceContext.current, metadata[TraceContext.metadataName] == nil {
+            metadata.add(TraceContext.metadataName, trace.child().traceparent)
+        }
         let started = ContinuousClock.now
         let connection = try await connect()
         let remaining = try timeout.map { timeout in

@@ -57,6 +57,7 @@ public final class RPCServer: Sendable {
         for service in services { health.set(service: service.name, .serving) }
 
         var chain: [any ServerInterceptor] = []
+        if let observer = configuration.observer { chain.append(ObservingInterceptor(observer: observer)) }
         if let authenticator { chain.append(AuthenticationInterceptor(authenticator: authenticator)) }
         chain.append(contentsOf: interceptors)
         router = ServerRouter(services: all, configuration: configuration, interceptors: chain, logger: logger)
@@ -121,8 +122,10 @@ public final class RPCServer: Sendable {
                     logger.debug("refusing a connection: \(refusal)", metadata: ["rpc.peer": "\(address)"])
                     return channel.eventLoop.makeFailedFuture(RPCError(.resourceExhausted, refusal))
                 }
+                configuration.observer?.connectionOpened()
                 channel.closeFuture.whenComplete { _ in
                     connections.withLockedValue { $0.remove(id, address: address) }
+                    configuration.observer?.connectionClosed()
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     if let sslContext {

@@ -26,6 +26,7 @@ public enum ServiceDatabase {
         Idempotency.registerMigrations(&migrator)
         migrations(&migrator)
         try migrator.migrate(pool)
+        try SchemaVersions.record(path: path, applied: try pool.read { db in try migrator.appliedMigrations(db) })
         return pool
     }
 }

@@ -119,12 +119,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private var peer = ""
     private var logger: Logger
     private var routeLoggers: [String: Logger] = [:]
+    private let observer: (any ServerObserver)?
+    private var reportedResets = 0
+    private var reportedGoAways = 0
 
     init(router: ServerRouter, eventLoop: any EventLoop) {
         self.router = router
         self.eventLoop = eventLoop
         self.executor = EventLoopTaskExecutor(eventLoop)
         self.logger = router.logger
+        self.observer = router.configuration.observer
         self.budget = router.configuration.maxPendingOutboundBytesPerConnection
         self.streamQueueLimit = min(1 << 20, max(1, router.configuration.maxPendingOutboundBytesPerConnection))
     }
@@ -173,8 +177,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session else { return }
+        let bytes = unwrapInboundIn(data)
+        observer?.bytesReceived(bytes.readableBytes)
         do {
-            try session.receive(unwrapInboundIn(data))
+            try session.receive(bytes)
         } catch {
             logger.debug("closing connection after an HTTP/2 error", metadata: ["error": "\(error)"])
             flush()
@@ -236,13 +242,29 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             context.close(promise: nil)
             return
         }
+        if let observer { reportControlFrames(session, to: observer) }
         if buffer.readableBytes > 0 {
+            observer?.bytesSent(buffer.readableBytes)
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             if session.wantsWrite, context.channel.isWritable { scheduleFlush() }
         }
         budgetChanged()
         if !session.isAlive {
             context.close(promise: nil)
+        }
+    }
+
+    /// Reports the RST_STREAM and GOAWAY frames nghttp2 wrote since the last flush.
+    private func reportControlFrames(_ session: HTTP2Session, to observer: any ServerObserver) {
+        let resets = session.resetsSent - reportedResets
+        if resets > 0 {
+            reportedResets = session.resetsSent
+            observer.streamResetsSent(resets)
+        }
+        let goAways = session.goAwaysSent - reportedGoAways
+        if goAways > 0 {
+            reportedGoAways = session.goAwaysSent
+            observer.goAwaysSent(goAways)
         }
     }
 
