@@ -324,6 +324,14 @@ let testTargets: [Target] = [
         path: "Tests/LetterDocumentTests",
         swiftSettings: swiftSettings
     ),
+    // One source of truth: the Swift types every server registers against proto-notes/ (issue 11, item 10).
+    .testTarget(
+        name: "ContractTests",
+        dependencies: ["Wire", "RPC", "ProtoDescriptors", "Domain", "ServiceKit", "DraftingCore", "ApprovalCore", "SigningCore",
+                       "RegistryCore", "RegistryServer", "GatewayCore", "GatewayService", "EchoService", logging],
+        path: "Tests/ContractTests",
+        swiftSettings: swiftSettings
+    ),
     // Steps 2 and 3 share one harness (both services in-process, called over real RPC).
     .testTarget(
         name: "DraftingApprovalTests",
