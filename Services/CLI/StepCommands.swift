@@ -197,11 +197,11 @@ struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Step 5: sign electronically (camat or its Plh/Plt); asks for the passphrase once, without echo.",
         discussion: """
-            One letter: `surat sign LETTER`. Several with one passphrase entry (one key unlock):
-            `surat sign L1 L2 L3`, or `surat sign --all-waiting` for every letter waiting for the
-            Camat's signature (`surat queue --role camat`). Each letter gets its own result; one
-            that cannot be signed does not stop the others. Repeat with the same --request-id to
-            retry: letters already signed return their signature, nothing is signed twice.
+            One letter: `surat sign LETTER`. Several with one passphrase entry (one key unlock): \
+            `surat sign L1 L2 L3`, or `surat sign --all-waiting` for every letter waiting for the \
+            Camat's signature (`surat queue --role camat`). Each letter gets its own result; one \
+            that cannot be signed does not stop the others (exit code 3 then). Repeat with the same \
+            --request-id to retry: letters already signed return their signature, nothing is signed twice.
             """)
     @OptionGroup var client: ClientOptions
     @OptionGroup var request: RequestOptions
