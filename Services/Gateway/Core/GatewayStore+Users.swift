@@ -53,11 +53,18 @@ extension GatewayStore {
         }
     }
 
-    /// Deactivating a user makes all their tokens fail at once, without deleting their history.
+    /// Deactivating a user ends all their tokens, without deleting their history: they are
+    /// revoked, not just suspended, so re-activating the user does not bring them back (auth.md);
+    /// a re-activated user needs a new token.
     public func setUserActive(_ id: String, active: Bool) async throws {
+        let at = now()
         try await pool.write { db in
             try db.execute(sql: "UPDATE user SET active = ? WHERE id = ?", arguments: [active, id])
             if db.changesCount == 0 { throw GatewayError.notFound("user \(id)") }
+            if !active {
+                try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                               arguments: [at.timeIntervalSince1970, id])
+            }
         }
     }
 
