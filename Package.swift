@@ -332,6 +332,13 @@ let testTargets: [Target] = [
         path: "Tests/ContractTests",
         swiftSettings: swiftSettings
     ),
+    // The office seal on renderer output; pdfsig and pyHanko check it in Tests/python/test_letter_seal.py.
+    .testTarget(
+        name: "LetterSealTests",
+        dependencies: ["LetterSeal", "LetterDocument"],
+        path: "Tests/LetterSealTests",
+        swiftSettings: swiftSettings
+    ),
     // Steps 2 and 3 share one harness (both services in-process, called over real RPC).
     .testTarget(
         name: "DraftingApprovalTests",
