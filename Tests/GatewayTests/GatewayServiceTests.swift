@@ -107,6 +107,20 @@ struct GatewayServiceTests {
                 requestID: "r2", subject: "x", classification: "65", unit: "416-313"), token: clerk)
         }
         #expect(badCode?.code == .invalidArgument && badCode?.message.hasPrefix("classification") == true)
+        // Control characters are refused naming the field, not trimmed away (issue 11, item 9).
+        for (subject, unit, field) in [("Undangan\r\n", "416-313", "subject"), ("\u{1B}[2JUndangan", "416-313", "subject"),
+                                       ("Undangan\u{0}", "416-313", "subject"), ("Undangan", "416-313\n", "unit")] {
+            let refused = await rpcCode {
+                _ = try await gateway.call(GatewayAPI.openLetter, GatewayAPI.OpenLetterRequest(
+                    requestID: "r-ctl-\(UUID())", subject: subject, classification: "005", unit: unit), token: clerk)
+            }
+            #expect(refused?.code == .invalidArgument && refused?.message.hasPrefix(field) == true, "\(String(describing: refused))")
+        }
+        let badName = await rpcCode {
+            _ = try await gateway.call(GatewayAPI.createUser, GatewayAPI.CreateUserRequest(userID: "eve", name: "Eve\u{1B}[0m", role: "drafter"),
+                                       token: gateway.adminToken)
+        }
+        #expect(badName?.code == .invalidArgument && badName?.message.contains("name") == true, "\(String(describing: badName))")
         await gateway.stop()
     }
 

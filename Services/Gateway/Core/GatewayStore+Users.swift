@@ -20,7 +20,10 @@ extension GatewayStore {
         guard Self.isValidUserID(id) else {
             throw GatewayError.invalidArgument(field: "user_id", "'\(id)' must be 2-64 of a-z 0-9 . _ - (lowercase)")
         }
-        let trimmedName = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (text, field) in [(name, "name"), (nip, "nip")] {
+            if let problem = TextCheck.controlCharacterProblem(text) { throw GatewayError.invalidArgument(field: field, problem) }
+        }
+        let trimmedName = name.trimmingCharacters(in: .whitespaces)
         guard !trimmedName.isEmpty, trimmedName.count <= 200 else {
             throw GatewayError.invalidArgument(field: "name", "must be 1-200 characters")
         }

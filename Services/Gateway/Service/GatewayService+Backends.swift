@@ -163,6 +163,7 @@ extension GatewayService {
     func returnDraft(_ request: GatewayAPI.ReturnDraftRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
         let backends = try requireBackends()
         let standards = store.standards
+        try TextCheck.rejectControlCharacters(request.notes, "notes", multiline: true)
         let notes = request.notes.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !notes.isEmpty else { throw InvalidFieldError("notes", "are required: tell the drafter what to change") }
         return try await runStep(GatewayAPI.returnDraft, request, context: context, requestID: request.requestID,

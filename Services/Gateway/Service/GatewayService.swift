@@ -116,7 +116,9 @@ public final class GatewayService: Sendable {
         let user = try await caller(context)
         let actor = try user.actor(for: .stafUmum, action: "opening a letter (step 1)")
         try Idempotency.validate(requestID: request.requestID)
-        let subject = request.subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        try TextCheck.rejectControlCharacters(request.subject, "subject")
+        try TextCheck.rejectControlCharacters(request.unit, "unit")
+        let subject = request.subject.trimmingCharacters(in: .whitespaces)
         guard !subject.isEmpty, subject.count <= 500 else { throw InvalidFieldError("subject", "must be 1-500 characters") }
         if let problem = ClassificationCode.validationProblem(request.classification) {
             throw InvalidFieldError("classification", problem)
