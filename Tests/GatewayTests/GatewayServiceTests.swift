@@ -80,6 +80,10 @@ struct GatewayServiceTests {
         let again = try await gateway.call(GatewayAPI.openLetter, GatewayAPI.OpenLetterRequest(
             requestID: "r-open", subject: "Undangan", classification: "005", unit: "416-313"), token: clerk)
         #expect(again.journey?.letterID == letterID)
+        // A UUID in upper case names the same letter (wire-format.md, "UUIDs"; issue 11, item 13).
+        let upper = try await gateway.call(GatewayAPI.getJourney, GatewayAPI.GetJourneyRequest(letterID: letterID.uppercased()),
+                                           token: clerk)
+        #expect(upper.journey?.letterID == letterID)
 
         let denied = await rpcCode {
             _ = try await gateway.call(GatewayAPI.assignClerk, GatewayAPI.AssignClerkRequest(requestID: "a1", letterID: letterID),

@@ -70,6 +70,9 @@ public final class GatewayService: Sendable {
         let actor = try user.actor(for: step.role, action: action)
         try Idempotency.validate(requestID: requestID)
         guard !letterID.isEmpty else { throw InvalidFieldError("letter_id", "is required") }
+        // One spelling of the letter id from here on, so backend request ids derived from it
+        // are the same whichever case the caller used.
+        let letterID = GatewayStore.canonicalLetterID(letterID)
         // `fingerprintRequest` is the request without secrets (Sign's passphrase): a digest of a
         // passphrase kept in the database would be an offline guessing target.
         let fingerprint = Self.hex(try Idempotency.fingerprint(of: fingerprintRequest ?? request, actorID: user.user.id))
