@@ -4,7 +4,7 @@ public enum MetricNames {
     // RPC server (every service), labels `method` (package.Service/Method) and `code` (gRPC status).
     public static let rpcCalls = "surat_rpc_server_calls_total"
     public static let rpcCallDuration = "surat_rpc_server_call_duration_seconds"
-    /// Label `method`.
+    /// No labels: calls being handled by the whole server.
     public static let rpcCallsInFlight = "surat_rpc_server_calls_in_flight"
     public static let rpcConnectionsOpen = "surat_rpc_server_connections_open"
     public static let rpcConnections = "surat_rpc_server_connections_total"

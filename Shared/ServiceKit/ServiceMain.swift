@@ -110,12 +110,17 @@ public enum ServiceMain {
     }
 
     /// Loads configuration for an executable, printing help or a config error and exiting
-    /// (status 0 for help, 64 for bad configuration) instead of returning.
+    /// (status 0 for help, 64 for bad configuration) instead of returning. With metrics on it
+    /// also bootstraps the metrics backend, first thing.
     public static func loadConfiguration<Specific: ServiceConfiguration>(
         service: String, defaultPort: Int, _ type: Specific.Type
     ) -> LoadedConfiguration<Specific> {
         do {
-            return try ConfigLoader(service: service, defaultPort: defaultPort).load(type)
+            let loaded = try ConfigLoader(service: service, defaultPort: defaultPort).load(type)
+            // The metrics backend goes in before anything else runs: metric handles made before it
+            // (a service's static ones, collectors built in main) would stay no-ops for good.
+            if loaded.settings.metricsPort >= 0 { _ = ServiceMetrics.bootstrap() }
+            return loaded
         } catch .helpRequested(let text) {
             print(text)
             exit(0)
