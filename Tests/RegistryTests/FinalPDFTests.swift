@@ -197,6 +197,58 @@ struct FinalPDFTests {
         await office.stop()
     }
 
+    /// The outbox waits for the PDF and delivers it with the letter; the receiving inbox checks it
+    /// against the v2 receipt and refuses a changed PDF.
+    @Test func deliveryCarriesThePDFAndTheInboxChecksIt() async throws {
+        let signer = TestSigner(signerId: "camat-sooko")
+        let directoryA = FileManager.default.temporaryDirectory.appendingPathComponent("office-a-\(UUID().uuidString)")
+        let directoryB = FileManager.default.temporaryDirectory.appendingPathComponent("office-b-\(UUID().uuidString)")
+        let keyA = try OfficeFixture.preparedKey(in: directoryA)
+        let officeA = try await OfficeFixture(officeId: "kec-sooko", signer: signer, directory: directoryA)
+        let officeB = try await OfficeFixture(officeId: "kec-trawas", signer: TestSigner(signerId: "camat-trawas"), peers: ["kec-sooko": keyA],
+                                              peerTokens: ["kec-sooko": "delivery-token-kec-sooko"], directory: directoryB)
+        let clientA = try officeA.client(), clientB = try officeB.client()
+        do {
+            _ = try await Self.setProfile(clientA)
+            let request = try signer.registration(subject: "Undangan musrenbang", addressees: [
+                Domain.Addressee(name: "Camat Trawas", kind: .instansi, endpoint: "127.0.0.1:\(officeB.port)")])
+            let entry = try #require(try await clientA.call(RegistryAPI.register, request, metadata: OfficeFixture.clerk).entry)
+            let delivered = try await eventually {
+                try await clientA.call(RegistryAPI.getDeliveries, RegistryAPI.GetDeliveriesRequest(number: entry.number),
+                                       metadata: OfficeFixture.clerk).deliveries.first?.state == .delivered
+            }
+            #expect(delivered)
+
+            // The same delivery by hand: accepted as a duplicate; with one PDF byte changed: refused.
+            let (pdf, digest) = try await Self.download(clientA, number: entry.number, chunk: 0)
+            var delivery = InboxAPI.DeliverLetterRequest()
+            delivery.senderOffice = "kec-sooko"
+            delivery.number = entry.number
+            delivery.letterID = entry.letterID
+            delivery.content = request.content
+            delivery.signature = request.signature
+            delivery.receipt = entry.receipt
+            delivery.addresseeID = "1"
+            delivery.addresseeName = "Camat Trawas"
+            delivery.pdf = pdf
+            delivery.pdfSHA256 = digest
+            let sender: Metadata = ["authorization": "Bearer delivery-token-kec-sooko"]
+            let again = try await clientB.call(InboxAPI.deliverLetter, delivery, metadata: sender)
+            #expect(again.duplicate)
+            delivery.pdf[delivery.pdf.count / 2] ^= 1
+            let changed = await #expect(throws: RPCError.self) {
+                try await clientB.call(InboxAPI.deliverLetter, delivery, metadata: sender)
+            }
+            #expect(changed?.code == .invalidArgument && changed?.message.contains("pdf") == true)
+        } catch {
+            Issue.record(error)
+        }
+        await clientA.close()
+        await clientB.close()
+        await officeA.stop()
+        await officeB.stop()
+    }
+
     @Test func verifierCredentialMayCallOnlyThePublicMethods() async throws {
         let authenticator = ServiceTokenAuthenticator(
             credentials: [try ServiceCredential(configEntry: "surat-verify:\(ServiceCredential.hashHex(of: "verify-secret")):verifier")],
