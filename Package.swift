@@ -19,10 +19,6 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
-    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-    .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
-    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
-    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
 ]
 
 let nio: [Target.Dependency] = [
@@ -42,12 +38,6 @@ let sharedTargets: [Target] = [
         path: "Shared/CNghttp2",
         pkgConfig: "libnghttp2",
         providers: [.apt(["libnghttp2-dev"])]
-    ),
-    // zlib from Debian's zlib1g-dev: inflating gzip/deflate-compressed request messages.
-    .systemLibrary(
-        name: "CZlib",
-        path: "Shared/CZlib",
-        providers: [.apt(["zlib1g-dev"])]
     ),
     // Pango + Cairo from Debian's libpango1.0-dev and libcairo2-dev: text shaping, line
     // breaking, justification and PDF output for the letter document.
@@ -94,20 +84,8 @@ let sharedTargets: [Target] = [
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
     .target(
         name: "RPC",
-        dependencies: ["CNghttp2", "CZlib", "Wire", logging] + nio,
+        dependencies: ["CNghttp2", "Wire", logging] + nio,
         path: "Shared/RPC",
-        swiftSettings: swiftSettings
-    ),
-    // Build version, and metrics: the swift-metrics API with its Prometheus backend, the RPC
-    // server's observer, the /metrics listener (HTTP/1.1). Light on purpose: surat-echo uses it
-    // to measure what metrics cost the transport.
-    .target(
-        name: "Observability",
-        dependencies: [
-            "RPC", logging, .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "NIOHTTP1", package: "swift-nio"),
-        ] + nio,
-        path: "Shared/Observability",
         swiftSettings: swiftSettings
     ),
     // FileDescriptorProtos of proto-notes/**/*.proto for server reflection (generated).
@@ -127,7 +105,6 @@ let sharedTargets: [Target] = [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
-            "Observability", .product(name: "Metrics", package: "swift-metrics"),
         ],
         path: "Shared/ServiceKit",
         swiftSettings: swiftSettings
@@ -141,7 +118,7 @@ let executableTargets: [Target] = [
     .target(name: "EchoService", dependencies: ["RPC"], path: "Services/Echo/EchoService", swiftSettings: swiftSettings),
     .executableTarget(
         name: "surat-echo",
-        dependencies: ["EchoService", "RPC", "ProtoDescriptors", "Observability", logging],
+        dependencies: ["EchoService", "RPC", "ProtoDescriptors", logging],
         path: "Services/Echo/Main",
         swiftSettings: swiftSettings
     ),
@@ -156,8 +133,7 @@ let executableTargets: [Target] = [
     .target(
         name: "GatewayService",
         dependencies: [
-            "GatewayCore", "ServiceKit", "Observability", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
-            .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -166,31 +142,29 @@ let executableTargets: [Target] = [
     ),
     .executableTarget(
         name: "surat-gateway",
-        dependencies: ["GatewayService", "GatewayCore", "ServiceKit", "Observability"],
+        dependencies: ["GatewayService", "GatewayCore", "ServiceKit"],
         path: "Services/Gateway/Main",
         swiftSettings: swiftSettings
     ),
     // `surat`: the command line for staff and district IT (a client of the gateway).
     .executableTarget(
         name: "surat",
-        dependencies: ["Domain", "RPC", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                       .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                       .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+        dependencies: ["Domain", "RPC", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                       .product(name: "Crypto", package: "swift-crypto")],
         path: "Services/CLI",
         swiftSettings: swiftSettings
     ),
     // Registry: numbering, group commit, agenda book, receipts, outbox and inbox store (library, unit-tested).
     .target(
         name: "RegistryCore",
-        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging,
-                       .product(name: "Metrics", package: "swift-metrics")],
+        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging],
         path: "Services/Registry/Core",
         swiftSettings: swiftSettings
     ),
     .target(
         name: "RegistryServer",
         dependencies: [
-            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", "LetterDocument", "LetterMapping", "LetterSeal", logging,
+            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", "LetterDocument", "LetterMapping", logging,
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Services/Registry/Server",
@@ -198,7 +172,7 @@ let executableTargets: [Target] = [
     ),
     .executableTarget(
         name: "surat-registry",
-        dependencies: ["RegistryServer", "RegistryCore", "ServiceKit", "Domain", "ProtoDescriptors"],
+        dependencies: ["RegistryServer", "ServiceKit", "Domain", "ProtoDescriptors"],
         path: "Services/Registry/Main",
         swiftSettings: swiftSettings
     ),
@@ -253,7 +227,6 @@ let executableTargets: [Target] = [
         dependencies: [
             "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
-            .product(name: "Metrics", package: "swift-metrics"),
         ],
         path: "Services/Signing/Core",
         swiftSettings: swiftSettings
@@ -262,23 +235,6 @@ let executableTargets: [Target] = [
         name: "surat-signing",
         dependencies: ["SigningCore", "ServiceKit", "Domain", "ProtoDescriptors"],
         path: "Services/Signing/Main",
-        swiftSettings: swiftSettings
-    ),
-    // The public verification site (surat-verify, 7490): pages over Hummingbird, registry lookups
-    // with the read-only verifier credential, upload check with LetterSeal.
-    .target(
-        name: "VerifySite",
-        dependencies: [
-            "Domain", "RPC", "ServiceKit", "LetterSeal", logging, .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "MultipartKit", package: "multipart-kit"),
-        ],
-        path: "Services/Verify/Core",
-        swiftSettings: swiftSettings
-    ),
-    .executableTarget(
-        name: "surat-verify",
-        dependencies: ["VerifySite", "ServiceKit"],
-        path: "Services/Verify/Main",
         swiftSettings: swiftSettings
     ),
 ]
@@ -324,21 +280,6 @@ let testTargets: [Target] = [
         path: "Tests/LetterDocumentTests",
         swiftSettings: swiftSettings
     ),
-    // One source of truth: the Swift types every server registers against proto-notes/ (issue 11, item 10).
-    .testTarget(
-        name: "ContractTests",
-        dependencies: ["Wire", "RPC", "ProtoDescriptors", "Domain", "ServiceKit", "DraftingCore", "ApprovalCore", "SigningCore",
-                       "RegistryCore", "RegistryServer", "GatewayCore", "GatewayService", "EchoService", logging],
-        path: "Tests/ContractTests",
-        swiftSettings: swiftSettings
-    ),
-    // The office seal on renderer output; pdfsig and pyHanko check it in Tests/python/test_letter_seal.py.
-    .testTarget(
-        name: "LetterSealTests",
-        dependencies: ["LetterSeal", "LetterDocument"],
-        path: "Tests/LetterSealTests",
-        swiftSettings: swiftSettings
-    ),
     // Steps 2 and 3 share one harness (both services in-process, called over real RPC).
     .testTarget(
         name: "DraftingApprovalTests",
@@ -361,7 +302,6 @@ let package = Package(
         .executable(name: "surat-drafting", targets: ["surat-drafting"]),
         .executable(name: "surat-approval", targets: ["surat-approval"]),
         .executable(name: "surat-letter", targets: ["surat-letter"]),
-        .executable(name: "surat-verify", targets: ["surat-verify"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],
