@@ -19,6 +19,10 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
 ]
 
 let nio: [Target.Dependency] = [
@@ -38,6 +42,12 @@ let sharedTargets: [Target] = [
         path: "Shared/CNghttp2",
         pkgConfig: "libnghttp2",
         providers: [.apt(["libnghttp2-dev"])]
+    ),
+    // zlib from Debian's zlib1g-dev: inflating gzip/deflate-compressed request messages.
+    .systemLibrary(
+        name: "CZlib",
+        path: "Shared/CZlib",
+        providers: [.apt(["zlib1g-dev"])]
     ),
     // Pango + Cairo from Debian's libpango1.0-dev and libcairo2-dev: text shaping, line
     // breaking, justification and PDF output for the letter document.
@@ -84,8 +94,20 @@ let sharedTargets: [Target] = [
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
     .target(
         name: "RPC",
-        dependencies: ["CNghttp2", "Wire", logging] + nio,
+        dependencies: ["CNghttp2", "CZlib", "Wire", logging] + nio,
         path: "Shared/RPC",
+        swiftSettings: swiftSettings
+    ),
+    // Build version, and metrics: the swift-metrics API with its Prometheus backend, the RPC
+    // server's observer, the /metrics listener (HTTP/1.1). Light on purpose: surat-echo uses it
+    // to measure what metrics cost the transport.
+    .target(
+        name: "Observability",
+        dependencies: [
+            "RPC", logging, .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ] + nio,
+        path: "Shared/Observability",
         swiftSettings: swiftSettings
     ),
     // FileDescriptorProtos of proto-notes/**/*.proto for server reflection (generated).
@@ -105,6 +127,7 @@ let sharedTargets: [Target] = [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
+            "Observability", .product(name: "Metrics", package: "swift-metrics"),
         ],
         path: "Shared/ServiceKit",
         swiftSettings: swiftSettings
@@ -118,7 +141,7 @@ let executableTargets: [Target] = [
     .target(name: "EchoService", dependencies: ["RPC"], path: "Services/Echo/EchoService", swiftSettings: swiftSettings),
     .executableTarget(
         name: "surat-echo",
-        dependencies: ["EchoService", "RPC", "ProtoDescriptors", logging],
+        dependencies: ["EchoService", "RPC", "ProtoDescriptors", "Observability", logging],
         path: "Services/Echo/Main",
         swiftSettings: swiftSettings
     ),
@@ -133,7 +156,8 @@ let executableTargets: [Target] = [
     .target(
         name: "GatewayService",
         dependencies: [
-            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
+            "GatewayCore", "ServiceKit", "Observability", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
+            .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -142,29 +166,31 @@ let executableTargets: [Target] = [
     ),
     .executableTarget(
         name: "surat-gateway",
-        dependencies: ["GatewayService", "GatewayCore", "ServiceKit"],
+        dependencies: ["GatewayService", "GatewayCore", "ServiceKit", "Observability"],
         path: "Services/Gateway/Main",
         swiftSettings: swiftSettings
     ),
     // `surat`: the command line for staff and district IT (a client of the gateway).
     .executableTarget(
         name: "surat",
-        dependencies: ["Domain", "RPC", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                       .product(name: "Crypto", package: "swift-crypto")],
+        dependencies: ["Domain", "RPC", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                       .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                       .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
         path: "Services/CLI",
         swiftSettings: swiftSettings
     ),
     // Registry: numbering, group commit, agenda book, receipts, outbox and inbox store (library, unit-tested).
     .target(
         name: "RegistryCore",
-        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging],
+        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging,
+                       .product(name: "Metrics", package: "swift-metrics")],
         path: "Services/Registry/Core",
         swiftSettings: swiftSettings
     ),
     .target(
         name: "RegistryServer",
         dependencies: [
-            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", "LetterDocument", "LetterMapping", logging,
+            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", "LetterDocument", "LetterMapping", "LetterSeal", logging,
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Services/Registry/Server",
@@ -172,7 +198,7 @@ let executableTargets: [Target] = [
     ),
     .executableTarget(
         name: "surat-registry",
-        dependencies: ["RegistryServer", "ServiceKit", "Domain", "ProtoDescriptors"],
+        dependencies: ["RegistryServer", "RegistryCore", "ServiceKit", "Domain", "ProtoDescriptors"],
         path: "Services/Registry/Main",
         swiftSettings: swiftSettings
     ),
@@ -227,6 +253,7 @@ let executableTargets: [Target] = [
         dependencies: [
             "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ],
         path: "Services/Signing/Core",
         swiftSettings: swiftSettings
@@ -235,6 +262,23 @@ let executableTargets: [Target] = [
         name: "surat-signing",
         dependencies: ["SigningCore", "ServiceKit", "Domain", "ProtoDescriptors"],
         path: "Services/Signing/Main",
+        swiftSettings: swiftSettings
+    ),
+    // The public verification site (surat-verify, 7490): pages over Hummingbird, registry lookups
+    // with the read-only verifier credential, upload check with LetterSeal.
+    .target(
+        name: "VerifySite",
+        dependencies: [
+            "Domain", "RPC", "ServiceKit", "LetterSeal", logging, .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "MultipartKit", package: "multipart-kit"),
+        ],
+        path: "Services/Verify/Core",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-verify",
+        dependencies: ["VerifySite", "ServiceKit"],
+        path: "Services/Verify/Main",
         swiftSettings: swiftSettings
     ),
 ]
@@ -257,7 +301,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "RegistryTests",
-        dependencies: ["RegistryCore", "RegistryServer", "Domain", "RPC", "ServiceKit", "Wire", logging],
+        dependencies: ["RegistryCore", "RegistryServer", "Domain", "RPC", "ServiceKit", "Wire", "LetterDocument", "LetterMapping", logging],
         path: "Tests/RegistryTests",
         swiftSettings: swiftSettings
     ),
@@ -278,6 +322,21 @@ let testTargets: [Target] = [
         name: "LetterDocumentTests",
         dependencies: ["LetterDocument", .product(name: "Crypto", package: "swift-crypto")],
         path: "Tests/LetterDocumentTests",
+        swiftSettings: swiftSettings
+    ),
+    // One source of truth: the Swift types every server registers against proto-notes/ (issue 11, item 10).
+    .testTarget(
+        name: "ContractTests",
+        dependencies: ["Wire", "RPC", "ProtoDescriptors", "Domain", "ServiceKit", "DraftingCore", "ApprovalCore", "SigningCore",
+                       "RegistryCore", "RegistryServer", "GatewayCore", "GatewayService", "EchoService", logging],
+        path: "Tests/ContractTests",
+        swiftSettings: swiftSettings
+    ),
+    // The office seal on renderer output; pdfsig and pyHanko check it in Tests/python/test_letter_seal.py.
+    .testTarget(
+        name: "LetterSealTests",
+        dependencies: ["LetterSeal", "LetterDocument"],
+        path: "Tests/LetterSealTests",
         swiftSettings: swiftSettings
     ),
     // Steps 2 and 3 share one harness (both services in-process, called over real RPC).
@@ -302,6 +361,7 @@ let package = Package(
         .executable(name: "surat-drafting", targets: ["surat-drafting"]),
         .executable(name: "surat-approval", targets: ["surat-approval"]),
         .executable(name: "surat-letter", targets: ["surat-letter"]),
+        .executable(name: "surat-verify", targets: ["surat-verify"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],
