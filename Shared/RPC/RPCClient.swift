@@ -102,7 +102,7 @@ public final class RPCClient: Sendable {
         let connection = try await connect()
         let remaining = try timeout.map { timeout in
             let left = timeout - (ContinuousClock.now - started)
-            guard left > .zero else { throw RPCError(.deadlineExceeded, "deadline of \(timeout) exceeded while connecting") }
+            guard left > .zero else { throw RPCError(.deadlineExceeded, "deadline of \(timeout.roundedMilliseconds) exceeded while connecting") }
             return left
         }
         let eventLoop = connection.channel.eventLoop

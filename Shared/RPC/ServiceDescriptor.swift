@@ -86,6 +86,14 @@ public struct ServerResponse<Message: Sendable>: Sendable {
 private func decodeRequest<Request: Decodable>(_ type: Request.Type, _ bytes: [UInt8]) throws -> Request {
     do {
         return try ProtobufDecoder().decode(Request.self, from: bytes)
+    } catch let error as WireError {
+        // Named as the .proto names things (`open_letter_request.sifat`), never by Swift type,
+        // with the field path in the `surat-field` trailer like every other INVALID_ARGUMENT.
+        let message = ProtobufSchema.protoName(String(describing: Request.self))
+        let field = error.protoFieldPath
+        let place = field.isEmpty ? message : "\(message).\(field)"
+        throw RPCError(.invalidArgument, "\(place): \(error.message)",
+                       metadata: field.isEmpty ? [:] : ["surat-field": field], cause: error)
     } catch {
         throw RPCError(.invalidArgument, "malformed request message: \(error)", cause: error)
     }

@@ -62,6 +62,30 @@ public enum ProtobufSchema {
         return probe.messages
     }
 
+    /// A Swift property or type name in `.proto` snake_case: `requestID` -> `request_id`,
+    /// `letterIDs` -> `letter_ids`, `OpenLetterRequest` -> `open_letter_request`, `pdfSHA256` -> `pdf_sha256`.
+    public static func protoName(_ swiftName: String) -> String {
+        let characters = Array(swiftName)
+        var result = ""
+        for (index, character) in characters.enumerated() {
+            if character.isUppercase && index > 0 {
+                let previous = characters[index - 1]
+                let next = index + 1 < characters.count ? characters[index + 1] : nil
+                let pluralS = next == "s" && index + 2 == characters.count
+                let startsWord = previous.isLowercase || previous.isNumber
+                    || (previous.isUppercase && next?.isLowercase == true && !pluralS)
+                if startsWord { result += "_" }
+            }
+            result += character.lowercased()
+        }
+        return result
+    }
+
+    /// The `.proto` scalar type a Swift scalar is read as (`int32` for Int32, `int64` for Int).
+    public static func protoTypeName(of type: Any.Type) -> String {
+        SchemaProbe.scalar(type)?.description ?? String(describing: type)
+    }
+
     /// The Swift name `describe` files a message type under.
     public static func name(of type: Any.Type) -> String { String(reflecting: type) }
 }

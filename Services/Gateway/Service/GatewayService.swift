@@ -186,7 +186,7 @@ public final class GatewayService: Sendable {
         if request.role.isEmpty {
             role = user.user.role
         } else {
-            do { role = try Role(parsing: request.role) } catch { throw InvalidFieldError("role", "\(error)") }
+            role = try Role(parsing: request.role)  // its error names the field: no "role: role:"
         }
         var reply = GatewayAPI.WorkQueueReply()
         reply.role = role.rawValue

@@ -197,7 +197,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         if let timeout {
             let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
             call.deadlineTimer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
-                loopBound.value.abandon(id: id, error: RPCError(.deadlineExceeded, "deadline of \(timeout) exceeded"))
+                loopBound.value.abandon(id: id, error: RPCError(.deadlineExceeded, "deadline of \(timeout.roundedMilliseconds) exceeded"))
             }
         }
         scheduleFlush()
