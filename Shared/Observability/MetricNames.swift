@@ -23,6 +23,7 @@ public enum MetricNames {
     /// are in `surat_database_schema_info{database, migration}` (1 for the newest applied).
     public static let schemaMigrations = "surat_database_schema_migrations"
     public static let schemaInfo = "surat_database_schema_info"
-    /// Duration of each COMMIT (the fsync of the WAL), label `database`.
+    /// Duration of each COMMIT (the fsync of the WAL), label `database` (databases opened through
+    /// ServiceKit's ServiceDatabase: gateway, drafting, approval, signing).
     public static let databaseCommitDuration = "surat_database_commit_duration_seconds"
 }

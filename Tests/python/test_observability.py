@@ -129,6 +129,9 @@ def test_metrics_move_as_a_letter_goes_through_the_six_steps(cluster, office):
 
     d_before, d = before["drafting"], after["drafting"]
     assert total(d, "surat_database_schema_migrations", database="drafting") >= 1
+    for name, database in [("drafting", "drafting"), ("approval", "approval"), ("signing", "signing"), ("gateway", "gateway")]:
+        assert total(after[name], "surat_database_commit_duration_seconds_count", database=database) > total(
+            before[name], "surat_database_commit_duration_seconds_count", database=database), name
     assert total(d, "surat_rpc_server_calls_total", code="OK") >= total(d_before, "surat_rpc_server_calls_total", code="OK") + 2
 
     s_before, s = before["signing"], after["signing"]

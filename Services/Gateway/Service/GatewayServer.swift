@@ -23,6 +23,8 @@ public enum GatewayServer {
     public static func run(_ loaded: LoadedConfiguration<GatewayConfiguration>) async throws {
         let settings = loaded.settings
         let logger = ServiceLogging.bootstrap(label: "surat.gateway", level: settings.logLevel)
+        // Metrics backend first, so the database it opens next reports its commits.
+        if settings.metricsPort >= 0 { _ = ServiceMetrics.bootstrap() }
         let store = try openStore(settings: settings, configuration: loaded.specific)
         let backends = try BackendClients(configuration: loaded.specific, logger: logger)
         let service = GatewayService(store: store, backends: backends, configuration: loaded.specific, logger: logger)
