@@ -57,7 +57,6 @@ public final class RPCServer: Sendable {
         for service in services { health.set(service: service.name, .serving) }
 
         var chain: [any ServerInterceptor] = []
-        if let observer = configuration.observer { chain.append(ObservingInterceptor(observer: observer)) }
         if let authenticator { chain.append(AuthenticationInterceptor(authenticator: authenticator)) }
         chain.append(contentsOf: interceptors)
         router = ServerRouter(services: all, configuration: configuration, interceptors: chain, logger: logger)

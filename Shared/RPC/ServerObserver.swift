@@ -11,31 +11,10 @@ public protocol ServerObserver: Sendable {
     /// RST_STREAM / GOAWAY frames this server sent.
     func streamResetsSent(_ count: Int)
     func goAwaysSent(_ count: Int)
-    /// A call (`package.Service/Method`) started, before authentication.
+    /// A unary call (`package.Service/Method`) started, before authentication (refused calls
+    /// count too). Streaming calls (health Watch, reflection) are not reported.
     func callStarted(method: String)
-    /// The call ended with `code` after `duration`.
+    /// The call was answered with `code` after `duration`, or its client abandoned it (CANCELLED).
+    /// Reported by the connection, not by an interceptor: no closure chain per call.
     func callFinished(method: String, code: RPCError.Code, duration: Duration)
-}
-
-/// Reports every call's start and outcome to the observer; the server runs it first, before
-/// authentication, so refused calls are counted too.
-struct ObservingInterceptor: ServerInterceptor {
-    let observer: any ServerObserver
-
-    func intercept<Response: Sendable>(
-        context: ServerContext,
-        next: @Sendable (ServerContext) async throws -> Response
-    ) async throws -> Response {
-        let start = ContinuousClock.now
-        observer.callStarted(method: context.method)
-        do {
-            let response = try await next(context)
-            observer.callFinished(method: context.method, code: .ok, duration: ContinuousClock.now - start)
-            return response
-        } catch {
-            observer.callFinished(method: context.method, code: RPCError.from(handlerError: error).code,
-                                  duration: ContinuousClock.now - start)
-            throw error
-        }
-    }
 }

@@ -254,3 +254,40 @@ def test_doctor_names_a_stopped_service_and_an_expired_certificate(cluster, tmp_
     # Its clients cannot connect either, and the doctor says so for the same service.
     assert re.search(r"FAIL approval-tls: unreachable at 127\.0\.0\.1:\d+", text), text
     assert re.search(r"problems? found \(FAIL\)", text), text
+
+
+def test_resets_and_goaways_sent_are_counted(tmp_path):
+    """A call answered before its request ended is reset (RST_STREAM NO_ERROR); an idle connection
+    is closed with GOAWAY: both show in the echo server's transport metrics."""
+    import socket
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    echo = ServiceProcess([swift_bin("surat-echo"), "--port", "0", "--metrics-port", "0", "--idle-timeout-ms", "300"])
+    try:
+        metrics_port = int(re.search(r"metrics on 127\.0\.0\.1:(\d+)", echo.output()).group(1))
+        events = []
+        with socket.create_connection(("127.0.0.1", echo.port), timeout=10) as sock:
+            conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
+            conn.initiate_connection()
+            stream = conn.get_next_available_stream_id()
+            # The request never ends: the server answers UNIMPLEMENTED at once, then resets the stream.
+            conn.send_headers(stream, [(":method", "POST"), (":scheme", "http"), (":path", "/surat.echo.v1.Echo/Nope"),
+                                       (":authority", "localhost"), ("content-type", "application/grpc"), ("te", "trailers")])
+            sock.sendall(conn.data_to_send())
+            while not any(isinstance(e, h2.events.ConnectionTerminated) for e in events):
+                data = sock.recv(65536)
+                if not data:
+                    break
+                events += conn.receive_data(data)
+                sock.sendall(conn.data_to_send())
+        assert any(isinstance(e, h2.events.StreamReset) for e in events), events
+        assert any(isinstance(e, h2.events.ConnectionTerminated) for e in events), events
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as reply:
+            families = {f.name: f for f in text_string_to_metric_families(reply.read().decode())}
+        assert total(families, "surat_rpc_server_stream_resets_sent_total") >= 1
+        assert total(families, "surat_rpc_server_goaways_sent_total") >= 1
+        assert total(families, "surat_rpc_server_connections_total") == 1
+    finally:
+        echo.stop()

@@ -73,6 +73,8 @@ private final class ServerStream {
     var queuedRequestBytes = 0
     /// A streaming handler waiting in `ResponseWriter.send` for its replies to be read.
     var writeWaiters: [CheckedContinuation<Void, Never>] = []
+    /// When a unary call observed by the server's `ServerObserver` started; nil once reported.
+    var observedStart: ContinuousClock.Instant?
 
     init(id: Int32) { self.id = id }
 }
@@ -254,6 +256,13 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         }
     }
 
+    /// Reports a unary call's outcome once (answered, refused, or abandoned by its client).
+    private func observeEnd(_ stream: ServerStream, _ code: RPCError.Code) {
+        guard let observer, let start = stream.observedStart else { return }
+        stream.observedStart = nil
+        observer.callFinished(method: stream.route?.fullName ?? "", code: code, duration: .now - start)
+    }
+
     /// Reports the RST_STREAM and GOAWAY frames nghttp2 wrote since the last flush.
     private func reportControlFrames(_ session: HTTP2Session, to observer: any ServerObserver) {
         let resets = session.resetsSent - reportedResets
@@ -374,6 +383,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         stream.deadlineTimer?.cancel()
+        observeEnd(stream, .cancelled)
         // A call abandoned while it held budget frees it: let the next flush use it.
         let heldBudget = stream.running || stream.queuedRequestBytes > 0 || !stream.writeWaiters.isEmpty
         release(stream)
@@ -577,6 +587,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
                                handler: @escaping @Sendable ([UInt8], ServerContext) async throws -> UnaryResult,
                                message: [UInt8]) {
         let context = makeContext(stream, route: route)
+        if let observer {
+            stream.observedStart = .now
+            observer.callStarted(method: route.fullName)
+        }
         stream.running = true
         stream.reservedBytes = estimate(route)
         runningUnaryCalls += 1
@@ -660,6 +674,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             if !stream.requestEnded { stream.resetAfterResponse = .noError }
             _ = session?.submitResponse(streamID: streamID, headers: headers,
                                         body: GRPCProtocol.frame(response.message), trailers: trailers)
+            observeEnd(stream, .ok)
             scheduleFlush()
         case .failure(let error):
             respond(stream, error: error)
@@ -774,6 +789,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private func respond(_ stream: ServerStream, error: RPCError, reset: HTTP2ErrorCode = .noError) {
         guard !stream.responded else { return }
         stream.responded = true
+        observeEnd(stream, error.code)
         release(stream)
         stream.deadlineTimer?.cancel()
         stream.task?.cancel()
@@ -855,6 +871,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         handshakeTimer = nil
         for stream in streams.values {
             stream.deadlineTimer?.cancel()
+            observeEnd(stream, .cancelled)
             stream.task?.cancel()
             stream.messages?.finish(throwing: RPCError(.unavailable, "connection closed"))
             resumeWriters(of: stream)
