@@ -87,7 +87,9 @@ class Driver:
         self.call(gw.AssignClerk, g.AssignClerkRequest(request_id=rid + "-assign", letter_id=letter), "ani")
         self.call(gw.CreateDraft, g.CreateDraftRequest(request_id=rid + "-draft", letter_id=letter,
                                                        content=self.office.content(subject)), "dedi")
-        self.call(gw.Paraf, g.ParafRequest(request_id=rid + "-paraf", letter_id=letter), "dedi")
+        shown = self.call(gw.GetDraft, g.GetDraftRequest(letter_id=letter), "dedi")
+        self.call(gw.Paraf, g.ParafRequest(request_id=rid + "-paraf", letter_id=letter, revision=shown.revision,
+                                           revision_digest=shown.revision_digest), "dedi")
         self.call(gw.Approve, g.ApproveRequest(request_id=rid + "-approve", letter_id=letter), "sri")
         self.call(gw.UploadForSignature, g.UploadForSignatureRequest(request_id=rid + "-upload", letter_id=letter), "ani")
         return letter
