@@ -164,9 +164,11 @@ public final class RPCClient: Sendable {
 
     private func openConnection() async throws -> Connection {
         let goingAway = NIOLockedValueBox(false)
+        let setupFailure = NIOLockedValueBox<RPCError?>(nil)
         let authority = "\(host):\(port)"
         let sslContext = self.sslContext
         let serverHostname = tls?.serverHostname ?? (Self.isIPAddress(host) ? nil : host)
+        let presentsClientCertificate = tls?.certificateChainPath != nil
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -178,7 +180,9 @@ public final class RPCClient: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(
                         eventLoop: channel.eventLoop, authority: authority, tls: sslContext != nil,
-                        onGoAway: { goingAway.withLockedValue { $0 = true } }))
+                        presentsClientCertificate: presentsClientCertificate,
+                        onGoAway: { goingAway.withLockedValue { $0 = true } },
+                        onFailure: { error in setupFailure.withLockedValue { if $0 == nil { $0 = error } } }))
                 }
             }
         let channel: any Channel
@@ -187,10 +191,17 @@ public final class RPCClient: Sendable {
         } catch {
             throw RPCError(.unavailable, "cannot connect to \(authority): \(error)", cause: error)
         }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self),
-                         eventLoop: channel.eventLoop)
-        }.get()
+        let handler: NIOLoopBound<ClientConnectionHandler>
+        do {
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self),
+                             eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            // The connection failed (a TLS handshake refused, say) and closed before we looked: say why.
+            throw setupFailure.withLockedValue { $0 }
+                ?? RPCError(.unavailable, "connection to \(authority) closed while it was being set up", cause: error)
+        }
         return Connection(channel: channel, handler: handler, goingAway: goingAway,
                           starts: NIOLockedValueBox(PendingStarts()))
     }
