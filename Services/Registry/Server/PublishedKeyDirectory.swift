@@ -18,7 +18,11 @@ package final class PublishedKeyDirectory: Sendable {
         var verifier: SignatureVerifier
         var fetchedAt: ContinuousClock.Instant?
         var lastAttempt: ContinuousClock.Instant?
-        var refreshing = false
+        /// The fetch under way, if any: every caller that needs fresh keys awaits this one task
+        /// (single flight), instead of skipping it and judging a signature on stale keys.
+        var inFlight: Task<Bool, Never>?
+        /// Whether the last fetch failed (the keys could not be had).
+        var lastFetchFailed = false
     }
 
     private let fileKeys: ListPublicKeysResponse
@@ -53,15 +57,21 @@ package final class PublishedKeyDirectory: Sendable {
     }
 
     /// Verifies `record` for the letter with this content digest. Returns the report; a report that
-    /// is not valid names the failed check.
-    func verify(_ record: SignatureRecord, contentDigest: Data) async -> VerificationReport {
-        if client != nil, needsRefresh(force: false) { await refresh() }
+    /// is not valid names the failed check. Throws UNAVAILABLE when the signature names a key we
+    /// do not have and the signing service cannot be reached to fetch it: a transient condition
+    /// must never make a valid signature look invalid.
+    func verify(_ record: SignatureRecord, contentDigest: Data) async throws(RegistryError) -> VerificationReport {
+        if client != nil, let fetch = fetchTask(force: false) { _ = await fetch.value }
         var report = state.get().verifier.verify(envelopeBytes: record.envelope, signature: record.signature,
                                                  contentDigest: contentDigest)
-        if !report.valid, client != nil, Self.unknownToUs(report), needsRefresh(force: true) {
-            await refresh()
-            report = state.get().verifier.verify(envelopeBytes: record.envelope, signature: record.signature,
-                                                 contentDigest: contentDigest)
+        guard !report.valid, client != nil, Self.unknownToUs(report) else { return report }
+        // Unknown key, signer or delegation: fetch (or join the fetch already under way) once.
+        if let fetch = fetchTask(force: true) { _ = await fetch.value }
+        report = state.get().verifier.verify(envelopeBytes: record.envelope, signature: record.signature,
+                                             contentDigest: contentDigest)
+        if !report.valid, Self.unknownToUs(report), state.get().lastFetchFailed {
+            throw RegistryError(.unavailable, "cannot fetch the published keys from the signing service to check this "
+                                + "signature's key; nothing was registered: retry with the same request_id")
         }
         return report
     }
@@ -71,20 +81,29 @@ package final class PublishedKeyDirectory: Sendable {
         return problem.detail.contains("not published") || problem.detail.contains("not among the published")
     }
 
-    private func needsRefresh(force: Bool) -> Bool {
+    /// The fetch to wait for: the one under way, or a new one when the keys are stale (or, with
+    /// `force`, when the last attempt is more than a second old); nil when the cache will do.
+    private func fetchTask(force: Bool) -> Task<Bool, Never>? {
         let now = ContinuousClock.now
-        return state.withValue { state in
-            guard !state.refreshing else { return false }
-            if let last = state.lastAttempt, now - last < .seconds(1) { return false }
-            if !force, let fetched = state.fetchedAt, now - fetched < refreshInterval { return false }
-            state.refreshing = true
+        return state.withValue { state -> Task<Bool, Never>? in
+            if let running = state.inFlight { return running }
+            if force {
+                if let last = state.lastAttempt, now - last < .seconds(1), !state.lastFetchFailed { return nil }
+            } else if let fetched = state.fetchedAt, now - fetched < refreshInterval {
+                return nil
+            } else if state.fetchedAt != nil, let last = state.lastAttempt, now - last < .seconds(1) {
+                return nil
+            }
             state.lastAttempt = now
-            return true
+            let task = Task { await self.refresh() }
+            state.inFlight = task
+            return task
         }
     }
 
-    private func refresh() async {
-        guard let client else { return }
+    /// Fetches the keys once; true on success. Clears `inFlight` when done.
+    private func refresh() async -> Bool {
+        guard let client else { return false }
         do {
             let metadata = ServiceMetadata.make(token: token, actor: ActorIdentity(id: "surat-registry", name: "registry", role: .stafUmum))
             let remote = try await client.call(SigningAPI.listPublicKeys, ListPublicKeysRequest(), metadata: metadata, timeout: .seconds(5))
@@ -94,12 +113,18 @@ package final class PublishedKeyDirectory: Sendable {
                 state.remote = remote
                 state.verifier = merged
                 state.fetchedAt = .now
-                state.refreshing = false
+                state.lastFetchFailed = false
+                state.inFlight = nil
             }
             logger.debug("published keys refreshed", metadata: ["keys": "\(remote.keys.count)"])
+            return true
         } catch {
-            state.withValue { $0.refreshing = false }
+            state.withValue { state in
+                state.lastFetchFailed = true
+                state.inFlight = nil
+            }
             logger.warning("cannot fetch published keys from the signing service", metadata: ["error": "\(error)"])
+            return false
         }
     }
 }

@@ -74,7 +74,7 @@ package final class RegistryService: Sendable {
 
         // Verified here, in the caller's task and in parallel with other callers, so the single
         // writer only numbers and writes.
-        let report = await keys.verify(record, contentDigest: digest)
+        let report = try await keys.verify(record, contentDigest: digest)
         guard report.valid, let envelope = report.envelope, let key = report.key else {
             let problem = report.firstProblem
             throw RegistryError.invalidArgument("signature", "\(problem?.name ?? "signature") check failed: \(problem?.detail ?? "invalid")")
