@@ -304,6 +304,26 @@ def test_every_step_by_a_wrong_role(office):
     assert office.register(letter_id).journey.state == g.JOURNEY_STATE_COMPLETED
 
 
+def test_journey_classification_follows_the_draft(office):
+    """Opened as 065, drafted as 005, edited to 045.2: the journey says what will be numbered
+    (issue 11, item 1)."""
+    g = office.g
+    letter_id = office.gateway.OpenLetter(g.OpenLetterRequest(
+        request_id=uuid.uuid4().hex, subject="Undangan", classification="065", unit=UNIT),
+        metadata=office.md("ani")).journey.letter_id
+    office.assign(letter_id)
+    drafted = office.draft(letter_id)
+    assert drafted.journey.classification == "005"
+    content = office.content("Undangan rapat")
+    content.classification_code = "045.2"
+    edited = office.gateway.EditDraft(g.EditDraftRequest(request_id=uuid.uuid4().hex, letter_id=letter_id,
+                                                         base_revision=drafted.revision, content=content),
+                                      metadata=office.md("dedi"))
+    assert edited.journey.classification == "045.2"
+    journey = office.gateway.GetJourney(g.GetJourneyRequest(letter_id=letter_id), metadata=office.md("ani")).journey
+    assert journey.classification == "045.2"
+
+
 def test_paraf_requires_the_revision_read_and_its_digest(office):
     """"You initial what you read" (issue 11, item 14): Paraf without the revision or its digest
     is refused naming the field, as is a digest of another revision; the right pair works."""

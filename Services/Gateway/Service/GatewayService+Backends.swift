@@ -56,7 +56,9 @@ extension GatewayService {
         }) { journey, draft, actor, now in
             try journey.recordDraftCreated(draftID: draft.id, revision: Int(draft.latestRevision),
                                            digest: Self.hex(draft.latestDigest), by: actor, at: now)
+            // The draft is what gets numbered: the journey follows its subject and classification.
             journey.subject = content.subject
+            journey.classification = content.classificationCode
             return self.draftReply(journey, draft, now: now)
         }
     }
@@ -74,6 +76,7 @@ extension GatewayService {
         }) { journey, draft, _, now in
             try journey.recordDraftEdited(revision: Int(draft.latestRevision), digest: Self.hex(draft.latestDigest), at: now)
             journey.subject = content.subject
+            journey.classification = content.classificationCode
             return self.draftReply(journey, draft, now: now)
         }
     }
