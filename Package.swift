@@ -19,6 +19,9 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    // surat-web: the office's web app (HTTP server and HTML templates).
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
 ]
 
 let nio: [Target.Dependency] = [
@@ -85,7 +88,10 @@ let executableTargets: [Target] = [
     // Gateway: the SOP journey state machine, records, queues, SLA, users and tokens (library, unit-tested).
     .target(
         name: "GatewayCore",
-        dependencies: ["Domain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+        dependencies: [
+            "Domain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ],
         path: "Services/Gateway/Core",
         swiftSettings: swiftSettings
     ),
@@ -189,6 +195,25 @@ let executableTargets: [Target] = [
         path: "Services/Signing/Main",
         swiftSettings: swiftSettings
     ),
+    // surat-web: the office's web app, a client of the gateway (sessions, pages, forms) as a
+    // library (tested) plus a thin executable.
+    .target(
+        name: "WebApp",
+        dependencies: [
+            "Domain", "RPC", "ServiceKit", logging, .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Services/Web/App",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-web",
+        dependencies: ["WebApp", "ServiceKit"],
+        path: "Services/Web/Main",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 // MARK: - Tests
@@ -246,6 +271,7 @@ let package = Package(
         .executable(name: "surat-bench", targets: ["surat-bench"]),
         .executable(name: "surat-drafting", targets: ["surat-drafting"]),
         .executable(name: "surat-approval", targets: ["surat-approval"]),
+        .executable(name: "surat-web", targets: ["surat-web"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],

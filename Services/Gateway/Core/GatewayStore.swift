@@ -100,6 +100,8 @@ public final class GatewayStore: Sendable {
                 );
                 """)
         }
+        // Sign-in passwords (issue 15), in their own file.
+        registerPasswordMigrations(&migrator)
     }
 
     // MARK: Journeys

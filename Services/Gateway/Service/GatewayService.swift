@@ -14,12 +14,15 @@ public final class GatewayService: Sendable {
     public let backends: BackendClients?
     let configuration: GatewayConfiguration
     let logger: Logger
+    /// Password sign-in: hasher and failure limiter (GatewayService+Sessions.swift).
+    let passwords: PasswordSupport
 
     public init(store: GatewayStore, backends: BackendClients?, configuration: GatewayConfiguration, logger: Logger) {
         self.store = store
         self.backends = backends
         self.configuration = configuration
         self.logger = logger
+        self.passwords = PasswordSupport(log2N: configuration.passwordScryptLog2N)
     }
 
     var authenticator: GatewayAuthenticator { GatewayAuthenticator(store: store) }
@@ -223,6 +226,7 @@ public final class GatewayService: Sendable {
         registerBackendSteps(&gateway)
         var admin = ServiceDescriptor(name: GatewayAPI.adminServiceName)
         registerAdmin(&admin)
+        registerSessions(gateway: &gateway, admin: &admin)
         return [gateway, admin]
     }
 }
