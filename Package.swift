@@ -250,6 +250,12 @@ let testTargets: [Target] = [
         path: "Tests/ServiceKitTests",
         swiftSettings: swiftSettings
     ),
+    .testTarget(
+        name: "WebAppTests",
+        dependencies: ["WebApp", "Domain", "RPC"],
+        path: "Tests/WebAppTests",
+        swiftSettings: swiftSettings
+    ),
     // Steps 2 and 3 share one harness (both services in-process, called over real RPC).
     .testTarget(
         name: "DraftingApprovalTests",

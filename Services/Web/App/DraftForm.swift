@@ -22,9 +22,9 @@ enum DraftForm {
             let n = index + 1
             rows += """
             <div class="addressee">
-            <label for="to_name_\(n)">Tujuan \(n): nama</label><input id="to_name_\(n)" name="to_name_\(n)" value="\(HTML.escape(a.name))">
-            <label for="to_kind_\(n)">Jenis</label><select id="to_kind_\(n)" name="to_kind_\(n)">\(kinds)</select>
-            <label for="to_endpoint_\(n)">Alamat kotak masuk (host:port, bila ada)</label><input id="to_endpoint_\(n)" name="to_endpoint_\(n)" value="\(HTML.escape(a.endpoint ?? ""))">
+            <div><label for="to_name_\(n)">Tujuan \(n): nama</label><input id="to_name_\(n)" name="to_name_\(n)" value="\(HTML.escape(a.name))"></div>
+            <div><label for="to_kind_\(n)">Jenis</label><select id="to_kind_\(n)" name="to_kind_\(n)">\(kinds)</select></div>
+            <div><label for="to_endpoint_\(n)">Kotak masuk (host:port)</label><input id="to_endpoint_\(n)" name="to_endpoint_\(n)" value="\(HTML.escape(a.endpoint ?? ""))"></div>
             </div>
             """
         }

@@ -30,6 +30,11 @@ enum Labels {
         }
     }
 
+    /// Short names where space is tight (the SLA chart).
+    static func stepShort(_ step: Int) -> String {
+        ["", "Pembukaan", "Konsep & paraf", "Pemeriksaan", "Unggah", "Tanda tangan", "Penomoran"][min(max(step, 0), 6)]
+    }
+
     static func stepRole(_ step: Int) -> String? {
         switch step {
         case 1, 4, 6: "staf_umum"

@@ -156,7 +156,7 @@ enum Templates {
     <h1>{{subject}}</h1>
     <div class="facts">
       <span class="state state-{{stateKey}}">{{stateLabel}}</span>
-      <span>Langkah {{step}} dari 6</span>
+      <span>{{stepText}}</span>
       <span>Klasifikasi {{classification}}</span>
       {{#number}}<span>Nomor <strong>{{number}}</strong></span>{{/number}}
       <span>Dibuka {{opened}} oleh {{openedBy}}</span>
@@ -267,6 +267,7 @@ enum Templates {
     <section class="card">
       <h2>Median dan p90 per langkah dibanding waktu baku</h2>
       {{{chart}}}
+      <p class="muted legend">Batang tebal: median · batang tipis: p90 · garis kuning: waktu baku · merah: melewati waktu baku.</p>
     </section>
     <div class="table-wrap"><table>
       <thead><tr><th scope="col">Langkah</th><th scope="col">Jumlah</th><th scope="col">Median</th><th scope="col">p90</th><th scope="col">Baku</th><th scope="col">Terlambat</th></tr></thead>

@@ -103,7 +103,8 @@ extension WebApp {
         }
         var data: [String: Any] = [
             "subject": journey.subject, "stateLabel": Labels.state(journey.state), "stateKey": journey.state.rawValue,
-            "step": journey.currentStep, "classification": journey.classification,
+            "stepText": journey.state == .completed ? "Keenam langkah selesai" : "Langkah \(journey.currentStep) dari 6",
+            "classification": journey.classification,
             "opened": clock.dateTime(journey.openedAt), "openedBy": journey.openedBy?.name ?? "-",
         ]
         if journey.totalDurationSeconds > 0 { data["total"] = Labels.duration(journey.totalDurationSeconds) }
