@@ -16,6 +16,29 @@ struct WebAppTests {
         #expect(form["missing"] == nil)
     }
 
+    @Test("multipart bodies: text fields and files (path stripped from the filename)")
+    func multipart() throws {
+        let body = [
+            "--XyZ", "Content-Disposition: form-data; name=\"csrf\"", "", "t0ken",
+            "--XyZ", "Content-Disposition: form-data; name=\"body\"", "", "baris 1\r\nbaris 2",
+            "--XyZ", "Content-Disposition: form-data; name=\"attachment\"; filename=\"C:\\surat\\daftar.pdf\"",
+            "Content-Type: application/pdf", "", "%PDF-1.4 isi",
+            "--XyZ", "Content-Disposition: form-data; name=\"attachment\"; filename=\"\"", "Content-Type: application/octet-stream", "", "",
+            "--XyZ--", "",
+        ].joined(separator: "\r\n")
+        let form = try #require(FormData(multipart: Data(body.utf8), boundary: "XyZ"))
+        #expect(form["csrf"] == "t0ken")
+        #expect(form["body"] == "baris 1\r\nbaris 2")
+        #expect(form.files.count == 1)
+        #expect(form.files.first?.filename == "daftar.pdf" && form.files.first?.mediaType == "application/pdf")
+        #expect(form.files.first?.content == Data("%PDF-1.4 isi".utf8))
+        #expect(FormData(multipart: Data("garbage".utf8), boundary: "XyZ") == nil)
+        #expect(FormData.parameterValue("boundary", in: "multipart/form-data; boundary=\"ab c\"") == "ab c")
+        let kept = DraftForm.attachments(current: [Attachment(name: "lama.pdf"), Attachment(name: "hapus.pdf")],
+                                         form: FormData(fields: [("remove_attachment", "1")]))
+        #expect(kept.map(\.name) == ["lama.pdf"])
+    }
+
     @Test("the draft form's fields become the letter content; empty addressee rows are skipped")
     func draftContent() throws {
         let form = FormData(urlEncoded: [

@@ -128,6 +128,15 @@ class Browser:
         self.driver.save_screenshot(str(ARTIFACTS / f"{self.shots:02d}-{name}.png"))
         self.driver.set_window_size(1280, 1100)
 
+    def phone(self, name):
+        """The current page at a phone's width: nothing may be wider than the screen."""
+        self.driver.set_window_size(390, 900)
+        overflow = self.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        self.shots += 1
+        self.driver.save_screenshot(str(ARTIFACTS / f"{self.shots:02d}-{name}-ponsel.png"))
+        self.driver.set_window_size(1280, 1100)
+        assert overflow <= 0, f"{name}: {overflow}px wider than a phone screen"
+
     def fill(self, field_id, value):
         element = self.driver.find_element(By.ID, field_id)
         element.clear()
@@ -312,9 +321,13 @@ def test_one_letter_through_six_steps_by_clicking(web, browser):
     b.fill("tembusan", "Bupati Mojokerto\nArsip")
     b.fill("drafting_unit", "Seksi Kesejahteraan Sosial")
     b.fill("place", "Sooko")
+    attachment = cluster.root / "daftar-hadir.pdf"
+    attachment.write_bytes(b"%PDF-1.4\n% daftar hadir rapat posyandu\n%%EOF\n")
+    b.driver.find_element(By.ID, "attachment").send_keys(str(attachment))
     b.page("konsep-formulir")
     b.click("form[action$='/konsep'] button[type=submit]")
     assert "Konsep disimpan" in b.flash(), b.flash()
+    assert "daftar-hadir.pdf" in b.driver.find_element(By.CSS_SELECTOR, ".letter-content").text
     assert b.action_forms() == ["konsep", "paraf"]
     b.click("form[action$='/paraf'] button[type=submit]")
     assert "Langkah 2 selesai" in b.flash()
@@ -342,6 +355,7 @@ def test_one_letter_through_six_steps_by_clicking(web, browser):
     b.page("konsep-setelah-dikembalikan")
     b.click("form[action$='/konsep'] button[type=submit]")
     assert "Konsep disimpan" in b.flash(), b.flash()
+    assert "daftar-hadir.pdf" in b.driver.find_element(By.CSS_SELECTOR, ".letter-content").text
     b.click("form[action$='/paraf'] button[type=submit]")
     assert "Langkah 2 selesai" in b.flash()
     b.sign_out()
@@ -379,6 +393,8 @@ def test_one_letter_through_six_steps_by_clicking(web, browser):
     b.fill("passphrase", CAMAT_PASSPHRASE)
     b.click("form[action$='/tandatangani'] button[type=submit]")
     assert "Langkah 5 selesai" in b.flash(), b.flash()
+    b.go("/")
+    b.phone("antrean-camat")
     b.sign_out()
 
     # Step 6: Ani registers; the number and the delivery states show.
@@ -393,6 +409,7 @@ def test_one_letter_through_six_steps_by_clicking(web, browser):
     assert "Pengiriman" in b.text()
     assert "baku" in b.text()
     b.page("surat-selesai")
+    b.phone("surat-selesai")
     b.sign_out()
 
 

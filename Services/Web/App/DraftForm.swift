@@ -29,7 +29,7 @@ enum DraftForm {
             """
         }
         return """
-        <form method="post" action="\(action)" class="stack draft-form">\(hidden)
+        <form method="post" action="\(action)" class="stack draft-form" enctype="multipart/form-data">\(hidden)
         <input type="hidden" name="base_revision" value="\(revision)">
         <div class="two">
         <div><label for="type">Jenis surat</label><select id="type" name="type">\(types)</select></div>
@@ -43,6 +43,10 @@ enum DraftForm {
         <fieldset><legend>Kepada Yth.</legend>\(rows)</fieldset>
         <label for="tembusan">Tembusan (satu per baris)</label>
         <textarea id="tembusan" name="tembusan" rows="3">\(HTML.escape(c.tembusan.joined(separator: "\n")))</textarea>
+        <fieldset><legend>Lampiran</legend>\(attachmentRows(c.attachments))
+        <label for="attachment">Tambah lampiran (PDF atau gambar; boleh beberapa berkas)</label>
+        <input id="attachment" name="attachment" type="file" multiple accept=".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/*">
+        </fieldset>
         <div class="two">
         <div><label for="drafting_unit">Unit konseptor (Seksi/Subag)</label><input id="drafting_unit" name="drafting_unit" required value="\(HTML.escape(c.draftingUnit))"></div>
         <div><label for="place">Tempat (baris tanggal)</label><input id="place" name="place" value="\(HTML.escape(c.place))"></div>
@@ -50,6 +54,26 @@ enum DraftForm {
         <button type="submit">\(revision == 0 ? "Simpan konsep" : "Simpan sebagai revisi baru")</button>
         </form>
         """
+    }
+
+    /// The current revision's attachments, each with a box to drop it from the next revision.
+    static func attachmentRows(_ attachments: [Attachment]) -> String {
+        if attachments.isEmpty { return "<p class=\"muted\">Belum ada lampiran.</p>" }
+        return "<ul class=\"attachments\">" + attachments.enumerated().map { index, file in
+            let size = ByteCountFormatter.string(fromByteCount: Int64(file.content.count), countStyle: .file)
+            return "<li><input type=\"checkbox\" id=\"remove_\(index)\" name=\"remove_attachment\" value=\"\(index)\">"
+                + "<label for=\"remove_\(index)\">hapus \(HTML.escape(file.name)) (\(size))</label></li>"
+        }.joined() + "</ul>"
+    }
+
+    /// The next revision's attachments: the current ones the drafter kept plus the uploaded files.
+    static func attachments(current: [Attachment], form: FormData) -> [Attachment] {
+        let removed = Set(form.all("remove_attachment").compactMap(Int.init))
+        let kept = current.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        let uploaded = form.files.filter { $0.field == "attachment" && !$0.content.isEmpty }.map {
+            Attachment(name: $0.filename.isEmpty ? "lampiran" : $0.filename, mediaType: $0.mediaType, content: $0.content)
+        }
+        return kept + uploaded
     }
 
     static func pick<E: CaseIterable & Hashable>(_ text: String, _ field: String) throws -> E {

@@ -271,13 +271,14 @@ extension WebApp {
             }
             let base = Int64(form.text("base_revision")) ?? 0
             return try await act(session, back: back, success: "Konsep disimpan. Periksa lagi, lalu bubuhkan paraf.") {
+                var content = content
                 if base == 0 {
+                    content.attachments = DraftForm.attachments(current: [], form: form)
                     _ = try await call(GatewayAPI.createDraft, GatewayAPI.CreateDraftRequest(requestID: requestID, letterID: id, content: content), session)
                 } else {
-                    // The form cannot carry files back: keep the current revision's attachments.
-                    var content = content
+                    // Files are not sent back by the browser: the current revision's stay unless removed.
                     let current = try await call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: id), session)
-                    content.attachments = current.content?.attachments ?? []
+                    content.attachments = DraftForm.attachments(current: current.content?.attachments ?? [], form: form)
                     _ = try await call(GatewayAPI.editDraft, GatewayAPI.EditDraftRequest(requestID: requestID, letterID: id, baseRevision: base,
                                                                                          content: content), session)
                 }

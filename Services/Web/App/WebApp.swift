@@ -117,6 +117,15 @@ public struct WebApp: Sendable {
             throw Exit(response: await errorPage("Isian terlalu besar", "Isian formulir melebihi batas ukuran. Kurangi lampiran lalu kirim lagi.",
                                                  session: nil, status: .contentTooLarge))
         }
+        let contentType = request.headers[.contentType] ?? ""
+        if contentType.lowercased().hasPrefix("multipart/form-data") {
+            guard let boundary = FormData.parameterValue("boundary", in: contentType),
+                  let form = FormData(multipart: Data(buffer.readableBytesView), boundary: boundary) else {
+                throw Exit(response: await errorPage("Isian tidak terbaca", "Formulir yang dikirim tidak utuh. Muat ulang halaman lalu kirim lagi.",
+                                                     session: nil, status: .badRequest))
+            }
+            return form
+        }
         return FormData(urlEncoded: String(buffer: buffer))
     }
 
