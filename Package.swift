@@ -42,6 +42,29 @@ let sharedTargets: [Target] = [
         pkgConfig: "libnghttp2",
         providers: [.apt(["libnghttp2-dev"])]
     ),
+    // Pango + Cairo from Debian's libpango1.0-dev and libcairo2-dev: text shaping, line
+    // breaking, justification and PDF output for the letter document.
+    .systemLibrary(
+        name: "CPangoCairo",
+        path: "Shared/CPangoCairo",
+        pkgConfig: "pangocairo",
+        providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]
+    ),
+    // libqrencode from Debian's libqrencode-dev: the QR code on a signed letter.
+    .systemLibrary(
+        name: "CQRencode",
+        path: "Shared/CQRencode",
+        pkgConfig: "libqrencode",
+        providers: [.apt(["libqrencode-dev"])]
+    ),
+    // The letter as a document (naskah dinas): office profile, content model, body markup and
+    // the PDF renderer (preview and final). Safe Swift over CPangoCairo and CQRencode.
+    .target(
+        name: "LetterDocument",
+        dependencies: ["CPangoCairo", "CQRencode"],
+        path: "Shared/LetterDocument",
+        swiftSettings: swiftSettings
+    ),
     // Codable <-> protobuf (proto3) wire format.
     .target(name: "Wire", path: "Shared/Wire", swiftSettings: swiftSettings),
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
@@ -178,6 +201,13 @@ let executableTargets: [Target] = [
         path: "Services/Approval/Main",
         swiftSettings: swiftSettings
     ),
+    // `surat-letter`: render a letter document from JSON files, regenerate the sample, benchmark.
+    .executableTarget(
+        name: "surat-letter",
+        dependencies: ["LetterDocument", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Services/LetterTool",
+        swiftSettings: swiftSettings
+    ),
     // Signing (SOP steps 4 and 5): keys sealed under scrypt, Ed25519 signatures, delegations,
     // lockout; library (tested in-process) plus a thin executable.
     .target(
@@ -256,6 +286,13 @@ let testTargets: [Target] = [
         path: "Tests/WebAppTests",
         swiftSettings: swiftSettings
     ),
+    // The letter renderer, checked with the real PDF tools (pdftotext, zbarimg, qpdf, pdftoppm).
+    .testTarget(
+        name: "LetterDocumentTests",
+        dependencies: ["LetterDocument", .product(name: "Crypto", package: "swift-crypto")],
+        path: "Tests/LetterDocumentTests",
+        swiftSettings: swiftSettings
+    ),
     // Steps 2 and 3 share one harness (both services in-process, called over real RPC).
     .testTarget(
         name: "DraftingApprovalTests",
@@ -278,6 +315,7 @@ let package = Package(
         .executable(name: "surat-drafting", targets: ["surat-drafting"]),
         .executable(name: "surat-approval", targets: ["surat-approval"]),
         .executable(name: "surat-web", targets: ["surat-web"]),
+        .executable(name: "surat-letter", targets: ["surat-letter"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],

@@ -46,6 +46,9 @@ enum CLIError: Error {
                 lines.append("hint: your token is missing, expired or revoked; ask an admin: `surat admin token issue YOUR_ID`.")
             case .permissionDenied:
                 lines.append("hint: this action belongs to another role (`surat whoami` shows yours).")
+            case .failedPrecondition where error.message.contains("restored registry: reconcile first"):
+                // Nothing is wrong with the letter: the registry waits for district IT (registry.md).
+                lines.append("hint: the registry was restored from a backup and numbers nothing until an admin runs `surat admin registry reconcile`; then repeat this command.")
             case .failedPrecondition:
                 lines.append("hint: `surat status LETTER` shows which step the letter is at.")
             case .aborted:

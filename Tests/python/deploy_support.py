@@ -21,6 +21,10 @@ README = ROOT / "deploy" / "README.md"
 SERVICES = ("drafting", "approval", "signing", "registry", "gateway")   # start order: backends first
 EXECUTABLES = tuple(f"surat-{s}" for s in SERVICES) + ("surat",)
 PORTS = {"gateway": 7400, "drafting": 7401, "approval": 7402, "signing": 7403, "registry": 7404}
+# useradd, ip and setpriv live in /usr/sbin, which a CI shell's PATH need not hold.
+for _folder in ("/usr/sbin", "/sbin"):
+    if _folder not in os.environ.get("PATH", "").split(":"):
+        os.environ["PATH"] = os.environ.get("PATH", "/usr/bin:/bin") + ":" + _folder
 HEALTH_NAMES = {"gateway": "surat.gateway.v1.Gateway", "drafting": "surat.drafting.v1.Drafting",
                 "approval": "surat.approval.v1.Approval", "signing": "surat.signing.v1.Signing",
                 "registry": "surat.registry.v1.Registry"}

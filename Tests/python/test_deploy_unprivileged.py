@@ -46,10 +46,19 @@ def test_tcp_nodelay_set_as_unprivileged_user(world):
     finally:
         # SIGTERM goes to the traced server itself (strace would kill it on its own SIGTERM); strace
         # then exits with the server's status.
-        children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
-        assert len(children) == 1, children
-        os.kill(int(children[0]), signal.SIGTERM)
-        assert server.proc.wait(timeout=30) == 0, (folder / "echo.log").read_text()
+        # A tracee outlives a killed strace, so the server is always signalled directly.
+        children = [int(pid) for pid in
+                    Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()]
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+        try:
+            status = server.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            for pid in children:
+                os.kill(pid, signal.SIGKILL)
+            server.proc.kill()
+            raise
+        assert len(children) == 1 and status == 0, (children, (folder / "echo.log").read_text())
     # NIO passes the value as a C long: strace prints it as raw bytes "\1\0\0\0\0\0\0\0" with length 8.
     nodelay = re.compile(r'setsockopt\(\d+, SOL_TCP, TCP_NODELAY, (\[1\]|"\\1(\\0)*"), \d\) = 0')
     for name, trace in (("server", server_trace), ("client", client_trace)):

@@ -100,6 +100,27 @@ public final class GatewayStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("gateway-v2-registration") { db in
+            // Every registration the registry acknowledged (step 6), with what it takes to give it
+            // back to a registry restored from an older backup (GatewayStore+Registrations.swift).
+            try db.execute(sql: """
+                CREATE TABLE registration (
+                    letter_id TEXT PRIMARY KEY,
+                    number TEXT NOT NULL,
+                    agenda_year INTEGER NOT NULL,
+                    agenda_sequence INTEGER NOT NULL,
+                    registered_at REAL NOT NULL,
+                    receipt_text BLOB NOT NULL,
+                    receipt_seal BLOB NOT NULL,
+                    content BLOB NOT NULL,
+                    signature_record BLOB NOT NULL,
+                    registered_by TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    unit TEXT NOT NULL
+                );
+                CREATE INDEX registration_by_agenda ON registration(agenda_year, agenda_sequence);
+                """)
+        }
         // Sign-in passwords (issue 15), in their own file.
         registerPasswordMigrations(&migrator)
     }
@@ -220,7 +241,9 @@ public final class GatewayStore: Sendable {
     /// Applies a transition to a letter's journey and stores the response under the request id, atomically.
     /// A repeated request id returns the stored response and changes nothing. The state check inside `change`
     /// runs again here, so two racing callers cannot both move the letter.
+    /// `registration`, when given, is recorded in the same transaction (step 6).
     public func update(letterID: String, method: String, requestID: String, requestDigest: String,
+                       registration: HeldRegistration? = nil,
                        _ change: @escaping @Sendable (inout Journey) throws -> Data) async throws -> Data {
         try await pool.write { db in
             if let stored = try Self.storedResponse(db, method: method, requestID: requestID,
@@ -230,6 +253,7 @@ public final class GatewayStore: Sendable {
             }
             let bytes = try change(&journey)
             try Self.saveJourney(db, journey)
+            if let registration { try Self.saveRegistration(db, registration) }
             try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: bytes)
             return bytes
         }

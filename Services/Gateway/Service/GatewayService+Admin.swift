@@ -85,5 +85,6 @@ extension GatewayService {
         admin.unary(GatewayAPI.endActing, endActing)
         admin.unary(GatewayAPI.listActing, listActing)
         registerSignerAdmin(&admin)
+        admin.unary(GatewayAPI.reconcileRegistry, reconcileRegistry)
     }
 }

@@ -303,6 +303,7 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.register, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .register, action: "register (step 6)",
+                                 registration: { $0.held },
                                  backend: { journey, call in
             let signature = try await backends.call(backends.signing, "signing", SigningAPI.getSignature,
                                                     GetSignatureRequest(signatureId: journey.signatureID ?? ""), as: call.actor)
@@ -315,13 +316,24 @@ extension GatewayService {
             register.content = Data(try ProtobufEncoder().encode(signingRequest.content))
             register.signature = signature
             register.unit = journey.unit
+            // The high-water mark: a registry restored from an older backup sees it is behind and
+            // refuses to number until reconciled, instead of giving away numbers shown here.
+            register.knownAgenda = try await self.store.highestAgendaSequences().sorted { $0.key < $1.key }
+                .map { RegistryAPI.AgendaPosition(year: $0.key, sequence: $0.value) }
             let registered = try await backends.call(backends.registry, "registry", RegistryAPI.register, register,
                                                      as: call.actor)
-            guard let entry = registered.entry else { throw RPCError(.internalError, "registry returned no agenda entry") }
+            guard let entry = registered.entry, let receipt = entry.receipt else {
+                throw RPCError(.internalError, "registry returned no agenda entry with its receipt")
+            }
             let verification = try await backends.call(backends.registry, "registry", RegistryAPI.verifyReceipt,
                                                        RegistryAPI.VerifyReceiptRequest(number: entry.number), as: call.actor)
+            let held = GatewayStore.HeldRegistration(
+                letterID: journey.letterID, number: entry.number, agendaYear: entry.agendaYear,
+                agendaSequence: entry.agendaSequence, registeredAt: entry.registeredAt, receiptText: receipt.text,
+                receiptSeal: receipt.signature, content: register.content, signatureRecord: Data(try ProtobufEncoder().encode(signature)),
+                registeredBy: entry.registeredBy, requestID: call.backendRequestID, unit: journey.unit)
             return RegisteredLetter(registration: Self.registration(entry, verification: verification),
-                                    deliveries: registered.deliveries.map(Self.delivery))
+                                    deliveries: registered.deliveries.map(Self.delivery), held: held)
         }) { journey, registered, actor, now in
             try journey.register(letterNumber: registered.registration.letterNumber, by: actor, at: now, standards: standards)
             var reply = GatewayAPI.RegisterReply()
@@ -335,6 +347,8 @@ extension GatewayService {
     struct RegisteredLetter: Sendable {
         var registration: GatewayAPI.Registration
         var deliveries: [GatewayAPI.Delivery]
+        /// Kept by the gateway with the journey: the receipt and the letter, to reconcile a restored registry.
+        var held: GatewayStore.HeldRegistration
     }
 
     // MARK: Queries answered by backends

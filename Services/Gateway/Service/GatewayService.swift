@@ -55,13 +55,15 @@ public final class GatewayService: Sendable {
     /// 3. the letter must be at this step (FAILED_PRECONDITION naming the step it is at);
     /// 4. the backend is called with a request id derived from the gateway's, so a retry after any crash
     ///    makes the backend return its first result instead of acting twice;
-    /// 5. the transition and the reply are stored in ONE transaction (the state is checked again inside).
+    /// 5. the transition and the reply (and, for step 6, the registration record) are stored in ONE
+    ///    transaction (the state is checked again inside).
     /// A failure in 3-4 leaves the journey as it was.
     func runStep<Request: Codable & Sendable, Response: Codable & Sendable, Outcome: Sendable>(
         _ method: RPCMethod<Request, Response>, _ request: Request, context: ServerContext,
         requestID: String, letterID: String, step: SOPStep, action: String,
         fingerprintOf fingerprintRequest: Request? = nil,
         precheck: @Sendable (GatewayCore.Journey) throws -> Void = { _ in },
+        registration: @Sendable (Outcome) -> GatewayStore.HeldRegistration? = { _ in nil },
         backend: @Sendable (GatewayCore.Journey, StepCall) async throws -> Outcome,
         apply: @escaping @Sendable (inout GatewayCore.Journey, Outcome, GatewayCore.Actor, Date) throws -> Response
     ) async throws -> Response {
@@ -98,7 +100,7 @@ public final class GatewayService: Sendable {
         }
         let now = store.now()
         let bytes = try await store.update(letterID: letterID, method: method.fullName, requestID: requestID,
-                                           requestDigest: fingerprint) { journey in
+                                           requestDigest: fingerprint, registration: registration(outcome)) { journey in
             try self.encode(try apply(&journey, outcome, actor, now))
         }
         log.info("\(action) recorded", metadata: ["actor.id": .string(actor.id), "step": .stringConvertible(step.rawValue)])

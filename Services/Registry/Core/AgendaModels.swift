@@ -67,11 +67,16 @@ package struct RegistrationRequest: Sendable {
     package var remarks: String
     package var registeredBy: String
     package var signature: VerifiedSignature
+    /// The caller's high-water mark: per agenda year, the highest agenda sequence it holds a receipt
+    /// for. A book behind it was restored from an older backup: nothing new is numbered until the
+    /// lost registrations are imported again (proto-notes/registry.md, "Restore and reconcile").
+    package var knownAgendaSequences: [Int: Int64]
 
     package init(requestId: String, letterId: UUID, content: [UInt8], contentDigest: [UInt8], classification: String,
                  unit: String, subject: String, addressees: [Addressee], attachmentCount: Int, sifat: String,
                  urgency: String, letterType: String, remarks: String, registeredBy: String,
-                 signature: VerifiedSignature) {
+                 signature: VerifiedSignature, knownAgendaSequences: [Int: Int64] = [:]) {
+        self.knownAgendaSequences = knownAgendaSequences
         self.requestId = requestId
         self.letterId = letterId
         self.content = content
@@ -109,6 +114,12 @@ package struct RegistryReceipt: Sendable, Hashable {
     /// Ed25519 signature by the registry key over `text`.
     package var signature: [UInt8]
     package var registryKeyId: String
+
+    package init(text: [UInt8], signature: [UInt8], registryKeyId: String) {
+        self.text = text
+        self.signature = signature
+        self.registryKeyId = registryKeyId
+    }
 }
 
 /// One line of the Buku Agenda Surat Keluar.

@@ -107,6 +107,61 @@ package struct LetterNumberFormat: Sendable, Hashable, CustomStringConvertible {
         return out
     }
 
+    /// The unit (one of `units`) and sequence that render exactly `number` with the other values
+    /// fixed, or nil when none or more than one do. Imports use it to put a receipt's number back
+    /// into its counter: the receipt seals the number, not the sequence.
+    package func sequence(of number: String, classification: String, units: [String], year: Int, month: Int,
+                          office: String) -> (unit: String, sequence: Int64)? {
+        let bytes = Array(number.utf8)
+        var found: [(unit: String, sequence: Int64)] = []
+        for unit in units {
+            let values = Values(classification: classification, sequence: 0, unit: unit, year: year, month: month, office: office)
+            for sequence in candidateSequences(bytes, values) {
+                var rendered = values
+                rendered.sequence = sequence
+                if render(rendered) == number, !found.contains(where: { $0.unit == unit && $0.sequence == sequence }) {
+                    found.append((unit, sequence))
+                }
+            }
+        }
+        return found.count == 1 ? found[0] : nil
+    }
+
+    /// Every sequence value for which the parts match `bytes` (backtracking over digit runs).
+    private func candidateSequences(_ bytes: [UInt8], _ values: Values) -> [Int64] {
+        var results: [Int64] = []
+        func walk(_ partIndex: Int, _ position: Int, _ sequence: Int64?) {
+            guard partIndex < parts.count else {
+                if position == bytes.count, let sequence { results.append(sequence) }
+                return
+            }
+            if case .sequence = parts[partIndex] {
+                var end = position
+                while end < bytes.count, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9"), end - position < 18 {
+                    end += 1
+                    if let value = Int64(String(decoding: bytes[position..<end], as: UTF8.self)), value >= 1,
+                       sequence == nil || sequence == value {
+                        walk(partIndex + 1, end, value)
+                    }
+                }
+                return
+            }
+            var single = values
+            single.sequence = sequence ?? 1
+            let text = Array(LetterNumberFormat(parts: [parts[partIndex]]).render(single).utf8)
+            guard bytes.count - position >= text.count, Array(bytes[position..<(position + text.count)]) == text else { return }
+            walk(partIndex + 1, position + text.count, sequence)
+        }
+        walk(0, 0, nil)
+        return results
+    }
+
+    /// A format of already-parsed parts (no template checks), for rendering one part at a time.
+    private init(parts: [Part]) {
+        self.template = ""
+        self.parts = parts
+    }
+
     private static let romanMonths = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 }
 

@@ -135,6 +135,20 @@ package enum RegistryDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v2-reconcile") { db in
+            // Agenda years in which a caller holds a registration this book lacks (the database was
+            // restored from an older backup), or in which the book has a gap. While any row exists
+            // the writer numbers nothing new; an import that completes the year deletes its row.
+            // Kept in the database so the refusal survives restarts (proto-notes/registry.md).
+            try db.execute(sql: """
+                CREATE TABLE reconcile_required (
+                    agenda_year INTEGER PRIMARY KEY,
+                    known_sequence INTEGER NOT NULL,
+                    detected_at_ms INTEGER NOT NULL,
+                    reported_by TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -19,7 +19,12 @@ package struct RegistryKey: @unchecked Sendable {
     /// Loads the 32-byte raw private key at `path`, or creates one there.
     package static func loadOrCreate(at path: String) throws -> RegistryKey {
         let url = URL(fileURLWithPath: path)
-        if let data = try? Data(contentsOf: url) {
+        if FileManager.default.fileExists(atPath: path) {
+            // An existing key that cannot be read is an error, never a reason to make a new one.
+            let data: Data
+            do { data = try Data(contentsOf: url) } catch {
+                throw RegistryError(.internalError, "cannot read the registry receipt key file \(path): \(error.localizedDescription)")
+            }
             guard data.count == 32 else {
                 throw RegistryError(.internalError, "registry key file \(path) is not a 32-byte Ed25519 key")
             }

@@ -16,24 +16,26 @@ struct BatchContext: Sendable {
     /// Runs on the writer thread. One transaction for the whole batch; if it fails as a whole,
     /// each registration is retried alone so one bad item cannot fail its neighbours.
     func commit(_ batch: [RegistrationRequest]) -> [Result<RegistrationOutcome, RegistryError>] {
-        // One instant per batch, never earlier than the previous batch's.
-        let nowMs = max(clock.now().unixMilliseconds, writerState.lastRegisteredAtMs)
         let started = ContinuousClock.now
         do {
             var assigned = started
-            let (results, createdDeliveries, newRequestIds) = try pool.writeWithoutTransaction { db in
-                var outcome: ([Result<RegistrationOutcome, RegistryError>], Bool, [String: UUID])?
+            let (results, createdDeliveries) = try pool.writeWithoutTransaction { db in
+                // Read and written on GRDB's writer queue, which imports share.
+                // One instant per batch, never earlier than the previous batch's (or an import's).
+                let nowMs = max(clock.now().unixMilliseconds, writerState.lastRegisteredAtMs)
+                var outcome: Assignment?
                 try db.inTransaction(.immediate) {
                     defer { assigned = .now }
                     outcome = try assign(batch, nowMs: nowMs, db: db)
                     return .commit
                 }
                 // Committed, and still on the writer queue: publish to readers in commit order.
-                cache.put(outcome!.0.lazy.compactMap { try? $0.get() }.filter { !$0.alreadyRegistered }.map(\.entry))
-                return outcome!
+                cache.put(outcome!.results.lazy.compactMap { try? $0.get() }.filter { !$0.alreadyRegistered }.map(\.entry))
+                writerState.lastRegisteredAtMs = nowMs
+                writerState.requestIds.merge(outcome!.requestIds) { _, new in new }
+                writerState.reconcileRequired.merge(outcome!.reconcileRequired) { max($0, $1) }
+                return (outcome!.results, outcome!.createdDeliveries)
             }
-            writerState.lastRegisteredAtMs = nowMs
-            writerState.requestIds.merge(newRequestIds) { _, new in new }
             if logger.logLevel <= .debug {
                 let committed = ContinuousClock.now
                 logger.debug("batch committed", metadata: [
@@ -54,9 +56,15 @@ struct BatchContext: Sendable {
         }
     }
 
-    private func assign(_ batch: [RegistrationRequest], nowMs: Int64, db: Database) throws
-        -> ([Result<RegistrationOutcome, RegistryError>], Bool, [String: UUID])
-    {
+    struct Assignment {
+        var results: [Result<RegistrationOutcome, RegistryError>]
+        var createdDeliveries: Bool
+        var requestIds: [String: UUID]
+        /// Agenda years newly found behind a caller's high-water mark (written in this transaction).
+        var reconcileRequired: [Int: Int64]
+    }
+
+    private func assign(_ batch: [RegistrationRequest], nowMs: Int64, db: Database) throws -> Assignment {
         let registeredAt = Date(unixMilliseconds: nowMs)
         let officeDate = OfficeDate(registeredAt, in: settings.timeZone)
         var counters: [String: Int64] = [:]
@@ -64,6 +72,7 @@ struct BatchContext: Sendable {
         results.reserveCapacity(batch.count)
         var requestIdsInBatch: [String: UUID] = [:]
         var createdDeliveries = false
+        var newReconcile: [Int: Int64] = [:]
 
         let counterRead = try db.cachedStatement(sql: "SELECT last_value FROM counter WHERE scope = ?")
         func next(_ scope: String) throws -> Int64 {
@@ -71,12 +80,6 @@ struct BatchContext: Sendable {
             counters[scope] = current + 1
             return current + 1
         }
-        let insertAgenda = try db.cachedStatement(sql: AgendaRow.insertSQL)
-        let insertPayload = try db.cachedStatement(sql: "INSERT INTO letter_payload (agenda_id, content, signature_record) VALUES (?, ?, ?)")
-        let insertDelivery = try db.cachedStatement(sql: """
-            INSERT INTO delivery (agenda_id, letter_id, addressee_id, addressee_name, endpoint, state, next_attempt_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
 
         // Pass 1: decide each registration and assign numbers in arrival order.
         enum Slot { case done(Result<RegistrationOutcome, RegistryError>), new(Int), duplicateOf(Int) }
@@ -100,6 +103,26 @@ struct BatchContext: Sendable {
             if let otherLetter = requestIdsInBatch[request.requestId] ?? writerState.requestIds[request.requestId] {
                 slots.append(.done(.failure(.invalidArgument("request_id",
                     "'\(request.requestId)' was already used for letter \(otherLetter.uuidString.lowercased())"))))
+                continue
+            }
+            // A caller that holds a later registration than this book proves the book was restored
+            // from an older backup: numbering now could give away a number that caller shows for
+            // another letter. Stop (durably) until the lost registrations are imported again.
+            for (year, known) in request.knownAgendaSequences.sorted(by: { $0.key < $1.key }) {
+                let inBook = try counters["agenda|\(year)"] ?? (Int64.fetchOne(counterRead, arguments: ["agenda|\(year)"]) ?? 0)
+                guard known > inBook, known > (writerState.reconcileRequired[year] ?? 0), known > (newReconcile[year] ?? 0)
+                else { continue }
+                newReconcile[year] = known
+                try db.execute(sql: """
+                    INSERT INTO reconcile_required (agenda_year, known_sequence, detected_at_ms, reported_by) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(agenda_year) DO UPDATE SET known_sequence = MAX(known_sequence, excluded.known_sequence)
+                    """, arguments: [year, known, nowMs, request.registeredBy])
+                logger.critical("a caller holds a registration this agenda book lacks: the registry was restored from an older backup; numbering stops until reconciled", metadata: [
+                    "agenda.year": "\(year)", "caller.knows": "\(known)", "book.has": "\(inBook)",
+                    "letter.id": "\(request.letterId)", "request.id": "\(request.requestId)", "run": "surat admin registry reconcile"])
+            }
+            if let refusal = Self.reconcileRefusal(writerState.reconcileRequired.merging(newReconcile) { max($0, $1) }) {
+                slots.append(.done(.failure(refusal)))
                 continue
             }
 
@@ -140,18 +163,8 @@ struct BatchContext: Sendable {
         // Pass 3: write the rows.
         for index in fresh.indices {
             fresh[index].entry.receipt.signature = seals[index]
-            let request = fresh[index].request
-            try insertAgenda.execute(arguments: AgendaRow.insertArguments(fresh[index].entry))
-            fresh[index].entry.id = db.lastInsertedRowID
-            let letterKey = request.letterId.uuidString.lowercased()
-            let agendaId = fresh[index].entry.id
-            try insertPayload.execute(arguments: [agendaId, Data(request.content), Data(request.signature.record)])
-            for addressee in request.addressees {
-                let endpoint = addressee.endpoint.isEmpty
-                    ? settings.addressBook[addressee.id] ?? settings.addressBook[addressee.name] ?? "" : addressee.endpoint
-                let state: DeliveryState = endpoint.isEmpty ? .manual : .pending
-                if state == .pending { createdDeliveries = true }
-                try insertDelivery.execute(arguments: [agendaId, letterKey, addressee.id, addressee.name, endpoint, state.rawValue, nowMs])
+            if try Self.insert(&fresh[index].entry, request: fresh[index].request, settings: settings, nowMs: nowMs, db: db) {
+                createdDeliveries = true
             }
         }
         for slot in slots {
@@ -169,7 +182,45 @@ struct BatchContext: Sendable {
         for (scope, value) in counters {
             try counterWrite.execute(arguments: [scope, value])
         }
-        return (results, createdDeliveries, requestIdsInBatch)
+        return Assignment(results: results, createdDeliveries: createdDeliveries, requestIds: requestIdsInBatch,
+                          reconcileRequired: newReconcile)
+    }
+
+    /// The refusal while the book waits for reconciliation; nil when numbering may go on.
+    static func reconcileRefusal(_ required: [Int: Int64]) -> RegistryError? {
+        guard !required.isEmpty else { return nil }
+        let years = required.sorted { $0.key < $1.key }.map { "\($0.key)/\($0.value)" }.joined(separator: ", ")
+        return RegistryError(.failedPrecondition, """
+            restored registry: reconcile first. This agenda book is missing registrations its callers hold \
+            (up to agenda \(years)): it was restored from an older backup, and numbering now could give a letter \
+            a number already given to another. District IT: run `surat admin registry reconcile` (the gateway \
+            imports the receipts it holds); numbering resumes when the book is complete. Nothing was registered.
+            """)
+    }
+
+    /// Writes one sealed entry with its payload and one outbox row per addressee; sets `entry.id`.
+    /// Returns whether any addressee has an inbox to deliver to. Shared by numbering and import.
+    static func insert(_ entry: inout AgendaEntry, request: RegistrationRequest, settings: RegistrySettings, nowMs: Int64,
+                       db: Database) throws -> Bool {
+        let insertAgenda = try db.cachedStatement(sql: AgendaRow.insertSQL)
+        let insertPayload = try db.cachedStatement(sql: "INSERT INTO letter_payload (agenda_id, content, signature_record) VALUES (?, ?, ?)")
+        let insertDelivery = try db.cachedStatement(sql: """
+            INSERT INTO delivery (agenda_id, letter_id, addressee_id, addressee_name, endpoint, state, next_attempt_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insertAgenda.execute(arguments: AgendaRow.insertArguments(entry))
+        entry.id = db.lastInsertedRowID
+        let letterKey = request.letterId.uuidString.lowercased()
+        try insertPayload.execute(arguments: [entry.id, Data(request.content), Data(request.signature.record)])
+        var createdDeliveries = false
+        for addressee in request.addressees {
+            let endpoint = addressee.endpoint.isEmpty
+                ? settings.addressBook[addressee.id] ?? settings.addressBook[addressee.name] ?? "" : addressee.endpoint
+            let state: DeliveryState = endpoint.isEmpty ? .manual : .pending
+            if state == .pending { createdDeliveries = true }
+            try insertDelivery.execute(arguments: [entry.id, letterKey, addressee.id, addressee.name, endpoint, state.rawValue, nowMs])
+        }
+        return createdDeliveries
     }
 
     private static func conflict(_ request: RegistrationRequest, number: String) -> RegistryError {

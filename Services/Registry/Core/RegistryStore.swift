@@ -15,9 +15,9 @@ package final class RegistryStore: Sendable {
     let clock: RegistryClock
     let logger: Logger
     private let queue: GroupCommitQueue<RegistrationRequest, RegistrationOutcome>
-    /// Latest registration instant handed out; registration times never go backwards even if the
-    /// wall clock does, so numbers stay ordered across a year boundary. Writer thread only.
-    private let lastRegisteredAt: WriterState
+    /// The writer's own state (latest registration instant, request ids, the reconcile stop).
+    /// Touched only on GRDB's writer queue, by the batches and by imports.
+    let writerState: WriterState
     /// Called after each committed batch that created outbox rows (wakes the delivery worker).
     package let onNewDeliveries: LockedValue<(@Sendable () -> Void)?>
     let cache: EntryCache
@@ -31,20 +31,24 @@ package final class RegistryStore: Sendable {
         self.key = key
         self.clock = clock
         self.logger = logger
-        let (latest, requestIds) = try pool.read { db in
+        let (latest, requestIds, reconcile) = try pool.read { db in
             let latest = try Int64.fetchOne(db, sql: "SELECT MAX(registered_at_ms) FROM agenda") ?? 0
             var requestIds: [String: UUID] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT request_id, letter_id FROM agenda")
             while let row = try rows.next() { requestIds[row[0]] = UUID(uuidString: row[1]) }
-            return (latest, requestIds)
+            return (latest, requestIds, try Self.reconcileRequired(db))
         }
-        let writerState = WriterState(lastRegisteredAtMs: latest, requestIds: requestIds)
-        self.lastRegisteredAt = writerState
+        let writerState = WriterState(lastRegisteredAtMs: latest, requestIds: requestIds, reconcileRequired: reconcile)
+        if !reconcile.isEmpty {
+            logger.warning("numbering is stopped until the registry is reconciled", metadata: [
+                "agenda.years": "\(reconcile.keys.sorted())", "run": "surat admin registry reconcile"])
+        }
         let hook = LockedValue<(@Sendable () -> Void)?>(nil)
         self.onNewDeliveries = hook
         checkpointer = try Checkpointer(path: pool.path, logger: logger)
         let cache = EntryCache(capacity: cacheCapacity)
         self.cache = cache
+        self.writerState = writerState
         let context = BatchContext(pool: pool, settings: settings, key: key, clock: clock, logger: logger,
                                    writerState: writerState, onNewDeliveries: hook, cache: cache)
         self.queue = GroupCommitQueue(name: "registry-writer", maxBatch: settings.maxBatch) { batch in
@@ -118,7 +122,8 @@ package final class RegistryStore: Sendable {
     }
 }
 
-/// Mutable state owned by the writer thread (kept in a class so the Sendable closure can hold it).
+/// Mutable state of the writer, touched only inside closures running on GRDB's serial writer queue
+/// (batches and imports), so never concurrently (kept in a class so the Sendable closure can hold it).
 final class WriterState: @unchecked Sendable {
     var lastRegisteredAtMs: Int64
     /// Request id → letter of every registration in the book, to refuse a request id reused for
@@ -126,9 +131,13 @@ final class WriterState: @unchecked Sendable {
     /// UNIQUE index: random request ids would dirty one random index page per registration,
     /// which measured as a third of the bytes each commit writes.
     var requestIds: [String: UUID]
-    init(lastRegisteredAtMs: Int64, requestIds: [String: UUID]) {
+    /// Agenda year → the agenda sequence the book must reach (rows of `reconcile_required`): while
+    /// not empty, nothing new is numbered.
+    var reconcileRequired: [Int: Int64]
+    init(lastRegisteredAtMs: Int64, requestIds: [String: UUID], reconcileRequired: [Int: Int64] = [:]) {
         self.lastRegisteredAtMs = lastRegisteredAtMs
         self.requestIds = requestIds
+        self.reconcileRequired = reconcileRequired
     }
 }
 

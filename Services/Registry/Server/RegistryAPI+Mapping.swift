@@ -70,3 +70,20 @@ extension RegistryAPI.Delivery {
         note = delivery.note
     }
 }
+
+extension RegistryAPI.ReconcileStatus {
+    init(_ status: ReconcileStatus) {
+        self.init()
+        reconcileRequired = status.reconcileRequired
+        detail = status.detail
+        years = status.years.map { year in
+            var item = RegistryAPI.AgendaYearState()
+            item.year = Int32(year.year)
+            item.lastSequence = year.lastSequence
+            item.entryCount = year.entryCount
+            item.knownSequence = year.knownSequence
+            item.missing = year.missing
+            return item
+        }
+    }
+}

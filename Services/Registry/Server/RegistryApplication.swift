@@ -22,7 +22,7 @@ package final class RegistryApplication: Sendable {
         let keyPath = configuration.registryKeyPath.isEmpty
             ? URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("registry-receipt.key").path
             : configuration.registryKeyPath
-        let key = try RegistryKey.loadOrCreate(at: keyPath)
+        let key = try RegistryKey.load(at: keyPath, for: pool)
         store = try RegistryStore(pool: pool, settings: registrySettings, key: key, logger: logger)
         let outboundTLS = try configuration.outboundTLS()
         let keys = try PublishedKeyDirectory(

@@ -30,6 +30,8 @@ package final class RegistryService: Sendable {
         service.unary(RegistryAPI.getDeliveries) { [self] request, context in try await getDeliveries(request, context) }
         service.unary(RegistryAPI.listManualDeliveries) { [self] request, context in try await listManual(request, context) }
         service.unary(RegistryAPI.markDelivered) { [self] request, context in try await markDelivered(request, context) }
+        service.unary(RegistryAPI.importRegistrations) { [self] request, context in try await importRegistrations(request, context) }
+        service.unary(RegistryAPI.getReconcileStatus) { [self] request, context in try await reconcileStatus(request, context) }
         service.unary(RegistryAPI.getRegistryKey) { [self] _, _ in
             var response = RegistryAPI.GetRegistryKeyResponse()
             response.officeID = store.settings.officeId
@@ -68,21 +70,15 @@ package final class RegistryService: Sendable {
         guard envelope.letterId.lowercased() == letterId.uuidString.lowercased() else {
             throw RegistryError.invalidArgument("signature", "the envelope is for letter \(envelope.letterId), not \(request.letterID)")
         }
-        let recordBytes = try ProtobufEncoder().encode(record)
-        let registration = RegistrationRequest(
-            requestId: request.requestID, letterId: letterId, content: Array(request.content), contentDigest: Array(digest),
-            classification: content.classificationCode, unit: request.unit, subject: content.subject,
-            addressees: content.addressees.enumerated().map { index, addressee in
-                Addressee(id: String(index + 1), name: addressee.name, endpoint: addressee.endpoint ?? "")
-            },
-            attachmentCount: content.attachments.count, sifat: content.sifat.displayName,
-            urgency: content.urgency.displayName, letterType: content.type.displayName, remarks: request.remarks,
-            registeredBy: actor.id,
-            signature: VerifiedSignature(
-                signerId: envelope.signerId, signerName: report.signer?.name ?? record.signerName, keyId: envelope.keyId,
-                signerPublicKey: Array(key.publicKey), signedAt: envelope.signedAt,
-                onBehalfOf: envelope.onBehalfOf, reference: record.signatureId, signature: Array(record.signature),
-                record: recordBytes))
+        var registration = try Self.registration(
+            requestID: request.requestID, letterId: letterId, content: content, contentBytes: request.content, digest: digest,
+            record: record, envelope: envelope, signerName: report.signer?.name ?? record.signerName,
+            signerPublicKey: Array(key.publicKey), unit: request.unit, remarks: request.remarks, registeredBy: actor.id)
+        var known: [Int: Int64] = [:]
+        for position in request.knownAgenda where position.sequence > 0 {
+            known[Int(position.year)] = max(known[Int(position.year)] ?? 0, position.sequence)
+        }
+        registration.knownAgendaSequences = known
         let outcome: RegistrationOutcome
         do {
             outcome = try await store.register(registration)
@@ -109,6 +105,118 @@ package final class RegistryService: Sendable {
             }
         }
         return response
+    }
+
+    /// The registration as the writer takes it: agenda fields read from the signed content.
+    static func registration(requestID: String, letterId: UUID, content: LetterContent, contentBytes: Data, digest: Data,
+                             record: SignatureRecord, envelope: SigningEnvelope, signerName: String, signerPublicKey: [UInt8],
+                             unit: String, remarks: String, registeredBy: String) throws -> RegistrationRequest {
+        RegistrationRequest(
+            requestId: requestID, letterId: letterId, content: Array(contentBytes), contentDigest: Array(digest),
+            classification: content.classificationCode, unit: unit, subject: content.subject,
+            addressees: content.addressees.enumerated().map { index, addressee in
+                Addressee(id: String(index + 1), name: addressee.name, endpoint: addressee.endpoint ?? "")
+            },
+            attachmentCount: content.attachments.count, sifat: content.sifat.displayName,
+            urgency: content.urgency.displayName, letterType: content.type.displayName, remarks: remarks,
+            registeredBy: registeredBy,
+            signature: VerifiedSignature(
+                signerId: envelope.signerId, signerName: signerName, keyId: envelope.keyId,
+                signerPublicKey: signerPublicKey, signedAt: envelope.signedAt,
+                onBehalfOf: envelope.onBehalfOf, reference: record.signatureId, signature: Array(record.signature),
+                record: try ProtobufEncoder().encode(record)))
+    }
+
+    // MARK: Restore and reconcile
+
+    /// Admin only: registrations held elsewhere go back into the book (proto-notes/registry.md,
+    /// "Restore and reconcile"). Each is checked against its receipt, which this registry sealed
+    /// after verifying the signature; the signing service's current key list is not consulted, so a
+    /// key revoked since still imports the letters it signed before.
+    func importRegistrations(_ request: RegistryAPI.ImportRegistrationsRequest,
+                             _ context: ServerContext) async throws -> RegistryAPI.ImportRegistrationsResponse {
+        let actor = try context.requireActor(.admin, action: "ImportRegistrations (reconcile a restored registry)")
+        guard Validation.isIdentifier(request.requestID, maxBytes: 128) else {
+            throw RegistryError.invalidArgument("request_id", "must be 1–128 printable characters without spaces")
+        }
+        guard request.registrations.count <= 1000 else {
+            throw RegistryError.invalidArgument("registrations", "at most 1000 per call")
+        }
+        var held: [HeldRegistration] = []
+        var problems: [RegistryAPI.ImportProblem] = []
+        for (index, item) in request.registrations.enumerated() {
+            do {
+                held.append(try Self.held(item, registeredBy: actor.id))
+            } catch let error as RegistryError {
+                var problem = RegistryAPI.ImportProblem()
+                let fields = item.receipt.flatMap { ReceiptText.parse(Array($0.text)) }
+                problem.number = fields?.number ?? ""
+                problem.letterID = fields?.letterId.uuidString.lowercased() ?? ""
+                problem.problem = "registrations[\(index)]: \(error.message)"
+                problems.append(problem)
+            }
+        }
+        let report = try await store.importRegistrations(held)
+        logger.notice("registrations imported", metadata: [
+            "request.id": "\(request.requestID)", "actor.id": "\(actor.id)", "imported": "\(report.imported.count)",
+            "already.present": "\(report.alreadyPresent)", "problems": "\(problems.count + report.problems.count)"])
+        var response = RegistryAPI.ImportRegistrationsResponse()
+        response.imported = Int32(report.imported.count)
+        response.alreadyPresent = Int32(report.alreadyPresent)
+        response.problems = problems + report.problems.map { problem in
+            var item = RegistryAPI.ImportProblem()
+            item.number = problem.number
+            item.letterID = problem.letterId
+            item.problem = problem.problem
+            return item
+        }
+        response.status = RegistryAPI.ReconcileStatus(report.status)
+        response.entries = report.imported.map { RegistryAPI.AgendaEntry($0, registryPublicKey: publicKey) }
+        return response
+    }
+
+    /// Decodes one held registration and checks what the store cannot: the letter signature over
+    /// its envelope, with the signer key the receipt names.
+    static func held(_ item: RegistryAPI.HeldRegistration, registeredBy fallback: String) throws -> HeldRegistration {
+        guard let receipt = item.receipt, !receipt.text.isEmpty, !receipt.signature.isEmpty else {
+            throw RegistryError.invalidArgument("receipt", "the receipt text and signature are required")
+        }
+        guard let fields = ReceiptText.parse(Array(receipt.text)) else {
+            throw RegistryError.invalidArgument("receipt", "not a v1 registry receipt")
+        }
+        guard let record = item.signature else { throw RegistryError.invalidArgument("signature", "the signature record is required") }
+        let content: LetterContent
+        do { content = try ProtobufDecoder().decode(LetterContent.self, from: item.content) } catch {
+            throw RegistryError.invalidArgument("content", "is not an encoded surat.common.v1.LetterContent: \(error)")
+        }
+        let envelope: SigningEnvelope
+        do { envelope = try SigningEnvelope(canonicalBytes: record.envelope) } catch {
+            throw RegistryError.invalidArgument("signature", "the envelope is not canonical: \(error)")
+        }
+        let digest = Data(SHA256.hash(data: item.content))
+        guard envelope.revisionDigest == digest, envelope.letterId.lowercased() == fields.letterId.uuidString.lowercased() else {
+            throw RegistryError.invalidArgument("signature", "the envelope does not name this letter and content")
+        }
+        guard let signerKey = try? Curve25519.Signing.PublicKey(rawRepresentation: fields.signerPublicKey),
+              signerKey.isValidSignature(record.signature, for: record.envelope) else {
+            throw RegistryError.invalidArgument("signature", "the Ed25519 signature does not verify with the signer key the receipt names")
+        }
+        var letter = try registration(
+            requestID: item.requestID, letterId: fields.letterId, content: content, contentBytes: item.content, digest: digest,
+            record: record, envelope: envelope, signerName: record.signerName, signerPublicKey: fields.signerPublicKey,
+            unit: item.unit, remarks: item.remarks, registeredBy: item.registeredBy.isEmpty ? fallback : item.registeredBy)
+        guard Validation.isSingleLine(letter.remarks, maxBytes: 2000), Validation.isSingleLine(letter.registeredBy, maxBytes: 128),
+              Validation.isSingleLine(letter.signature.signerName, maxBytes: 300) else {
+            throw RegistryError.invalidArgument("remarks", "remarks, registered_by and the signer name must be single lines")
+        }
+        letter.requestId = Validation.isIdentifier(item.requestID, maxBytes: 128) ? item.requestID : ""
+        return HeldRegistration(receipt: RegistryReceipt(text: Array(receipt.text), signature: Array(receipt.signature),
+                                                         registryKeyId: fields.registryKeyId), letter: letter)
+    }
+
+    func reconcileStatus(_ request: RegistryAPI.GetReconcileStatusRequest,
+                         _ context: ServerContext) async throws -> RegistryAPI.ReconcileStatus {
+        RegistryAPI.ReconcileStatus(try await store.reconcileStatus())
     }
 
     // MARK: Queries

@@ -65,6 +65,10 @@ actor KDFScheduler {
         self.maxAttempts = max(1, maxAttempts)
     }
 
+    /// Calls waiting for a worker, and derivations admitted and not finished (for tests and logs).
+    var waitingCount: Int { waiting.count }
+    var runningCount: Int { running }
+
     static func units(_ cost: ScryptCost) -> Double {
         Double(1 << cost.log2N) * Double(cost.blockSize) * Double(cost.parallelism)
     }
@@ -170,6 +174,8 @@ actor KDFScheduler {
         }
         return try await withCheckedThrowingContinuation { continuation in
             waiting.append(Waiter(signerId: signerId, units: units, deadline: deadline, continuation: continuation))
+            // Those ahead may all be waiting for their signer's slot while a worker is free.
+            startWaiters()
         }
     }
 

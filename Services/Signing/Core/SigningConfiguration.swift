@@ -13,8 +13,8 @@ public struct SigningConfiguration: ServiceConfiguration, Hashable {
     public var failureWindowSeconds = 900
     public var lockoutSeconds = 900
     public var uploadRoles: [String] = ["staf_umum", "admin"]
-    /// scrypt derivations at once; 0 = one per core, at most 4.
-    public var kdfConcurrency = 0
+    /// scrypt derivations at once; by default one per core, at most 4.
+    public var kdfConcurrency = SigningPolicy.defaultKDFWorkers
     public var kdfQueueLimit = 256
 
     public init() {}
@@ -27,7 +27,7 @@ public struct SigningConfiguration: ServiceConfiguration, Hashable {
         ConfigKey("maxFailedPassphraseAttempts", "Wrong passphrases per signer within failureWindowSeconds before a lockout."),
         ConfigKey("failureWindowSeconds", "Window in which wrong passphrases add up."),
         ConfigKey("lockoutSeconds", "How long a signer is locked out after too many wrong passphrases (RESOURCE_EXHAUSTED)."),
-        ConfigKey("kdfConcurrency", "scrypt derivations run at once, on as many cores (0 = one per core, at most 4). Memory: this times 128 * r * N bytes (64 MiB each at the default cost)."),
+        ConfigKey("kdfConcurrency", "scrypt derivations run at once, on as many cores (default: one per core, at most 4). Memory: this times 128 * r * N bytes (64 MiB each at the default cost)."),
         ConfigKey("kdfQueueLimit", "Calls that may wait for a key derivation; beyond it, and for a call that could not finish before its deadline, UNAVAILABLE at once with trailing metadata retry-after-ms."),
         ConfigKey("uploadRoles", "Roles allowed to upload a revision for signature (SOP step 4)."),
     ]
@@ -46,9 +46,9 @@ public struct SigningConfiguration: ServiceConfiguration, Hashable {
         policy.failureWindowSeconds = Int64(failureWindowSeconds)
         policy.lockoutSeconds = Int64(lockoutSeconds)
         policy.uploadRoles = uploadRoles
-        guard (0...64).contains(kdfConcurrency) else { throw .invalid("kdfConcurrency must be 0...64") }
+        guard (1...64).contains(kdfConcurrency) else { throw .invalid("kdfConcurrency must be 1...64") }
         guard (0...100_000).contains(kdfQueueLimit) else { throw .invalid("kdfQueueLimit must be 0...100000") }
-        if kdfConcurrency > 0 { policy.kdfWorkers = kdfConcurrency }
+        policy.kdfWorkers = kdfConcurrency
         policy.kdfQueueLimit = kdfQueueLimit
         return policy
     }

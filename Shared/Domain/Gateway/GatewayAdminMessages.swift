@@ -216,3 +216,34 @@ extension GatewayAPI {
         public enum CodingKeys: Int, CodingKey { case requestID = 1, fromUserID, toUserID, kind, validFrom, validUntil }
     }
 }
+
+extension GatewayAPI {
+    public struct ReconcileRegistryRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        /// Report what would be sent; change nothing.
+        public var dryRun: Bool = false
+        public init(requestID: String = "", dryRun: Bool = false) {
+            self.requestID = requestID
+            self.dryRun = dryRun
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, dryRun }
+    }
+
+    public struct ReconcileRegistryReply: Codable, Sendable, Hashable {
+        public var reconcileRequiredBefore: Bool = false
+        /// Still refusing to number: the book still has a gap (`missing`).
+        public var reconcileRequired: Bool = false
+        public var sent: Int32 = 0
+        public var imported: Int32 = 0
+        public var alreadyPresent: Int32 = 0
+        /// "number (letter id): why it was not taken".
+        public var problems: [String] = []
+        /// Agenda positions ("2026/13") still missing.
+        public var missing: [String] = []
+        public var detail: String = ""
+        public init() {}
+        public enum CodingKeys: Int, CodingKey {
+            case reconcileRequiredBefore = 1, reconcileRequired, sent, imported, alreadyPresent, problems, missing, detail
+        }
+    }
+}

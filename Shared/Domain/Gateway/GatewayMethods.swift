@@ -44,4 +44,6 @@ extension GatewayAPI {
         service: adminServiceName, name: "ListSigners")
     public static let createDelegation = RPCMethod<CreateDelegationRequest, DelegationInfo>(
         service: adminServiceName, name: "CreateDelegation")
+    public static let reconcileRegistry = RPCMethod<ReconcileRegistryRequest, ReconcileRegistryReply>(
+        service: adminServiceName, name: "ReconcileRegistry")
 }

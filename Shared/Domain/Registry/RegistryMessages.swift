@@ -122,8 +122,96 @@ extension RegistryAPI {
         /// Recording unit; empty = the office's default unit.
         public var unit: String = ""
         public var remarks: String = ""
+        /// The caller's high-water mark: per agenda year, the highest agenda sequence it holds a
+        /// receipt for. A registry whose book is behind it was restored from an older backup and
+        /// refuses to number (FAILED_PRECONDITION) until reconciled.
+        public var knownAgenda: [AgendaPosition] = []
         public init() {}
-        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, content, signature, unit, remarks }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, content, signature, unit, remarks, knownAgenda }
+    }
+
+    /// A place in the agenda book: year and No. urut agenda.
+    public struct AgendaPosition: Codable, Sendable, Hashable {
+        public var year: Int32 = 0
+        public var sequence: Int64 = 0
+        public init(year: Int32 = 0, sequence: Int64 = 0) {
+            self.year = year
+            self.sequence = sequence
+        }
+        public enum CodingKeys: Int, CodingKey { case year = 1, sequence }
+    }
+
+    /// A registration as its holders keep it: the sealed receipt and the letter it numbers.
+    public struct HeldRegistration: Codable, Sendable, Hashable {
+        /// `text` and `signature` are required; the key fields are ignored.
+        public var receipt: Receipt? = nil
+        /// The canonical content bytes the receipt's content-sha256 names.
+        public var content: Data = Data()
+        /// The signature record whose signature the receipt names.
+        public var signature: SignatureRecord? = nil
+        /// Who registered it (the clerk's actor id), if known.
+        public var registeredBy: String = ""
+        public var remarks: String = ""
+        /// The original `Register` request id, if known.
+        public var requestID: String = ""
+        public var unit: String = ""
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case receipt = 1, content, signature, registeredBy, remarks, requestID, unit }
+    }
+
+    public struct ImportRegistrationsRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var registrations: [HeldRegistration] = []
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, registrations }
+    }
+
+    public struct ImportProblem: Codable, Sendable, Hashable {
+        public var number: String = ""
+        public var letterID: String = ""
+        public var problem: String = ""
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case number = 1, letterID, problem }
+    }
+
+    public struct AgendaYearState: Codable, Sendable, Hashable {
+        public var year: Int32 = 0
+        /// The last No. urut agenda given out (or imported) that year.
+        public var lastSequence: Int64 = 0
+        public var entryCount: Int64 = 0
+        /// The highest sequence a caller holds, while the year waits for reconciliation (else 0).
+        public var knownSequence: Int64 = 0
+        /// Sequences with no entry up to max(last, known); at most 1000.
+        public var missing: [Int64] = []
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case year = 1, lastSequence, entryCount, knownSequence, missing }
+    }
+
+    public struct GetReconcileStatusRequest: Codable, Sendable, Hashable {
+        public init() {}
+        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
+        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
+        public enum CodingKeys: Int, CodingKey { case none = 1 }
+    }
+
+    public struct ReconcileStatus: Codable, Sendable, Hashable {
+        /// True while numbering is refused.
+        public var reconcileRequired: Bool = false
+        public var years: [AgendaYearState] = []
+        public var detail: String = ""
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case reconcileRequired = 1, years, detail }
+    }
+
+    public struct ImportRegistrationsResponse: Codable, Sendable, Hashable {
+        public var imported: Int32 = 0
+        public var alreadyPresent: Int32 = 0
+        public var problems: [ImportProblem] = []
+        public var status: ReconcileStatus? = nil
+        /// The entries written, with their original numbers.
+        public var entries: [AgendaEntry] = []
+        public init() {}
+        public enum CodingKeys: Int, CodingKey { case imported = 1, alreadyPresent, problems, status, entries }
     }
 
     public struct RegisterResponse: Codable, Sendable, Hashable {

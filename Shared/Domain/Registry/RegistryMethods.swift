@@ -16,6 +16,10 @@ extension RegistryAPI {
         service: serviceName, name: "ListManualDeliveries")
     public static let markDelivered = RPCMethod<MarkDeliveredRequest, MarkDeliveredResponse>(service: serviceName, name: "MarkDelivered")
     public static let getRegistryKey = RPCMethod<GetRegistryKeyRequest, GetRegistryKeyResponse>(service: serviceName, name: "GetRegistryKey")
+    public static let importRegistrations = RPCMethod<ImportRegistrationsRequest, ImportRegistrationsResponse>(
+        service: serviceName, name: "ImportRegistrations")
+    public static let getReconcileStatus = RPCMethod<GetReconcileStatusRequest, ReconcileStatus>(
+        service: serviceName, name: "GetReconcileStatus")
 }
 
 extension InboxAPI {
