@@ -230,7 +230,7 @@ let executableTargets: [Target] = [
     .target(
         name: "WebApp",
         dependencies: [
-            "Domain", "RPC", "ServiceKit", logging, .product(name: "Crypto", package: "swift-crypto"),
+            "Domain", "RPC", "ServiceKit", "LetterDocument", logging, .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

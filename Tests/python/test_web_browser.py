@@ -124,8 +124,21 @@ class Browser:
         self.pages_checked.append(name)
         self.shots += 1
         height = self.driver.execute_script("return Math.min(document.body.scrollHeight + 40, 4000)")
-        self.driver.set_window_size(1280, max(height, 700))
-        self.driver.save_screenshot(str(ARTIFACTS / f"{self.shots:02d}-{name}.png"))
+        self.screenshot(f"{self.shots:02d}-{name}.png", 1280, max(height, 700))
+
+    def screenshot(self, file, width, height):
+        """A full-page picture at `width`. Chromium under load sometimes fails a capture right after a
+        resize ("unable to capture screenshot"): that is retried a few times; assertions never are."""
+        from selenium.common.exceptions import WebDriverException
+        for attempt in range(4):
+            try:
+                self.driver.set_window_size(width, height)
+                self.driver.save_screenshot(str(ARTIFACTS / file))
+                break
+            except WebDriverException:
+                if attempt == 3:
+                    raise
+                time.sleep(1)
         self.driver.set_window_size(1280, 1100)
 
     def phone(self, name):
@@ -133,8 +146,7 @@ class Browser:
         self.driver.set_window_size(390, 900)
         overflow = self.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         self.shots += 1
-        self.driver.save_screenshot(str(ARTIFACTS / f"{self.shots:02d}-{name}-ponsel.png"))
-        self.driver.set_window_size(1280, 1100)
+        self.screenshot(f"{self.shots:02d}-{name}-ponsel.png", 390, 900)
         assert overflow <= 0, f"{name}: {overflow}px wider than a phone screen"
 
     def fill(self, field_id, value):
@@ -321,6 +333,14 @@ def test_one_letter_through_six_steps_by_clicking(web, browser):
     b.fill("tembusan", "Bupati Mojokerto\nArsip")
     b.fill("drafting_unit", "Seksi Kesejahteraan Sosial")
     b.fill("place", "Sooko")
+    # Preview without saving: the markup as it will read (bold, the label : value rows).
+    b.fill("body", "Dengan hormat,\n\nkami mengundang Saudara pada rapat **koordinasi posyandu**.\n\n| hari : Senin\n| tempat : Pendopo")
+    b.click("form[action$='/konsep'] button[formaction$='/pratinjau']")
+    assert b.driver.find_element(By.CSS_SELECTOR, ".letter-content strong").text == "koordinasi posyandu"
+    assert len(b.driver.find_elements(By.CSS_SELECTOR, ".letter-content table.fields tr")) == 2
+    assert office.journey(letter).revision == 0   # nothing saved by a preview
+    b.page("pratinjau-konsep")
+    b.fill("body", "Dengan hormat,\n\nkami mengundang Saudara pada rapat koordinasi posyandu.\n\n- hari: Senin\n- tempat: Pendopo")
     attachment = cluster.root / "daftar-hadir.pdf"
     attachment.write_bytes(b"%PDF-1.4\n% daftar hadir rapat posyandu\n%%EOF\n")
     b.driver.find_element(By.ID, "attachment").send_keys(str(attachment))

@@ -10,7 +10,7 @@ enum DraftForm {
         "<option value=\"\(HTML.escape("\(value)"))\"\(value == selected ? " selected" : "")>\(HTML.escape(label))</option>"
     }
 
-    static func html(action: String, hidden: String, content: LetterContent?, revision: Int64) -> String {
+    static func html(action: String, hidden: String, content: LetterContent?, revision: Int64, removed: Set<Int> = []) -> String {
         let c = content ?? LetterContent(type: .surat, sifat: .biasa, urgency: .biasa)
         let types = LetterType.allCases.filter { $0 != .unspecified }.map { option($0, Labels.letterType($0), selected: c.type) }.joined()
         let sifats = Sifat.allCases.filter { $0 != .unspecified }.map { option($0, $0.displayName, selected: c.sifat) }.joined()
@@ -38,12 +38,12 @@ enum DraftForm {
         <div><label for="urgency">Derajat kecepatan</label><select id="urgency" name="urgency">\(urgencies)</select></div>
         </div>
         <label for="draft_subject">Perihal</label><input id="draft_subject" name="subject" required value="\(HTML.escape(c.subject))">
-        <label for="body">Isi surat (paragraf dipisah baris kosong; baris diawali "- " menjadi daftar)</label>
+        <label for="body">Isi surat — paragraf dipisah baris kosong; daftar dengan <code>1.</code>, <code>a.</code> atau <code>-</code>; baris <code>| hari : Senin</code>; <code>**tebal**</code></label>
         <textarea id="body" name="body" rows="10" required>\(HTML.escape(c.body))</textarea>
         <fieldset><legend>Kepada Yth.</legend>\(rows)</fieldset>
         <label for="tembusan">Tembusan (satu per baris)</label>
         <textarea id="tembusan" name="tembusan" rows="3">\(HTML.escape(c.tembusan.joined(separator: "\n")))</textarea>
-        <fieldset><legend>Lampiran</legend>\(attachmentRows(c.attachments))
+        <fieldset><legend>Lampiran</legend>\(attachmentRows(c.attachments, removed: removed))
         <label for="attachment">Tambah lampiran (PDF atau gambar; boleh beberapa berkas)</label>
         <input id="attachment" name="attachment" type="file" multiple accept=".pdf,.png,.jpg,.jpeg,.txt,application/pdf,image/*">
         </fieldset>
@@ -51,17 +51,20 @@ enum DraftForm {
         <div><label for="drafting_unit">Unit konseptor (Seksi/Subag)</label><input id="drafting_unit" name="drafting_unit" required value="\(HTML.escape(c.draftingUnit))"></div>
         <div><label for="place">Tempat (baris tanggal)</label><input id="place" name="place" value="\(HTML.escape(c.place))"></div>
         </div>
+        <div class="buttons">
         <button type="submit">\(revision == 0 ? "Simpan konsep" : "Simpan sebagai revisi baru")</button>
+        <button type="submit" formaction="\(action.replacingOccurrences(of: "/konsep", with: "/pratinjau"))" class="secondary-quiet">Pratinjau dulu</button>
+        </div>
         </form>
         """
     }
 
     /// The current revision's attachments, each with a box to drop it from the next revision.
-    static func attachmentRows(_ attachments: [Attachment]) -> String {
+    static func attachmentRows(_ attachments: [Attachment], removed: Set<Int>) -> String {
         if attachments.isEmpty { return "<p class=\"muted\">Belum ada lampiran.</p>" }
         return "<ul class=\"attachments\">" + attachments.enumerated().map { index, file in
             let size = ByteCountFormatter.string(fromByteCount: Int64(file.content.count), countStyle: .file)
-            return "<li><input type=\"checkbox\" id=\"remove_\(index)\" name=\"remove_attachment\" value=\"\(index)\">"
+            return "<li><input type=\"checkbox\" id=\"remove_\(index)\" name=\"remove_attachment\" value=\"\(index)\"\(removed.contains(index) ? " checked" : "")>"
                 + "<label for=\"remove_\(index)\">hapus \(HTML.escape(file.name)) (\(size))</label></li>"
         }.joined() + "</ul>"
     }

@@ -100,6 +100,14 @@ enum StaticAssets {
     .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
     footer { text-align: center; color: var(--muted); font-size: .8rem; padding: 2rem 1rem; }
     textarea[readonly] { font-family: ui-monospace, monospace; }
+    .body-text p { text-align: justify; text-indent: 2.5em; margin: .4rem 0; }
+    .body-text table.fields { width: auto; background: none; margin: .3rem 0 .3rem 2.5em; }
+    .body-text table.fields th, .body-text table.fields td { border: none; padding: 0 .4rem 0 0; text-transform: none; letter-spacing: 0; font-size: 1rem; color: var(--text); font-weight: normal; }
+    .markup-problems { background: #fdecea; border: 1px solid #f1aeb5; color: #7a1b14; padding: .5rem .8rem; border-radius: 6px; }
+    .raw-body { white-space: pre-wrap; font-size: .9rem; }
+    .buttons { display: flex; gap: .6rem; flex-wrap: wrap; }
+    .buttons button { margin-top: .5rem; }
+    label code { font-weight: normal; background: #eef2f1; padding: 0 .25rem; border-radius: 3px; }
     @media print { .top, footer, form, .exports { display: none; } body { background: #fff; } }
     """
 

@@ -5,8 +5,36 @@ enum Templates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "password": password, "home": home, "letter": letter, "letters": letters,
         "open": open, "agenda": agenda, "agendaPrint": agendaPrint, "sla": sla, "admin": admin, "error": error,
-        "tokenIssued": tokenIssued,
+        "tokenIssued": tokenIssued, "content": content, "draftPreview": draftPreview,
     ]
+
+    /// The letter's structured content (used by the letter page and the draft preview).
+    static let content = """
+    <section class="card letter-content">
+      <h2>{{heading}}</h2>
+      <!-- PREVIEW-PDF: the letter-document issue adds a preview RPC; its "Pratinjau PDF" link goes here. -->
+      <p class="placeholder">Pratinjau PDF belum tersedia; di bawah ini isi surat yang terstruktur.</p>
+      <dl class="meta">
+        <dt>Jenis</dt><dd>{{type}}</dd><dt>Klasifikasi</dt><dd>{{classification}}</dd>
+        <dt>Sifat</dt><dd>{{sifat}}</dd><dt>Derajat</dt><dd>{{urgency}}</dd>
+        <dt>Perihal</dt><dd>{{subject}}</dd><dt>Unit konseptor</dt><dd>{{draftingUnit}}</dd>
+        <dt>Kepada Yth.</dt><dd><ul>{{#addressees}}<li>{{name}} <small>({{kind}}{{#endpoint}}, {{endpoint}}{{/endpoint}})</small></li>{{/addressees}}</ul></dd>
+        {{#hasTembusan}}<dt>Tembusan</dt><dd><ol>{{#tembusan}}<li>{{.}}</li>{{/tembusan}}</ol></dd>{{/hasTembusan}}
+        {{#hasAttachments}}<dt>Lampiran</dt><dd><ul>{{#attachments}}<li>{{name}} <small>({{size}})</small></li>{{/attachments}}</ul></dd>{{/hasAttachments}}
+      </dl>
+      <div class="body-text">{{{bodyHTML}}}</div>
+    </section>
+    """
+
+    static let draftPreview = """
+    <p class="crumb"><a href="/surat/{{letterID}}">← Kembali ke surat (tanpa menyimpan)</a></p>
+    <h1>Pratinjau konsep</h1>
+    <p class="notice">Konsep ini <strong>belum disimpan</strong>. Periksa pratinjaunya, ubah bila perlu, lalu simpan dengan tombol di formulir. Berkas lampiran yang baru dipilih perlu dipilih lagi.</p>
+    <div class="grid">
+    <div class="col-main"><section class="card action"><h2>Formulir konsep</h2>{{{form}}}</section></div>
+    <aside class="col-side">{{#content}}{{> content}}{{/content}}</aside>
+    </div>
+    """
 
     static let layout = """
     <!DOCTYPE html>
@@ -177,20 +205,7 @@ enum Templates {
     </section>
     {{/diff}}
     {{#content}}
-    <section class="card letter-content">
-      <h2>Isi surat (revisi {{revision}})</h2>
-      <!-- PREVIEW-PDF: the letter-document issue adds a preview RPC; its "Pratinjau PDF" link goes here. -->
-      <p class="placeholder">Pratinjau PDF belum tersedia; di bawah ini isi surat yang terstruktur.</p>
-      <dl class="meta">
-        <dt>Jenis</dt><dd>{{type}}</dd><dt>Klasifikasi</dt><dd>{{classification}}</dd>
-        <dt>Sifat</dt><dd>{{sifat}}</dd><dt>Derajat</dt><dd>{{urgency}}</dd>
-        <dt>Perihal</dt><dd>{{subject}}</dd><dt>Unit konseptor</dt><dd>{{draftingUnit}}</dd>
-        <dt>Kepada Yth.</dt><dd><ul>{{#addressees}}<li>{{name}} <small>({{kind}}{{#endpoint}}, {{endpoint}}{{/endpoint}})</small></li>{{/addressees}}</ul></dd>
-        {{#hasTembusan}}<dt>Tembusan</dt><dd><ol>{{#tembusan}}<li>{{.}}</li>{{/tembusan}}</ol></dd>{{/hasTembusan}}
-        {{#hasAttachments}}<dt>Lampiran</dt><dd><ul>{{#attachments}}<li>{{name}} <small>({{size}})</small></li>{{/attachments}}</ul></dd>{{/hasAttachments}}
-      </dl>
-      <div class="body-text">{{{bodyHTML}}}</div>
-    </section>
+    {{> content}}
     {{/content}}
     {{#hasDeliveries}}
     <section class="card">

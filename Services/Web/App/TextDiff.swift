@@ -1,4 +1,5 @@
 import Foundation
+import LetterDocument
 
 /// A line diff (longest common subsequence) for the Sekretaris: what changed in the letter since
 /// the revision they returned. Letters are short, so the quadratic table is fine; a cap keeps a
@@ -63,18 +64,41 @@ enum HTML {
         return out
     }
 
-    /// The letter body as paragraphs (blank line between) and lists (lines starting "- " or "1.").
+    /// The letter body in the letter markup (proto-notes/letter-markup.md), parsed by the same
+    /// parser the PDF renderer uses, as HTML: paragraphs, numbered/lettered/bulleted lists, the
+    /// aligned `label : value` rows and bold. A body with problems shows them (line and column)
+    /// above its raw text, so the drafter sees what the services will refuse.
     static func body(_ text: String) -> String {
+        let blocks: [BodyBlock]
+        do {
+            blocks = try BodyMarkup.parse(text)
+        } catch {
+            let problems = error.problems.map { "<li>baris \($0.line), kolom \($0.column): \(escape($0.message))</li>" }.joined()
+            return "<div class=\"markup-problems\" role=\"alert\"><p>Penulisan isi surat belum benar:</p><ul>\(problems)</ul></div>"
+                + "<pre class=\"raw-body\">\(escape(text))</pre>"
+        }
         var out = ""
-        for block in text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n") {
-            let lines = block.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-            guard !lines.isEmpty else { continue }
-            if lines.allSatisfy({ $0.hasPrefix("- ") }) {
-                out += "<ul>" + lines.map { "<li>\(escape(String($0.dropFirst(2))))</li>" }.joined() + "</ul>"
-            } else {
-                out += "<p>" + lines.map(escape).joined(separator: "<br>") + "</p>"
+        for block in blocks {
+            switch block {
+            case .paragraph(let inline):
+                out += "<p>\(self.inline(inline))</p>"
+            case .list(let style, let items):
+                let open = switch style {
+                case .numbered: "<ol>"
+                case .lettered: "<ol type=\"a\">"
+                case .bulleted: "<ul>"
+                }
+                out += open + items.map { "<li>\(self.inline($0))</li>" }.joined() + (style == .bulleted ? "</ul>" : "</ol>")
+            case .fields(let fields):
+                out += "<table class=\"fields\">" + fields.map {
+                    "<tr><th scope=\"row\">\(self.inline($0.label))</th><td>:</td><td>\(self.inline($0.value))</td></tr>"
+                }.joined() + "</table>"
             }
         }
         return out
+    }
+
+    static func inline(_ text: InlineText) -> String {
+        text.runs.map { $0.bold ? "<strong>\(escape($0.text))</strong>" : escape($0.text) }.joined()
     }
 }

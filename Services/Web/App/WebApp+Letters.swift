@@ -158,8 +158,9 @@ extension WebApp {
         return lines
     }
 
-    func contentData(_ content: LetterContent, revision: Int64) -> [String: Any] {
+    func contentData(_ content: LetterContent, revision: Int64, heading: String? = nil) -> [String: Any] {
         [
+            "heading": heading ?? "Isi surat (revisi \(revision))",
             "revision": revision, "type": Labels.letterType(content.type), "classification": content.classificationCode,
             "sifat": content.sifat.displayName, "urgency": content.urgency.displayName, "subject": content.subject,
             "draftingUnit": content.draftingUnit,
@@ -283,6 +284,27 @@ extension WebApp {
                                                                                          content: content), session)
                 }
             }
+        case "pratinjau":
+            // The draft as typed, rendered as it will read, without saving (no JavaScript needed).
+            var content: LetterContent
+            do { content = try DraftForm.content(from: form) } catch let error as FriendlyError {
+                await flash(session, .error, error.text)
+                return Self.redirect(back)
+            }
+            let removed = Set(form.all("remove_attachment").compactMap(Int.init))
+            if Int64(form.text("base_revision")) ?? 0 > 0,
+               let current = try? await call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: id), session) {
+                content.attachments = current.content?.attachments ?? []
+            }
+            var shown = content
+            shown.attachments = content.attachments.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+            let hidden = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(session.csrf))\"><input type=\"hidden\" name=\"request_id\" value=\"\(Self.newRequestID())\">"
+            let formHTML = DraftForm.html(action: "/surat/\(id)/konsep", hidden: hidden, content: content,
+                                          revision: Int64(form.text("base_revision")) ?? 0, removed: removed)
+            return await page("Pratinjau konsep", "draftPreview", [
+                "letterID": id, "form": formHTML,
+                "content": contentData(shown, revision: 0, heading: "Pratinjau isi (belum disimpan)"),
+            ], session: session)
         case "paraf":
             return try await act(session, back: back, success: "Konsep diparaf dan dikirim ke Sekretaris. Langkah 2 selesai.") {
                 _ = try await call(GatewayAPI.paraf, GatewayAPI.ParafRequest(requestID: requestID, letterID: id,
