@@ -91,6 +91,10 @@ def web(tmp_path_factory, protos):
         office.admin.SetPassword(office.g.SetPasswordRequest(user_id=user, password=INITIAL[user]), metadata=office.md("admin"))
     yield cluster, office
     office.channel.close()
+    # Graceful stop: SIGTERM ends surat-web with exit code 0 after it logged its stop.
+    web_process = cluster.procs.pop("web")
+    assert web_process.stop() == 0, web_process.output()
+    assert "stopped" in web_process.output()
     cluster.close()
 
 
@@ -557,3 +561,37 @@ def test_forged_posts_are_refused_and_change_nothing(web, browser):
     b.sign_out()
     assert raw(cluster.base, "/", cookie=ani_cookie)[0] == 303
     assert len(b.pages_checked) >= 15
+
+
+@pytest.mark.timeout(300)
+def test_cli_sign_in_with_a_password(web, tmp_path):
+    """The same SignIn from the command line: an admin sets a first password, `surat login` prints a
+    session token that only allows changing it, `surat password` changes it, then the token works."""
+    import subprocess
+    cluster, office = web
+    surat = str(swift_bin("surat"))
+    address = f"127.0.0.1:{cluster.ports['gateway']}"
+    office.admin.CreateUser(office.g.CreateUserRequest(user_id="rudi", name="Rudi", role="drafter"), metadata=office.md("admin"))
+    admin_token = tmp_path / "admin.token"
+    admin_token.write_text(cluster.admin_token + "\n")
+    first, second = tmp_path / "first.pw", tmp_path / "second.pw"
+    first.write_text("Mulai-Tujuh-2026\n")
+    second.write_text("Kantor-Baru-2026\n")
+
+    def run(*args, **env):
+        return subprocess.run([surat, *args, "--address", address], capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, **env))
+
+    set_pw = run("admin", "user", "password", "rudi", "--token-file", str(admin_token), SURAT_PASSWORD_FILE=str(first))
+    assert set_pw.returncode == 0, set_pw.stderr
+    login = run("login", "rudi", SURAT_PASSWORD_FILE=str(first))
+    assert login.returncode == 0 and "set by an admin" in login.stderr, login.stderr
+    session = tmp_path / "rudi.token"
+    session.write_text(login.stdout)
+    assert "Mulai-Tujuh-2026" not in login.stdout + login.stderr
+    blocked = run("queue", "--token-file", str(session))
+    assert blocked.returncode == 5, blocked.stdout + blocked.stderr   # PERMISSION_DENIED until changed
+    changed = run("password", "--token-file", str(session), SURAT_PASSWORD_FILE=str(first), SURAT_NEW_PASSWORD_FILE=str(second))
+    assert changed.returncode == 0, changed.stderr
+    assert run("queue", "--token-file", str(session)).returncode == 0
+    assert run("login", "rudi", SURAT_PASSWORD_FILE=str(first)).returncode == 6   # the old password is gone
