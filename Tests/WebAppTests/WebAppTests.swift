@@ -89,6 +89,7 @@ struct WebAppTests {
         (.resourceExhausted, "too many failed sign-ins for ani; try again in 30 s", "Tunggu 30 detik"),
         (.unavailable, "drafting unavailable", "tidak ada yang berubah"),
         (.unauthenticated, "wrong user name or password", "kata sandi salah"),
+        (.permissionDenied, "wrong passphrase for signer camat; 4 attempt(s) left before a 15-minute lockout", "Sisa 4 kali"),
     ])
     func messages(_ code: RPCError.Code, _ message: String, _ expected: String) {
         let text = FriendlyError(RPCError(code, message)).text

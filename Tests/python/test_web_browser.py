@@ -411,7 +411,7 @@ def test_one_letter_through_six_steps_by_clicking(web, browser):
     assert b.action_forms() == ["tandatangani"]
     b.fill("passphrase", "bukan-frasa-sandinya")
     b.click("form[action$='/tandatangani'] button[type=submit]")
-    assert b.driver.find_elements(By.CSS_SELECTOR, ".flash-error"), b.flash()
+    assert "Frasa sandi tanda tangan salah" in b.flash(), b.flash()
     assert office.journey(letter).state == g.JOURNEY_STATE_AWAITING_SIGNATURE
     b.page("tanda-tangan-gagal")
     b.fill("passphrase", CAMAT_PASSPHRASE)
@@ -595,3 +595,13 @@ def test_cli_sign_in_with_a_password(web, tmp_path):
     assert changed.returncode == 0, changed.stderr
     assert run("queue", "--token-file", str(session)).returncode == 0
     assert run("login", "rudi", SURAT_PASSWORD_FILE=str(first)).returncode == 6   # the old password is gone
+
+
+def test_no_secret_in_any_log(web):
+    """After everything above: no password, passphrase or session token in surat-web's or the
+    gateway's log (the tests ran every form that carries one)."""
+    cluster, _ = web
+    logs = "".join((cluster.root / f"{name}.log").read_text(errors="replace") for name in ("web", "gateway"))
+    secrets_used = [*INITIAL.values(), *CHOSEN.values(), CAMAT_PASSPHRASE, SEKCAM_PASSPHRASE, "Mulai-Tujuh-2026", "Kantor-Baru-2026"]
+    assert [s for s in secrets_used if s in logs] == []
+    assert re.search(r"surat_[A-Za-z0-9_-]{43}", logs) is None   # no bearer token either

@@ -66,6 +66,17 @@ struct AgendaTable: Sendable {
         return AgendaTable(header: header, rows: kept)
     }
 
+    /// The registry writes the status in English; the office reads Indonesian.
+    func localized() -> AgendaTable {
+        guard let status = column("Status") else { return self }
+        let words = ["registered": "tercatat", "cancelled": "dibatalkan"]
+        return AgendaTable(header: header, rows: rows.map { row in
+            var row = row
+            if status < row.count, let word = words[row[status]] { row[status] = word }
+            return row
+        })
+    }
+
     func csv() -> String {
         func field(_ value: String) -> String {
             value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })

@@ -67,6 +67,10 @@ struct FriendlyError: Error, Sendable {
             }
             return "Sesi Anda sudah berakhir. Silakan masuk lagi."
         case .permissionDenied:
+            if message.contains("wrong passphrase") {
+                let left = number(after: "; ", in: message).map { " Sisa \($0) kali percobaan sebelum penandatanganan dikunci sementara." } ?? ""
+                return "Frasa sandi tanda tangan salah; surat belum ditandatangani.\(left) Periksa lalu coba lagi."
+            }
             if message.contains("must change the password") {
                 return "Anda harus mengganti kata sandi dari admin terlebih dahulu."
             }
@@ -95,6 +99,9 @@ struct FriendlyError: Error, Sendable {
         case .invalidArgument, .outOfRange:
             return "Isian belum benar: \(Labels.fieldProblem(message)). Perbaiki lalu kirim lagi."
         case .resourceExhausted:
+            if message.contains("too many wrong passphrases") {
+                return "Frasa sandi salah terlalu sering, penandatanganan dikunci sementara. Tunggu beberapa menit lalu coba lagi, atau hubungi admin."
+            }
             if let seconds = number(after: "try again in ", in: message) {
                 return "Terlalu banyak percobaan yang gagal. Tunggu \(seconds) detik, lalu coba lagi; bila lupa, minta admin mengatur ulang."
             }

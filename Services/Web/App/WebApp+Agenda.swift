@@ -39,6 +39,7 @@ extension WebApp {
             query: (parameters.get("q") ?? "").trimmingCharacters(in: .whitespaces))
         let export = try await call(GatewayAPI.exportAgenda, GatewayAPI.ExportAgendaRequest(year: Int32(filter.year), format: "csv"), session)
         let table = AgendaTable(csv: export.content).filtered(month: filter.month, classification: filter.classification, query: filter.query)
+            .localized()
         switch format {
         case .csv:
             var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8"]
