@@ -26,13 +26,13 @@ import pytest
 from conftest import ServiceProcess, free_port, swift_bin
 from test_e2e_gateway import CAMAT_PASSPHRASE, SEKCAM_PASSPHRASE, Cluster, Office
 
-selenium = pytest.importorskip("selenium")
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+# Selenium is pinned in requirements.txt; a missing one fails here rather than skipping the test.
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "web"
 CHROMIUM = "/usr/bin/chromium"
