@@ -19,9 +19,10 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
-    // surat-web: the office's web app (HTTP server and HTML templates).
+    // surat-web and surat-verify: HTTP servers; surat-web's HTML templates.
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+    .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
 ]
 
 let nio: [Target.Dependency] = [
@@ -41,6 +42,12 @@ let sharedTargets: [Target] = [
         path: "Shared/CNghttp2",
         pkgConfig: "libnghttp2",
         providers: [.apt(["libnghttp2-dev"])]
+    ),
+    // zlib from Debian's zlib1g-dev: inflating gzip/deflate-compressed request messages.
+    .systemLibrary(
+        name: "CZlib",
+        path: "Shared/CZlib",
+        providers: [.apt(["zlib1g-dev"])]
     ),
     // Pango + Cairo from Debian's libpango1.0-dev and libcairo2-dev: text shaping, line
     // breaking, justification and PDF output for the letter document.
@@ -65,12 +72,29 @@ let sharedTargets: [Target] = [
         path: "Shared/LetterDocument",
         swiftSettings: swiftSettings
     ),
+    // Domain records (content, signature record, stored profile) → the renderer's inputs; used by
+    // the registry (final PDF) and the gateway (preview).
+    .target(
+        name: "LetterMapping",
+        dependencies: ["Domain", "LetterDocument"],
+        path: "Shared/LetterMapping",
+        swiftSettings: swiftSettings
+    ),
+    // OpenSSL's libcrypto from Debian's libssl-dev: CMS SignedData, X.509, PKCS#12 for the office seal.
+    .systemLibrary(
+        name: "COpenSSL",
+        path: "Shared/COpenSSL",
+        pkgConfig: "libcrypto",
+        providers: [.apt(["libssl-dev"])]
+    ),
+    // The office's electronic seal on the final PDF (PAdES baseline B-B) and its verification.
+    .target(name: "LetterSeal", dependencies: ["COpenSSL"], path: "Shared/LetterSeal", swiftSettings: swiftSettings),
     // Codable <-> protobuf (proto3) wire format.
     .target(name: "Wire", path: "Shared/Wire", swiftSettings: swiftSettings),
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
     .target(
         name: "RPC",
-        dependencies: ["CNghttp2", "Wire", logging] + nio,
+        dependencies: ["CNghttp2", "CZlib", "Wire", logging] + nio,
         path: "Shared/RPC",
         swiftSettings: swiftSettings
     ),
@@ -122,7 +146,7 @@ let executableTargets: [Target] = [
     .target(
         name: "GatewayService",
         dependencies: [
-            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", logging,
+            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -138,7 +162,8 @@ let executableTargets: [Target] = [
     // `surat`: the command line for staff and district IT (a client of the gateway).
     .executableTarget(
         name: "surat",
-        dependencies: ["Domain", "RPC", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        dependencies: ["Domain", "RPC", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                       .product(name: "Crypto", package: "swift-crypto")],
         path: "Services/CLI",
         swiftSettings: swiftSettings
     ),
@@ -152,8 +177,8 @@ let executableTargets: [Target] = [
     .target(
         name: "RegistryServer",
         dependencies: [
-            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", "LetterDocument", "LetterMapping", "LetterSeal", logging,
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Services/Registry/Server",
         swiftSettings: swiftSettings
@@ -204,7 +229,7 @@ let executableTargets: [Target] = [
     // `surat-letter`: render a letter document from JSON files, regenerate the sample, benchmark.
     .executableTarget(
         name: "surat-letter",
-        dependencies: ["LetterDocument", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        dependencies: ["LetterDocument", "LetterSeal", .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Services/LetterTool",
         swiftSettings: swiftSettings
     ),
@@ -223,6 +248,23 @@ let executableTargets: [Target] = [
         name: "surat-signing",
         dependencies: ["SigningCore", "ServiceKit", "Domain", "ProtoDescriptors"],
         path: "Services/Signing/Main",
+        swiftSettings: swiftSettings
+    ),
+    // The public verification site (surat-verify, 7490): pages over Hummingbird, registry lookups
+    // with the read-only verifier credential, upload check with LetterSeal.
+    .target(
+        name: "VerifySite",
+        dependencies: [
+            "Domain", "RPC", "ServiceKit", "LetterSeal", logging, .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "MultipartKit", package: "multipart-kit"),
+        ],
+        path: "Services/Verify/Core",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-verify",
+        dependencies: ["VerifySite", "ServiceKit"],
+        path: "Services/Verify/Main",
         swiftSettings: swiftSettings
     ),
     // surat-web: the office's web app, a client of the gateway (sessions, pages, forms) as a
@@ -316,6 +358,7 @@ let package = Package(
         .executable(name: "surat-approval", targets: ["surat-approval"]),
         .executable(name: "surat-web", targets: ["surat-web"]),
         .executable(name: "surat-letter", targets: ["surat-letter"]),
+        .executable(name: "surat-verify", targets: ["surat-verify"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.
         .library(name: "Wire", targets: ["Wire"]),
     ],

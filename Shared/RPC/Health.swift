@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import Wire
 
 /// The statuses `grpc.health.v1.Health/Check` reports: one per service name, and the server as a
 /// whole under the empty name.
@@ -10,23 +11,73 @@ public final class HealthStatus: Sendable {
         case serviceUnknown = 3
     }
 
-    private let statuses = NIOLockedValueBox<[String: ServingStatus]>(["": .serving])
+    private struct State {
+        var statuses: [String: ServingStatus] = ["": .serving]
+        var watchers: [Int: (service: String, continuation: AsyncStream<ServingStatus>.Continuation)] = [:]
+        var nextWatcher = 0
+        var watchesEnded = false
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     public init() {}
 
     public func set(service: String, _ status: ServingStatus) {
-        statuses.withLockedValue { $0[service] = status }
+        state.withLockedValue { state in
+            guard state.statuses[service] != status else { return }
+            state.statuses[service] = status
+            for watcher in state.watchers.values where watcher.service == service {
+                watcher.continuation.yield(status)
+            }
+        }
     }
 
     public func status(of service: String) -> ServingStatus? {
-        statuses.withLockedValue { $0[service] }
+        state.withLockedValue { $0.statuses[service] }
     }
 
     /// Marks every service NOT_SERVING (graceful shutdown: load balancers stop sending calls).
     func setAllNotServing() {
-        statuses.withLockedValue { statuses in
-            for key in statuses.keys { statuses[key] = .notServing }
+        state.withLockedValue { state in
+            for key in state.statuses.keys { state.statuses[key] = .notServing }
+            for watcher in state.watchers.values {
+                watcher.continuation.yield(state.statuses[watcher.service] ?? .serviceUnknown)
+            }
         }
+    }
+
+    /// The status of `service` now and after every change (SERVICE_UNKNOWN while it is not
+    /// registered), for `Health/Watch`. Only the latest few changes are kept for a slow watcher:
+    /// a watcher wants the current status, not the history.
+    func watch(service: String) -> AsyncStream<ServingStatus> {
+        let (stream, continuation) = AsyncStream<ServingStatus>.makeStream(bufferingPolicy: .bufferingNewest(4))
+        let id = state.withLockedValue { state -> Int? in
+            continuation.yield(state.statuses[service] ?? .serviceUnknown)
+            guard !state.watchesEnded else { return nil }
+            let id = state.nextWatcher
+            state.nextWatcher += 1
+            state.watchers[id] = (service, continuation)
+            return id
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLockedValue { $0.watchers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// Ends every watch once it has delivered what it has (graceful shutdown: after the
+    /// NOT_SERVING update, so the connections can drain).
+    func endWatches() {
+        let ended = state.withLockedValue { state in
+            state.watchesEnded = true
+            defer { state.watchers.removeAll() }
+            return Array(state.watchers.values)
+        }
+        for watcher in ended { watcher.continuation.finish() }
     }
 }
 
@@ -59,6 +110,23 @@ enum StandardServices {
                 throw RPCError(.notFound, "unknown service \"\(request.service)\"")
             }
             return HealthCheckResponse(status: serving)
+        }
+        descriptor.bidirectionalStreaming("Watch") { requests, writer, _ in
+            var iterator = requests.makeAsyncIterator()
+            guard let first = try await iterator.next() else {
+                throw RPCError(.invalidArgument, "Watch takes one HealthCheckRequest")
+            }
+            let request: HealthCheckRequest
+            do {
+                request = try ProtobufDecoder().decode(HealthCheckRequest.self, from: first)
+            } catch {
+                throw RPCError(.invalidArgument, "malformed HealthCheckRequest: \(error)", cause: error)
+            }
+            for await serving in status.watch(service: request.service) {
+                await writer.send(try ProtobufEncoder().encode(HealthCheckResponse(status: serving)))
+            }
+            // Watches end only when the server shuts down (or the client cancels).
+            throw RPCError(.unavailable, "the server is shutting down")
         }
         return descriptor
     }

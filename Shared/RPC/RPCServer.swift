@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -22,7 +25,7 @@ public final class RPCServer: Sendable {
     private let group: any EventLoopGroup
     private let ownsGroup: Bool
     private let state = NIOLockedValueBox<State>(.idle)
-    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let connections = NIOLockedValueBox(ConnectionTable())
     private let boundPort = NIOLockedValueBox<Int>(0)
     private let stopped: EventLoopPromise<Void>
 
@@ -70,15 +73,57 @@ public final class RPCServer: Sendable {
         let sslContext = try configuration.tls.map(Self.makeSSLContext)
         let router = self.router
         let connections = self.connections
+        let configuration = self.configuration
+        let logger = self.logger
+        let backoff = TimeAmount.nanoseconds(configuration.acceptBackoff.nanosecondsClamped)
+        // One warning per minute at most: the condition lasts, the log should not grow with it.
+        let lastWarning = NIOLockedValueBox<NIODeadline?>(nil)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                // Out of file descriptors, accept fails at once every time it is retried: pause
+                // accepting for a moment instead of spinning (the handshake timeout and the
+                // connection cap free descriptors meanwhile).
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(
+                        shouldForwardIOErrorCaught: false,
+                        backoffProvider: { error in
+                            switch error.errnoCode {
+                            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                                let now = NIODeadline.now()
+                                let warn = lastWarning.withLockedValue { last in
+                                    guard last.map({ now - $0 >= .seconds(60) }) ?? true else { return false }
+                                    last = now
+                                    return true
+                                }
+                                if warn {
+                                    logger.warning("cannot accept connections: \(error); pausing accept", metadata: [
+                                        "rpc.connections": "\(connections.withLockedValue { $0.channels.count })",
+                                    ])
+                                }
+                                return backoff
+                            default:
+                                return nil
+                            }
+                        }))
+                }
+            }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 let id = ObjectIdentifier(channel)
-                connections.withLockedValue { $0[id] = channel }
-                channel.closeFuture.whenComplete { _ in connections.withLockedValue { _ = $0.removeValue(forKey: id) } }
+                let address = channel.remoteAddress?.ipAddress ?? ""
+                let refusal = connections.withLockedValue { table in
+                    table.admit(id, channel: channel, address: address, configuration: configuration)
+                }
+                if let refusal {
+                    logger.debug("refusing a connection: \(refusal)", metadata: ["rpc.peer": "\(address)"])
+                    return channel.eventLoop.makeFailedFuture(RPCError(.resourceExhausted, refusal))
+                }
+                channel.closeFuture.whenComplete { _ in
+                    connections.withLockedValue { $0.remove(id, address: address) }
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
@@ -147,8 +192,9 @@ public final class RPCServer: Sendable {
             return
         }
         health.setAllNotServing()
+        health.endWatches()
         try? await listener.close()
-        let open = connections.withLockedValue { Array($0.values) }
+        let open = connections.withLockedValue { Array($0.channels.values) }
         logger.info("shutting down gracefully", metadata: ["rpc.connections": "\(open.count)"])
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(GracefulShutdownEvent())
@@ -188,5 +234,32 @@ public final class RPCServer: Sendable {
         } catch {
             throw RPCError(.failedPrecondition, "cannot load the TLS certificate or key: \(error)", cause: error)
         }
+    }
+}
+
+/// The open connections, in total and per remote address, for the connection caps.
+private struct ConnectionTable {
+    var channels: [ObjectIdentifier: any Channel] = [:]
+    var perAddress: [String: Int] = [:]
+
+    /// Records the connection, or says why it is refused.
+    mutating func admit(_ id: ObjectIdentifier, channel: any Channel, address: String,
+                        configuration: ServerConfiguration) -> String? {
+        if channels.count >= configuration.maxConnections {
+            return "\(channels.count) connections are open (maxConnections)"
+        }
+        let fromAddress = perAddress[address, default: 0]
+        if fromAddress >= configuration.maxConnectionsPerAddress {
+            return "\(fromAddress) connections are open from this address (maxConnectionsPerAddress)"
+        }
+        channels[id] = channel
+        perAddress[address] = fromAddress + 1
+        return nil
+    }
+
+    mutating func remove(_ id: ObjectIdentifier, address: String) {
+        guard channels.removeValue(forKey: id) != nil else { return }
+        let left = perAddress[address, default: 1] - 1
+        perAddress[address] = left > 0 ? left : nil
     }
 }

@@ -167,7 +167,7 @@ enum ReflectionService {
                 for try await bytes in requests {
                     let request = try ProtobufDecoder().decode(ReflectionRequest.self, from: bytes)
                     let response = answer(request, index: index, serviceNames: serviceNames())
-                    writer.send(try ProtobufEncoder().encode(response))
+                    await writer.send(try ProtobufEncoder().encode(response))
                 }
             }
             return descriptor

@@ -84,10 +84,40 @@ enum MethodHandler: Sendable {
     case bidirectionalStreaming(@Sendable (RequestMessages, ResponseWriter, ServerContext) async throws -> Void)
 }
 
-/// The request messages of a streaming call, as they arrive.
-typealias RequestMessages = AsyncThrowingStream<[UInt8], any Error>
+/// The request messages of a streaming call, as they arrive. Each message taken is reported to
+/// the connection (`consumed`), which counts the ones still waiting against its reply budget:
+/// a handler that stops taking messages makes its connection stop reading.
+struct RequestMessages: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    typealias Stream = AsyncThrowingStream<[UInt8], any Error>
 
-/// Sends response messages of a streaming call; each is framed and flushed promptly.
+    let stream: Stream
+    let consumed: @Sendable (Int) -> Void
+
+    static func make(consumed: @escaping @Sendable (Int) -> Void) -> (RequestMessages, Stream.Continuation) {
+        let (stream, continuation) = Stream.makeStream()
+        return (RequestMessages(stream: stream, consumed: consumed), continuation)
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Stream.AsyncIterator
+        let consumed: @Sendable (Int) -> Void
+
+        mutating func next() async throws -> [UInt8]? {
+            let message = try await base.next()
+            if let message { consumed(message.count) }
+            return message
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: stream.makeAsyncIterator(), consumed: consumed)
+    }
+}
+
+/// Sends response messages of a streaming call. `send` returns once the message is queued and
+/// the stream's queue is short enough: while the peer does not read, it waits, so the handler
+/// stops taking requests too (backpressure from the reader back to the request stream).
 struct ResponseWriter: Sendable {
-    let send: @Sendable ([UInt8]) -> Void
+    let send: @Sendable ([UInt8]) async -> Void
 }

@@ -37,25 +37,36 @@ public enum PrincipalAttribute {
     public static let actorName = "actor.name"
     public static let actorRole = "actor.role"
     public static let actingFor = "acting.for"
+    /// The restricted service role of the credential (e.g. `verifier`); absent for full credentials.
+    public static let serviceRole = "service.role"
 }
 
-/// One accepted service credential: the caller's name and the SHA-256 of its token.
+/// One accepted service credential: the caller's name, the SHA-256 of its token and, for a
+/// restricted credential, its service role (e.g. `verifier`: read-only public verification).
 public struct ServiceCredential: Sendable, Hashable {
     public var name: String
     public var tokenSHA256: Data
+    /// Empty = a full service credential (may claim an acting user); otherwise a restricted role
+    /// that may call only the methods the service grants that role (`ServiceTokenAuthenticator`).
+    public var role: String
 
-    public init(name: String, tokenSHA256: Data) {
+    public init(name: String, tokenSHA256: Data, role: String = "") {
         self.name = name
         self.tokenSHA256 = tokenSHA256
+        self.role = role
     }
 
-    /// Parses a `name:sha256hex` config entry.
+    /// Parses a `name:sha256hex` or `name:sha256hex:role` config entry.
     public init(configEntry: String) throws(ConfigError) {
-        let parts = configEntry.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[0].isEmpty, let digest = Self.bytes(fromHex: parts[1]), digest.count == 32 else {
-            throw .invalid("serviceTokens entry \"\(configEntry)\" must be name:sha256hex (64 hex digits); get the hash with `printf %s TOKEN | sha256sum`")
+        let parts = configEntry.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2, !parts[0].isEmpty, let digest = Self.bytes(fromHex: parts[1]), digest.count == 32 else {
+            throw .invalid("serviceTokens entry \"\(configEntry)\" must be name:sha256hex (64 hex digits) or name:sha256hex:role; get the hash with `printf %s TOKEN | sha256sum`")
         }
-        self.init(name: parts[0], tokenSHA256: digest)
+        let role = parts.count == 3 ? parts[2] : ""
+        guard parts.count == 2 || (!role.isEmpty && role.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" })) else {
+            throw .invalid("serviceTokens entry \"\(configEntry)\": the role after the hash must be a word such as verifier")
+        }
+        self.init(name: parts[0], tokenSHA256: digest, role: role)
     }
 
     /// The SHA-256 of a token as lowercase hex, the form configured in `serviceTokens`.
@@ -82,17 +93,23 @@ public struct ServiceCredential: Sendable, Hashable {
 /// service credential can set (so going around the gateway does not go around the rules).
 /// The Principal is `service:<name>` with roles {actor role} and attributes actor.id, actor.name,
 /// actor.role and (for acting officials) acting.for. Missing/invalid token → UNAUTHENTICATED.
+///
+/// A credential with a service role (`name:hash:verifier`) may call only the methods
+/// `roleMethods[role]` lists (PERMISSION_DENIED otherwise, also for a role this service does not
+/// know), and never claims an acting user: its actor metadata is ignored.
 public struct ServiceTokenAuthenticator: Authenticator {
     let credentials: [ServiceCredential]
+    let roleMethods: [String: Set<String>]
 
-    public init(credentials: [ServiceCredential]) {
+    public init(credentials: [ServiceCredential], roleMethods: [String: Set<String>] = [:]) {
         self.credentials = credentials
+        self.roleMethods = roleMethods
     }
 
-    public init(settings: ServiceSettings) throws(ConfigError) {
+    public init(settings: ServiceSettings, roleMethods: [String: Set<String>] = [:]) throws(ConfigError) {
         var credentials: [ServiceCredential] = []
         for entry in settings.serviceTokens { credentials.append(try ServiceCredential(configEntry: entry)) }
-        self.init(credentials: credentials)
+        self.init(credentials: credentials, roleMethods: roleMethods)
     }
 
     public func authenticate(method: String, metadata: Metadata) async throws -> Principal {
@@ -113,6 +130,13 @@ public struct ServiceTokenAuthenticator: Authenticator {
         }
         guard let caller = matched else {
             throw RPCError(.unauthenticated, "invalid service token")
+        }
+        if !caller.role.isEmpty {
+            guard let allowed = roleMethods[caller.role], allowed.contains(method) else {
+                throw RPCError(.permissionDenied, "service credential \(caller.name) has role \(caller.role), which may not call \(method)")
+            }
+            return Principal(subject: "service:\(caller.name)", roles: [],
+                             attributes: [PrincipalAttribute.serviceRole: caller.role])
         }
         var attributes: [String: String] = [:]
         var roles: Set<String> = []

@@ -13,6 +13,9 @@ public enum ServiceMain {
         var configuration = ServerConfiguration(host: settings.host, port: settings.port)
         configuration.maxReceiveMessageSize = settings.maxReceiveMessageSize
         configuration.shutdownGracePeriod = .seconds(settings.shutdownGraceSeconds)
+        configuration.maxConnections = settings.maxConnections
+        configuration.maxConnectionsPerAddress = settings.maxConnectionsPerAddress
+        configuration.handshakeTimeout = .seconds(settings.handshakeTimeoutSeconds)
         if !settings.tlsCertificatePath.isEmpty {
             configuration.tls = ServerTLSConfiguration(
                 certificateChainPath: settings.tlsCertificatePath,
@@ -25,12 +28,13 @@ public enum ServiceMain {
     /// Builds and starts a server (port 0 works: read `localPort`), health SERVING for every
     /// service. In-process tests use this; executables use `run`.
     public static func startServer(
-        settings: ServiceSettings, services: [ServiceDescriptor], descriptorFiles: [[UInt8]] = [], logger: Logger
+        settings: ServiceSettings, services: [ServiceDescriptor], descriptorFiles: [[UInt8]] = [],
+        roleMethods: [String: Set<String>] = [:], logger: Logger
     ) async throws -> RPCServer {
         if settings.tlsCertificatePath.isEmpty != settings.tlsKeyPath.isEmpty {
             throw ConfigError.invalid("tlsCertificatePath and tlsKeyPath must be set together")
         }
-        let authenticator = try ServiceTokenAuthenticator(settings: settings)
+        let authenticator = try ServiceTokenAuthenticator(settings: settings, roleMethods: roleMethods)
         if settings.serviceTokens.isEmpty {
             logger.warning("no serviceTokens configured: every call except health and reflection will be UNAUTHENTICATED")
         }
@@ -49,9 +53,10 @@ public enum ServiceMain {
     /// workers, say) run in the same ServiceGroup and stop with the server.
     public static func run(
         settings: ServiceSettings, services: [ServiceDescriptor], descriptorFiles: [[UInt8]] = [],
-        background: [any Service] = [], logger: Logger
+        background: [any Service] = [], roleMethods: [String: Set<String>] = [:], logger: Logger
     ) async throws {
-        let server = try await startServer(settings: settings, services: services, descriptorFiles: descriptorFiles, logger: logger)
+        let server = try await startServer(settings: settings, services: services, descriptorFiles: descriptorFiles,
+                                           roleMethods: roleMethods, logger: logger)
         logger.info("listening on \(settings.host):\(server.localPort)", metadata: ["services": .string(services.map(\.name).joined(separator: ","))])
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

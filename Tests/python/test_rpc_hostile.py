@@ -231,12 +231,15 @@ def test_compression_rules(echo, healthy):
     flagged = bytearray(echo_request("z"))
     flagged[0] = 1
     no_encoding = peer.request(grpc_headers(), bytes(flagged))
-    gzip = peer.request(grpc_headers(extra=[("grpc-encoding", "gzip")]), bytes(flagged))
-    peer.pump(lambda ev: ended(no_encoding)(ev) and ended(gzip)(ev))
+    not_gzip = peer.request(grpc_headers(extra=[("grpc-encoding", "gzip")]), bytes(flagged))
+    snappy = peer.request(grpc_headers(extra=[("grpc-encoding", "snappy")]), bytes(flagged))
+    peer.pump(lambda ev: ended(no_encoding)(ev) and ended(not_gzip)(ev) and ended(snappy)(ev))
     assert headers_of(peer.events, no_encoding)["grpc-status"] == "13"
-    gzip_headers = headers_of(peer.events, gzip)
-    assert gzip_headers["grpc-status"] == "12"
-    assert "identity" in gzip_headers["grpc-accept-encoding"]
+    # Flagged as gzip but not gzip data: it does not inflate.
+    assert headers_of(peer.events, not_gzip)["grpc-status"] == "13"
+    snappy_headers = headers_of(peer.events, snappy)
+    assert snappy_headers["grpc-status"] == "12"
+    assert snappy_headers["grpc-accept-encoding"] == "identity,gzip,deflate"
     peer.close()
 
 

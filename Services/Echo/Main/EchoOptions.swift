@@ -4,10 +4,14 @@ import RPC
 /// Command-line options of surat-echo.
 struct EchoOptions {
     var configuration = ServerConfiguration(host: "127.0.0.1", port: 7499)
+    /// With a token, Echo calls need `authorization: Bearer <token>` (health and reflection not).
+    var token: String?
 
     static let usage = """
         usage: surat-echo [--host 127.0.0.1] [--port 7499] [--threads N] [--max-message-size BYTES]
-                          [--idle-timeout-ms MS] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
+                          [--idle-timeout-ms MS] [--handshake-timeout-ms MS] [--max-connections N]
+                          [--max-connections-per-address N] [--max-pending-bytes BYTES] [--token TOKEN]
+                          [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
         """
 
     struct UsageError: Error, CustomStringConvertible {
@@ -36,6 +40,11 @@ struct EchoOptions {
             case "--threads": options.configuration.eventLoopThreads = try number(argument)
             case "--max-message-size": options.configuration.maxReceiveMessageSize = try number(argument)
             case "--idle-timeout-ms": options.configuration.idleTimeout = .milliseconds(try number(argument))
+            case "--handshake-timeout-ms": options.configuration.handshakeTimeout = .milliseconds(try number(argument))
+            case "--max-connections": options.configuration.maxConnections = try number(argument)
+            case "--max-connections-per-address": options.configuration.maxConnectionsPerAddress = try number(argument)
+            case "--max-pending-bytes": options.configuration.maxPendingOutboundBytesPerConnection = try number(argument)
+            case "--token": options.token = try value(argument)
             case "--tls-cert": tlsCert = try value(argument)
             case "--tls-key": tlsKey = try value(argument)
             case "--tls-client-ca": tlsClientCA = try value(argument)
@@ -64,5 +73,21 @@ func onTerminationSignals(_ action: @escaping @Sendable () -> Void) -> [any Disp
         source.setEventHandler(handler: action)
         source.resume()
         return source
+    }
+}
+
+/// Accepts exactly `authorization: Bearer <token>` (the echo service's stand-in for the
+/// services' token check, so transport tests can exercise authentication).
+struct EchoTokenAuthenticator: Authenticator {
+    let token: String
+
+    func authenticate(method: String, metadata: Metadata) async throws -> Principal {
+        guard let header = metadata["authorization"] else {
+            throw RPCError(.unauthenticated, "missing authorization: send `authorization: Bearer <token>`")
+        }
+        guard header.utf8.elementsEqual("Bearer \(token)".utf8) else {
+            throw RPCError(.unauthenticated, "invalid token")
+        }
+        return Principal(subject: "echo-client")
     }
 }

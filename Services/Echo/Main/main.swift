@@ -25,6 +25,7 @@ do {
 
 do {
     let server = try RPCServer(configuration: options.configuration, services: [EchoAPI.service()],
+                               authenticator: options.token.map(EchoTokenAuthenticator.init(token:)),
                                descriptorFiles: ProtoDescriptors.all, logger: logger)
     let signalSources = onTerminationSignals { Task { await server.shutdownGracefully() } }
     try await server.run()

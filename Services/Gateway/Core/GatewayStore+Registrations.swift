@@ -78,6 +78,38 @@ extension GatewayStore {
         }
     }
 
+    /// The stored replies of `method` (step 6) when there are more of them than registration records,
+    /// i.e. registrations made before this gateway kept records; empty when every one has its record
+    /// (each successful step 6 stores one reply and one record in the same transaction).
+    public func storedRepliesWithoutRecords(method: String) async throws -> [Data] {
+        try await pool.read { db in
+            let replies = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM gateway_request WHERE method = ?", arguments: [method]) ?? 0
+            let records = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM registration") ?? 0
+            guard replies > records else { return [] }
+            return try Data.fetchAll(db, sql: "SELECT response FROM gateway_request WHERE method = ?", arguments: [method])
+        }
+    }
+
+    /// Adds records for registrations that have none (existing ones are kept); returns how many were added.
+    public func addMissingRegistrations(_ records: [HeldRegistration]) async throws -> Int {
+        try await pool.write { db in
+            var added = 0
+            for r in records where try Int.fetchOne(db, sql: "SELECT 1 FROM registration WHERE letter_id = ?", arguments: [r.letterID]) == nil {
+                try Self.saveRegistration(db, r)
+                added += 1
+            }
+            return added
+        }
+    }
+
+    /// Fills in the content and signature record of a record made from a stored reply alone.
+    public func completeRegistration(letterID: String, content: Data, signatureRecord: Data) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE registration SET content = ?, signature_record = ? WHERE letter_id = ?",
+                           arguments: [content, signatureRecord, letterID])
+        }
+    }
+
     /// The agenda years of the registrations held here.
     public func registrationYears() async throws -> [Int32] {
         try await pool.read { db in try Int32.fetchAll(db, sql: "SELECT DISTINCT agenda_year FROM registration ORDER BY agenda_year") }

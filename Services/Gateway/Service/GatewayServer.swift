@@ -25,6 +25,11 @@ public enum GatewayServer {
         let store = try openStore(settings: settings, configuration: loaded.specific)
         let backends = try BackendClients(configuration: loaded.specific, logger: logger)
         let service = GatewayService(store: store, backends: backends, configuration: loaded.specific, logger: logger)
+        let backfilled = try await service.backfillRegistrationRecords()
+        if backfilled > 0 {
+            logger.notice("registration records made from stored step-6 replies (registrations older than the records)",
+                          metadata: ["count": .stringConvertible(backfilled)])
+        }
         if settings.tlsCertificatePath.isEmpty != settings.tlsKeyPath.isEmpty {
             throw ConfigError.invalid("tlsCertificatePath and tlsKeyPath must be set together")
         }

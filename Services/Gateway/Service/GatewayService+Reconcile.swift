@@ -29,6 +29,23 @@ extension GatewayService {
             toSend += try await store.registrations(year: year, after: after)
         }
 
+        // Records made from a stored reply alone (before the gateway kept records) get the content and
+        // signature from the signing service, which keeps both.
+        for index in toSend.indices where toSend[index].content.isEmpty || toSend[index].signatureRecord.isEmpty {
+            let journey = try await store.journey(toSend[index].letterID)
+            let signature = try await backends.call(backends.signing, "signing", SigningAPI.getSignature,
+                                                    GetSignatureRequest(signatureId: journey.signatureID ?? ""), as: actor)
+            let signingRequest = try await backends.call(
+                backends.signing, "signing", SigningAPI.getSigningRequest,
+                GetSigningRequestRequest(signingRequestId: journey.signingRequestID ?? ""), as: actor)
+            toSend[index].content = Data(try ProtobufEncoder().encode(signingRequest.content))
+            toSend[index].signatureRecord = Data(try ProtobufEncoder().encode(signature))
+            if !request.dryRun {
+                try await store.completeRegistration(letterID: toSend[index].letterID, content: toSend[index].content,
+                                                     signatureRecord: toSend[index].signatureRecord)
+            }
+        }
+
         var reply = GatewayAPI.ReconcileRegistryReply()
         reply.reconcileRequiredBefore = before.reconcileRequired
         reply.sent = Int32(toSend.count)
@@ -71,6 +88,44 @@ extension GatewayService {
         reply.missing = status.years.flatMap { year in year.missing.map { "\(year.year)/\($0)" } }
         reply.detail = status.detail
         return reply
+    }
+
+    /// Gives registrations made before this gateway kept registration records a record built from the
+    /// stored step-6 reply (number, receipt, agenda position), so the high-water mark covers them and
+    /// reconcile can send them (it fetches their content and signature from the signing service).
+    /// Runs at start; costs one count query once every registration has its record.
+    public func backfillRegistrationRecords() async throws -> Int {
+        let replies = try await store.storedRepliesWithoutRecords(method: GatewayAPI.register.fullName)
+        var records: [GatewayStore.HeldRegistration] = []
+        for bytes in replies {
+            guard let reply = try? decode(GatewayAPI.RegisterReply.self, bytes), let journey = reply.journey,
+                  let registration = reply.registration, registration.receipt.count > 64,
+                  case let text = registration.receipt.dropLast(64), let position = Self.receiptPosition(text)
+            else { continue }
+            records.append(GatewayStore.HeldRegistration(
+                letterID: journey.letterID, number: position.number, agendaYear: position.year,
+                agendaSequence: position.sequence, registeredAt: registration.registeredAt, receiptText: Data(text),
+                receiptSeal: Data(registration.receipt.suffix(64)), content: Data(), signatureRecord: Data(),
+                registeredBy: journey.steps.last(where: { $0.step == 6 })?.actor?.id ?? "", requestID: "", unit: journey.unit))
+        }
+        return records.isEmpty ? 0 : try await store.addMissingRegistrations(records)
+    }
+
+    /// `number` and `agenda` (year/sequence) of registry receipt text (proto-notes/registry.md, "The receipt").
+    static func receiptPosition(_ text: Data) -> (number: String, year: Int32, sequence: Int64)? {
+        guard let string = String(data: text, encoding: .utf8), string.hasPrefix("surat-registry-receipt/v1\n") || string.hasPrefix("surat-registry-receipt/v2\n")
+        else { return nil }
+        var number: String?
+        var agenda: (Int32, Int64)?
+        for line in string.split(separator: "\n") {
+            if line.hasPrefix("number=") { number = String(line.dropFirst("number=".count)) }
+            if line.hasPrefix("agenda=") {
+                let parts = line.dropFirst("agenda=".count).split(separator: "/")
+                if parts.count == 2, let year = Int32(parts[0]), let sequence = Int64(parts[1]) { agenda = (year, sequence) }
+            }
+        }
+        guard let number, !number.isEmpty, let agenda else { return nil }
+        return (number, agenda.0, agenda.1)
     }
 
     static func heldForRegistry(_ held: GatewayStore.HeldRegistration) throws -> RegistryAPI.HeldRegistration {

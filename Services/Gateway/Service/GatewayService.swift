@@ -14,6 +14,8 @@ public final class GatewayService: Sendable {
     public let backends: BackendClients?
     let configuration: GatewayConfiguration
     let logger: Logger
+    /// The office profile for previews (GatewayService+Letter.swift).
+    let officeProfiles = OfficeProfileCache()
     /// Password sign-in: hasher and failure limiter (GatewayService+Sessions.swift).
     let passwords: PasswordSupport
 
@@ -228,6 +230,7 @@ public final class GatewayService: Sendable {
         registerBackendSteps(&gateway)
         var admin = ServiceDescriptor(name: GatewayAPI.adminServiceName)
         registerAdmin(&admin)
+        registerLetterDocument(gateway: &gateway, admin: &admin)
         registerSessions(gateway: &gateway, admin: &admin)
         return [gateway, admin]
     }

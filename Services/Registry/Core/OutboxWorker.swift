@@ -8,6 +8,13 @@ package struct OutboundLetter: Sendable {
     package var entry: AgendaEntry
     package var content: [UInt8]
     package var signatureRecord: [UInt8]
+    /// The final PDF when the letter has one of at most `inlinePDFLimit` bytes (else empty: the
+    /// receiver fetches it by the verification id its v2 receipt names), and its SHA-256.
+    package var pdf: [UInt8] = []
+    package var pdfDigest: [UInt8] = []
+
+    /// Keeps a delivery with its content and attachments well under the 4 MiB message limit.
+    package static let inlinePDFLimit = 2 << 20
 }
 
 /// How the outbox reaches another office's inbox (RPC in the executable, in-memory in tests).
@@ -87,6 +94,7 @@ package final class OutboxWorker: Sendable {
         let due = try await store.pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Delivery.columns) FROM delivery WHERE state = ? AND next_attempt_ms <= ?
+                    AND agenda_id NOT IN (SELECT agenda_id FROM letter_pdf WHERE pdf IS NULL)
                 ORDER BY next_attempt_ms, id LIMIT 64
                 """, arguments: [DeliveryState.pending.rawValue, now]).map(Delivery.decode)
         }
@@ -116,8 +124,14 @@ package final class OutboxWorker: Sendable {
             guard let payload = try await store.payload(letterId: delivery.letterId) else {
                 throw RegistryError(.internalError, "letter payload missing")
             }
-            let letter = OutboundLetter(delivery: delivery, entry: entry, content: payload.content,
+            var letter = OutboundLetter(delivery: delivery, entry: entry, content: payload.content,
                                         signatureRecord: payload.signatureRecord)
+            if let stored = try await store.letterPDF(agendaId: entry.id), let digest = stored.sha256 {
+                letter.pdfDigest = digest
+                if stored.size <= OutboundLetter.inlinePDFLimit {
+                    letter.pdf = try await store.pdfBytes(agendaId: entry.id, offset: 0, count: Int(stored.size))
+                }
+            }
             outcome = .success(try await transport.deliver(letter))
         } catch {
             outcome = .failure(error)

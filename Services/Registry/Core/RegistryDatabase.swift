@@ -149,6 +149,38 @@ package enum RegistryDatabase {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3-letter-pdf") { db in
+            // The office profile the final PDF is laid out with: every version kept, the highest
+            // is current (proto-notes/registry.md, "The office profile").
+            // The final PDF of each letter numbered while the office had a profile. The row is
+            // written pending (pdf NULL) in the numbering transaction, with the verification id and
+            // the profile version; rendering happens after that commit, outside the writer, and
+            // fills pdf, sha256 and the v2 receipt in a second transaction. A pending row found at
+            // start is rendered then (the same inputs give the same bytes).
+            try db.execute(sql: """
+                CREATE TABLE office_profile (
+                    version INTEGER PRIMARY KEY,
+                    profile_json BLOB NOT NULL,
+                    emblem_png BLOB NOT NULL,
+                    sha256 BLOB NOT NULL,
+                    set_at_ms INTEGER NOT NULL,
+                    set_by TEXT NOT NULL,
+                    request_id TEXT NOT NULL
+                );
+
+                CREATE TABLE letter_pdf (
+                    agenda_id INTEGER PRIMARY KEY REFERENCES agenda(id),
+                    verification_id TEXT NOT NULL UNIQUE,
+                    profile_version INTEGER NOT NULL,
+                    pdf BLOB,
+                    sha256 BLOB,
+                    size INTEGER NOT NULL DEFAULT 0,
+                    rendered_at_ms INTEGER
+                );
+                CREATE INDEX letter_pdf_by_digest ON letter_pdf(sha256) WHERE sha256 IS NOT NULL;
+                CREATE INDEX letter_pdf_pending ON letter_pdf(agenda_id) WHERE pdf IS NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -63,9 +63,14 @@ package struct RegistryKey: @unchecked Sendable {
 ///     registered-at=<RFC 3339 UTC, milliseconds>
 ///     agenda=<agenda year>/<agenda sequence>
 ///
+/// A letter with a final PDF gets a v2 receipt: header `surat-registry-receipt/v2` and two more
+/// lines after `agenda`, `verification-id=<opaque id of /v/<id>>` and `pdf-sha256=<hex>`. v1
+/// receipts (letters registered before, or without an office profile) parse and verify as before.
+///
 /// No value may contain a line break (inputs are validated), so the text parses unambiguously.
 package enum ReceiptText {
     package static let header = "surat-registry-receipt/v1"
+    package static let headerWithPDF = "surat-registry-receipt/v2"
 
     package struct Fields: Sendable, Hashable {
         package var office: String
@@ -81,10 +86,15 @@ package enum ReceiptText {
         package var registeredAt: Date
         package var agendaYear: Int
         package var agendaSequence: Int64
+        /// v2 only: the opaque id of the public verification page.
+        package var verificationId: String? = nil
+        /// v2 only: SHA-256 of the final PDF as stored and delivered.
+        package var pdfDigest: [UInt8]? = nil
     }
 
     package static func render(_ fields: Fields) -> [UInt8] {
-        var text = header + "\n"
+        let withPDF = fields.verificationId != nil && fields.pdfDigest != nil
+        var text = (withPDF ? headerWithPDF : header) + "\n"
         text += "office=\(fields.office)\n"
         text += "registry-key=\(fields.registryKeyId)\n"
         text += "number=\(fields.number)\n"
@@ -97,16 +107,22 @@ package enum ReceiptText {
         text += "signature=\(Hex.encode(fields.signature))\n"
         text += "registered-at=\(RFC3339.format(fields.registeredAt))\n"
         text += "agenda=\(fields.agendaYear)/\(fields.agendaSequence)\n"
+        if withPDF, let verificationId = fields.verificationId, let pdfDigest = fields.pdfDigest {
+            text += "verification-id=\(verificationId)\n"
+            text += "pdf-sha256=\(Hex.encode(pdfDigest))\n"
+        }
         return Array(text.utf8)
     }
 
-    /// Parses receipt text back into its fields; nil when it is not a well-formed v1 receipt.
+    /// Parses receipt text back into its fields; nil when it is not a well-formed v1 or v2 receipt.
     package static func parse(_ bytes: [UInt8]) -> Fields? {
         guard let text = String(validating: bytes, as: UTF8.self), text.hasSuffix("\n") else { return nil }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
-        let keys = ["office", "registry-key", "number", "letter-id", "content-sha256", "signer-id", "signer-key-id",
+        var keys = ["office", "registry-key", "number", "letter-id", "content-sha256", "signer-id", "signer-key-id",
                     "signer-public-key", "signed-at", "signature", "registered-at", "agenda"]
-        guard lines.count == keys.count + 1, lines[0] == header else { return nil }
+        let withPDF = lines.first == Substring(headerWithPDF)
+        if withPDF { keys += ["verification-id", "pdf-sha256"] }
+        guard lines.count == keys.count + 1, lines[0] == header || withPDF else { return nil }
         var values: [String] = []
         for (line, key) in zip(lines.dropFirst(), keys) {
             guard line.hasPrefix(key + "=") else { return nil }
@@ -121,10 +137,16 @@ package enum ReceiptText {
               let registeredAt = RFC3339.parse(values[10]),
               agenda.count == 2, let agendaYear = Int(agenda[0]), let agendaSequence = Int64(agenda[1])
         else { return nil }
-        return Fields(office: values[0], registryKeyId: values[1], number: values[2], letterId: letterId,
-                      contentDigest: digest, signerId: values[5], signerKeyId: values[6], signerPublicKey: publicKey,
-                      signedAt: signedAt, signature: signature, registeredAt: registeredAt, agendaYear: agendaYear,
-                      agendaSequence: agendaSequence)
+        var fields = Fields(office: values[0], registryKeyId: values[1], number: values[2], letterId: letterId,
+                            contentDigest: digest, signerId: values[5], signerKeyId: values[6], signerPublicKey: publicKey,
+                            signedAt: signedAt, signature: signature, registeredAt: registeredAt, agendaYear: agendaYear,
+                            agendaSequence: agendaSequence)
+        if withPDF {
+            guard VerificationID.isValid(values[12]), let pdfDigest = Hex.decode(values[13]), pdfDigest.count == 32 else { return nil }
+            fields.verificationId = values[12]
+            fields.pdfDigest = pdfDigest
+        }
+        return fields
     }
 
     /// Checks the registry's Ed25519 seal over `text`.

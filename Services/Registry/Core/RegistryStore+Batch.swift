@@ -160,12 +160,17 @@ struct BatchContext: Sendable {
         // Pass 2: seal the receipts, spread over the cores (the callers are idle, waiting for us).
         let seals = Self.sign(fresh.map(\.entry.receipt.text), with: key)
 
-        // Pass 3: write the rows.
+        // Pass 3: write the rows. With an office profile, each new letter is also promised its
+        // final PDF (rendered after this commit, outside the writer: proto-notes/registry.md).
+        let profileVersion = writerState.profileVersion
+        let promisePDF = profileVersion > 0
+            ? try db.cachedStatement(sql: "INSERT INTO letter_pdf (agenda_id, verification_id, profile_version) VALUES (?, ?, ?)") : nil
         for index in fresh.indices {
             fresh[index].entry.receipt.signature = seals[index]
             if try Self.insert(&fresh[index].entry, request: fresh[index].request, settings: settings, nowMs: nowMs, db: db) {
                 createdDeliveries = true
             }
+            try promisePDF?.execute(arguments: [fresh[index].entry.id, VerificationID.make(), profileVersion])
         }
         for slot in slots {
             switch slot {

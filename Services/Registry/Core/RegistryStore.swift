@@ -39,6 +39,7 @@ package final class RegistryStore: Sendable {
             return (latest, requestIds, try Self.reconcileRequired(db))
         }
         let writerState = WriterState(lastRegisteredAtMs: latest, requestIds: requestIds, reconcileRequired: reconcile)
+        writerState.profileVersion = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(version) FROM office_profile") } ?? 0
         if !reconcile.isEmpty {
             logger.warning("numbering is stopped until the registry is reconciled", metadata: [
                 "agenda.years": "\(reconcile.keys.sorted())", "run": "surat admin registry reconcile"])
@@ -134,6 +135,9 @@ final class WriterState: @unchecked Sendable {
     /// Agenda year → the agenda sequence the book must reach (rows of `reconcile_required`): while
     /// not empty, nothing new is numbered.
     var reconcileRequired: [Int: Int64]
+    /// The current office profile version (0 = none): a batch promises each new letter a final PDF
+    /// laid out with it (a pending `letter_pdf` row) when there is one.
+    var profileVersion: Int64 = 0
     init(lastRegisteredAtMs: Int64, requestIds: [String: UUID], reconcileRequired: [Int: Int64] = [:]) {
         self.lastRegisteredAtMs = lastRegisteredAtMs
         self.requestIds = requestIds

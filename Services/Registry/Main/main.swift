@@ -11,8 +11,10 @@ let logger = ServiceLogging.bootstrap(label: "surat-registry", level: loaded.set
 do {
     logger.info("configuration loaded", metadata: ["sources": .string(loaded.sources.joined(separator: "; "))])
     let application = try RegistryApplication(settings: loaded.settings, configuration: loaded.specific, logger: logger)
+    // A crash between numbering and storing a final PDF left it pending: render it before serving.
+    await application.registry.recoverPendingPDFs()
     try await ServiceMain.run(settings: loaded.settings, services: application.services, descriptorFiles: ProtoDescriptors.all,
-                              background: [application.outboxService], logger: logger)
+                              background: [application.outboxService], roleMethods: RegistryAPI.serviceRoleMethods, logger: logger)
     application.store.shutdown()
 } catch {
     logger.critical("surat-registry failed: \(error)")

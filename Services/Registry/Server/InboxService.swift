@@ -65,7 +65,19 @@ package final class InboxService: Sendable {
             throw RegistryError.invalidArgument("receipt", "the seal does not verify with the registry key of office '\(request.senderOffice)'")
         }
         guard let fields = ReceiptText.parse(Array(receipt.text)) else {
-            throw RegistryError.invalidArgument("receipt", "is not a v1 registry receipt")
+            throw RegistryError.invalidArgument("receipt", "is not a v1 or v2 registry receipt")
+        }
+        // A delivered final PDF must be the one the receipt seals (v2); a v1 receipt carries none.
+        if !request.pdf.isEmpty || !request.pdfSHA256.isEmpty {
+            guard let sealed = fields.pdfDigest else {
+                throw RegistryError.invalidArgument("pdf", "the receipt is v1 and seals no PDF")
+            }
+            guard Array(request.pdfSHA256) == sealed else {
+                throw RegistryError.invalidArgument("pdf_sha256", "differs from the pdf-sha256 the receipt seals")
+            }
+            guard request.pdf.isEmpty || Array(SHA256.hash(data: request.pdf)) == sealed else {
+                throw RegistryError.invalidArgument("pdf", "its SHA-256 differs from the pdf-sha256 the receipt seals: the PDF was changed")
+            }
         }
         let digest = Array(SHA256.hash(data: request.content))
         guard fields.office == request.senderOffice else { throw RegistryError.invalidArgument("receipt", "was issued by office '\(fields.office)'") }
@@ -155,6 +167,8 @@ package final class RPCDeliveryTransport: DeliveryTransport {
         request.receipt = RegistryAPI.Receipt(letter.entry.receipt, registryPublicKey: registryPublicKey)
         request.addresseeID = letter.delivery.addresseeId
         request.addresseeName = letter.delivery.addresseeName
+        request.pdf = Data(letter.pdf)
+        request.pdfSHA256 = Data(letter.pdfDigest)
         let metadata: Metadata = ["authorization": "Bearer \(token)"]
         let response = try await client(for: letter.delivery.endpoint).call(InboxAPI.deliverLetter, request, metadata: metadata,
                                                                             timeout: .seconds(10))

@@ -29,7 +29,13 @@ package final class RegistryApplication: Sendable {
             trustedKeysFile: configuration.trustedKeysFile, signingEndpoint: configuration.signingEndpoint,
             signingToken: configuration.signingToken, refreshInterval: .seconds(max(1, configuration.keyRefreshSeconds)),
             tls: outboundTLS, logger: logger)
-        registry = RegistryService(store: store, keys: keys, logger: logger)
+        let officeSeal = try configuration.officeSeal()
+        if let officeSeal {
+            logger.info("final PDFs are sealed", metadata: ["seal.subject": "\(officeSeal.subject)"])
+        } else {
+            logger.warning("no office seal configured (officeSealCertificatePath/officeSealKeyPath or officeSealPKCS12Path): final PDFs are not sealed")
+        }
+        registry = RegistryService(store: store, keys: keys, officeSeal: officeSeal, logger: logger)
         inbox = InboxService(store: store, trustedOffices: try configuration.trustedOfficeKeys(), logger: logger)
         let transport = RPCDeliveryTransport(officeId: registrySettings.officeId, token: configuration.deliveryToken,
                                              registryPublicKey: key.publicKey, tls: outboundTLS, logger: logger)

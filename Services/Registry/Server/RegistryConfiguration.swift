@@ -1,4 +1,5 @@
 import Foundation
+import LetterSeal
 import RegistryCore
 import RPC
 import ServiceKit
@@ -49,6 +50,12 @@ package struct RegistryConfiguration: ServiceConfiguration, Hashable {
     /// PEM client certificate and key for mutual TLS on outgoing calls (optional).
     package var outboundCertificatePath = ""
     package var outboundKeyPath = ""
+    /// The office seal on final PDFs (proto-notes/letter-seal.md): PEM certificate chain and key,
+    /// or a PKCS#12 bundle with a passphrase file. None set = final PDFs are not sealed.
+    package var officeSealCertificatePath = ""
+    package var officeSealKeyPath = ""
+    package var officeSealPKCS12Path = ""
+    package var officeSealPKCS12PassphrasePath = ""
 
     package init() {}
 
@@ -76,6 +83,10 @@ package struct RegistryConfiguration: ServiceConfiguration, Hashable {
         ConfigKey("outboundTrustRootsPath", "PEM CA bundle for TLS on outgoing calls (signing, other offices' inboxes); empty = plaintext."),
         ConfigKey("outboundCertificatePath", "PEM client certificate for mutual TLS on outgoing calls."),
         ConfigKey("outboundKeyPath", "PEM private key for outboundCertificatePath."),
+        ConfigKey("officeSealCertificatePath", "PEM: the office seal certificate, then its CA chain (`surat-letter seal init` makes one); empty = final PDFs unsealed."),
+        ConfigKey("officeSealKeyPath", "PEM private key of officeSealCertificatePath (mode 0600)."),
+        ConfigKey("officeSealPKCS12Path", "PKCS#12 office seal from a CA, instead of the two PEM files."),
+        ConfigKey("officeSealPKCS12PassphrasePath", "File with the passphrase of officeSealPKCS12Path."),
     ]
 
     /// TLS for outgoing calls, or nil for plaintext; throws naming the bad key.
@@ -83,6 +94,15 @@ package struct RegistryConfiguration: ServiceConfiguration, Hashable {
         try ClientTLSConfiguration.fromConfiguration(
             trustRootsPath: outboundTrustRootsPath, certificatePath: outboundCertificatePath,
             keyPath: outboundKeyPath, keyPrefix: "outbound")
+    }
+
+    /// The office seal, or nil when no seal key is configured; throws naming the bad file.
+    package func officeSeal() throws -> OfficeSeal? {
+        func path(_ value: String) -> String? { value.isEmpty ? nil : value }
+        let files = OfficeSealFiles(certificatePath: path(officeSealCertificatePath), keyPath: path(officeSealKeyPath),
+                                    pkcs12Path: path(officeSealPKCS12Path), pkcs12PassphrasePath: path(officeSealPKCS12PassphrasePath))
+        if files == OfficeSealFiles() { return nil }
+        do { return try files.load() } catch { throw ConfigError.invalid("office seal (officeSeal* keys): \(error)") }
     }
 
     /// The core settings this configuration describes; throws naming the bad key.

@@ -1,6 +1,8 @@
 import Crypto
 import Domain
 import Foundation
+import LetterDocument
+import LetterSeal
 import Logging
 import RegistryCore
 import RPC
@@ -12,10 +14,15 @@ package final class RegistryService: Sendable {
     let store: RegistryStore
     let keys: PublishedKeyDirectory
     let logger: Logger
+    /// Office profile version → parsed profile (versions never change once stored).
+    let profileCache = LockedValue<[Int64: OfficeProfile]>([:])
+    /// The office seal applied to every final PDF before its digest is taken; nil = unsealed.
+    let officeSeal: OfficeSeal?
 
-    package init(store: RegistryStore, keys: PublishedKeyDirectory, logger: Logger) {
+    package init(store: RegistryStore, keys: PublishedKeyDirectory, officeSeal: OfficeSeal? = nil, logger: Logger) {
         self.store = store
         self.keys = keys
+        self.officeSeal = officeSeal
         self.logger = logger
     }
 
@@ -32,6 +39,11 @@ package final class RegistryService: Sendable {
         service.unary(RegistryAPI.markDelivered) { [self] request, context in try await markDelivered(request, context) }
         service.unary(RegistryAPI.importRegistrations) { [self] request, context in try await importRegistrations(request, context) }
         service.unary(RegistryAPI.getReconcileStatus) { [self] request, context in try await reconcileStatus(request, context) }
+        service.unary(RegistryAPI.getOfficeProfile) { [self] request, context in try await getOfficeProfile(request, context) }
+        service.unary(RegistryAPI.setOfficeProfile) { [self] request, context in try await setOfficeProfile(request, context) }
+        service.unary(RegistryAPI.getPublicRecord) { [self] request, context in try await getPublicRecord(request, context) }
+        service.unary(RegistryAPI.getLetterPDF) { [self] request, context in try await getLetterPDF(request, context) }
+        service.unary(RegistryAPI.findByPDFDigest) { [self] request, context in try await findByPDFDigest(request, context) }
         service.unary(RegistryAPI.getRegistryKey) { [self] _, _ in
             var response = RegistryAPI.GetRegistryKeyResponse()
             response.officeID = store.settings.officeId
@@ -86,8 +98,11 @@ package final class RegistryService: Sendable {
             logger.notice("registration refused", metadata: ["letter.id": "\(letterId)", "request.id": "\(request.requestID)", "error": "\(error)"])
             throw error
         }
+        // Numbered and durable; now the final PDF (if the office has a profile), outside the
+        // numbering transaction. The reply waits until PDF, digest and v2 receipt are durable.
+        let entry = try await finishFinalPDF(outcome.entry)
         var response = RegistryAPI.RegisterResponse()
-        response.entry = RegistryAPI.AgendaEntry(outcome.entry, registryPublicKey: publicKey)
+        response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
         response.alreadyRegistered = outcome.alreadyRegistered
         if outcome.alreadyRegistered {
             response.deliveries = try await store.deliveries(letterId: letterId).map { RegistryAPI.Delivery($0, number: outcome.entry.number) }

@@ -20,6 +20,8 @@ public final class SigningService: Sendable {
     let locks = SignerLocks()
     /// Every scrypt derivation waits and runs here (bounded workers and queue, deadline admission).
     let kdf: KDFScheduler
+    /// Concurrent Sign/BulkSign calls of one signer with the same passphrase share one unlock.
+    let sharedUnlocks = SharedUnlocks()
 
     public init(database: any DatabaseWriter, policy: SigningPolicy = SigningPolicy(), clock: SigningClock = .system, logger: Logger) {
         self.database = database
@@ -526,7 +528,10 @@ public final class SigningService: Sendable {
             } else {
                 unlockLog[metadataKey: "letters"] = "\(plan.pending.count)"
             }
-            let privateKey = try await unlock(key, signerId: signerId, passphrase: passphrase, deadline: deadline, logger: unlockLog)
+            let unlockLogger = unlockLog
+            let privateKey = try await sharedUnlocks.unlock(keyId: key.published.keyId, passphrase: passphrase) {
+                UnlockedKey(key: try await self.unlock(key, signerId: signerId, passphrase: passphrase, deadline: deadline, logger: unlockLogger))
+            }.key
             // Signed now, after the key derivation: the time in the envelope is when the signature was made.
             let now = clock.nowUnixMillis()
             let authority = try await database.read { db in try Self.authority(db, signer: signer, caller: caller, at: now) }

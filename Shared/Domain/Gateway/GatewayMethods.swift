@@ -46,4 +46,10 @@ extension GatewayAPI {
         service: adminServiceName, name: "CreateDelegation")
     public static let reconcileRegistry = RPCMethod<ReconcileRegistryRequest, ReconcileRegistryReply>(
         service: adminServiceName, name: "ReconcileRegistry")
+    public static let previewLetter = RPCMethod<PreviewLetterRequest, PreviewLetterReply>(service: serviceName, name: "PreviewLetter")
+    public static let getLetterPDF = RPCMethod<GetLetterPDFRequest, LetterPDFChunk>(service: serviceName, name: "GetLetterPDF")
+    public static let getOfficeProfile = RPCMethod<GetOfficeProfileRequest, OfficeProfile>(
+        service: adminServiceName, name: "GetOfficeProfile")
+    public static let setOfficeProfile = RPCMethod<SetOfficeProfileRequest, OfficeProfile>(
+        service: adminServiceName, name: "SetOfficeProfile")
 }

@@ -19,9 +19,13 @@ extension InboxAPI {
         /// Which addressee of the letter this delivery is for.
         public var addresseeID: String = ""
         public var addresseeName: String = ""
+        /// The final PDF (empty when the letter has none or it is over 2 MiB: fetch it by the
+        /// verification id of the v2 receipt) and its SHA-256, which the v2 receipt seals.
+        public var pdf: Data = Data()
+        public var pdfSHA256: Data = Data()
         public init() {}
         public enum CodingKeys: Int, CodingKey {
-            case senderOffice = 1, number, letterID, content, signature, receipt, addresseeID, addresseeName
+            case senderOffice = 1, number, letterID, content, signature, receipt, addresseeID, addresseeName, pdf, pdfSHA256
         }
     }
 

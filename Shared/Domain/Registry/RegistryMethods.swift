@@ -20,6 +20,18 @@ extension RegistryAPI {
         service: serviceName, name: "ImportRegistrations")
     public static let getReconcileStatus = RPCMethod<GetReconcileStatusRequest, ReconcileStatus>(
         service: serviceName, name: "GetReconcileStatus")
+    public static let getOfficeProfile = RPCMethod<GetOfficeProfileRequest, OfficeProfileRecord>(
+        service: serviceName, name: "GetOfficeProfile")
+    public static let setOfficeProfile = RPCMethod<SetOfficeProfileRequest, OfficeProfileRecord>(
+        service: serviceName, name: "SetOfficeProfile")
+    public static let getPublicRecord = RPCMethod<GetPublicRecordRequest, PublicRecord>(service: serviceName, name: "GetPublicRecord")
+    public static let getLetterPDF = RPCMethod<GetLetterPDFRequest, PDFChunk>(service: serviceName, name: "GetLetterPDF")
+    public static let findByPDFDigest = RPCMethod<FindByPDFDigestRequest, PublicRecord>(service: serviceName, name: "FindByPDFDigest")
+    /// The methods (`package.Service/Method`, as `ServerContext.method` names them) a service
+    /// credential with the read-only `verifier` role may call: what surat-verify needs.
+    public static let verifierMethods: Set<String> = [getPublicRecord.fullName, getLetterPDF.fullName, findByPDFDigest.fullName]
+    /// The restricted service roles the registry knows (`serviceTokens` entries `name:sha256hex:verifier`).
+    public static let serviceRoleMethods: [String: Set<String>] = ["verifier": verifierMethods]
 }
 
 extension InboxAPI {

@@ -301,6 +301,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     func sessionDataEndStream(streamID: Int32) {}
 
+    /// An invalid response header is ignored (its call still gets its status from the rest).
+    func sessionInvalidHeader(streamID: Int32, name: String, value: String) -> Bool { true }
+
+    func sessionPeerSettingsReceived() {}
+
     func sessionFrameSent(streamID: Int32, endStream: Bool) {}
 
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {

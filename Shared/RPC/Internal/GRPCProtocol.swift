@@ -26,20 +26,39 @@ enum GRPCProtocol {
             | Int(bytes[offset + 3]) << 8 | Int(bytes[offset + 4])
     }
 
-    enum DeframeError: Error { case compressedWithoutEncoding, tooLarge(Int) }
+    enum DeframeError: Error {
+        case compressedWithoutEncoding
+        case tooLarge(Int)
+        case decompressedTooLarge(limit: Int)
+        case corrupt(String)
+    }
 
-    /// Splits complete messages off the front of `buffer` (consumed bytes are removed).
-    static func takeMessages(from buffer: inout [UInt8], maxSize: Int) throws(DeframeError) -> [[UInt8]] {
+    /// Splits complete messages off the front of `buffer` (consumed bytes are removed);
+    /// compressed ones are inflated with `encoding`, to at most `maxSize` bytes.
+    static func takeMessages(from buffer: inout [UInt8], maxSize: Int,
+                             encoding: MessageEncoding? = nil) throws(DeframeError) -> [[UInt8]] {
         var messages: [[UInt8]] = []
         var offset = 0
+        defer { if offset > 0 { buffer.removeFirst(offset) } }
         while let length = declaredLength(buffer, at: offset) {
             if length > maxSize { throw .tooLarge(length) }
             guard buffer.count - offset - 5 >= length else { break }
-            if buffer[offset] != 0 { throw .compressedWithoutEncoding }
-            messages.append(Array(buffer[(offset + 5)..<(offset + 5 + length)]))
+            let payload = buffer[(offset + 5)..<(offset + 5 + length)]
+            if buffer[offset] == 0 {
+                messages.append(Array(payload))
+            } else {
+                guard let encoding else { throw .compressedWithoutEncoding }
+                do {
+                    messages.append(try encoding.inflate(payload, limit: maxSize))
+                } catch {
+                    switch error {
+                    case .tooLarge(let limit): throw .decompressedTooLarge(limit: limit)
+                    case .corrupt(let detail): throw .corrupt(detail)
+                    }
+                }
+            }
             offset += 5 + length
         }
-        if offset > 0 { buffer.removeFirst(offset) }
         return messages
     }
 

@@ -13,6 +13,11 @@ protocol HTTP2SessionDelegate: AnyObject {
     /// One header field of a HEADERS block. Return false to reset the stream
     /// (the delegate has already submitted what it wants the peer to see).
     func sessionHeader(streamID: Int32, name: String, value: String) -> Bool
+    /// A regular header field nghttp2 found invalid (a control character such as a newline in
+    /// its value, say); it is not passed to `sessionHeader`. Return false to reset the stream.
+    func sessionInvalidHeader(streamID: Int32, name: String, value: String) -> Bool
+    /// The peer's first SETTINGS frame arrived: the HTTP/2 handshake is complete.
+    func sessionPeerSettingsReceived()
     /// A HEADERS block ended; `endStream` when it also ended the peer's side of the stream.
     func sessionHeadersComplete(streamID: Int32, endStream: Bool)
     func sessionData(streamID: Int32, bytes: [UInt8])
@@ -51,6 +56,40 @@ final class HTTP2Session {
         var maxHeaderListSize: Int = 16 << 10
         var streamResetBurst: Int = 1000
         var streamResetRatePerSecond: Int = 33
+        var emptyFrameBurst: Int = 1000
+        var emptyFrameRatePerSecond: Int = 100
+        /// The owner acknowledges received DATA itself (`consume`), so it can hold back
+        /// WINDOW_UPDATEs and with them the peer's input while it is over its budget.
+        var manualFlowControl = false
+    }
+
+    /// Counts events that cost the server work but do not advance any call; once the burst is
+    /// spent faster than the rate refills it, the peer is flooding.
+    private struct TokenBucket {
+        let burst: Double
+        let rate: Double
+        var tokens: Double
+        var refilled = ContinuousClock.now
+
+        init(burst: Int, ratePerSecond: Int) {
+            self.burst = Double(max(1, burst))
+            self.rate = Double(max(0, ratePerSecond))
+            self.tokens = self.burst
+        }
+
+        /// Takes one token; false when none is left.
+        mutating func take() -> Bool {
+            if tokens < 1 {
+                let now = ContinuousClock.now
+                let elapsed = refilled.duration(to: now)
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                tokens = min(burst, tokens + seconds * rate)
+                refilled = now
+                if tokens < 1 { return false }
+            }
+            tokens -= 1
+            return true
+        }
     }
 
     /// A body being sent on a stream: bytes not yet handed to nghttp2, whether more will come,
@@ -73,6 +112,18 @@ final class HTTP2Session {
     /// window is closed because it stopped reading).
     private(set) var outboundPendingBytes = 0
     unowned(unsafe) var delegate: (any HTTP2SessionDelegate)?
+    /// Resets this side sends (nghttp2 only limits the ones it receives).
+    private var sentResets: TokenBucket
+    /// Empty DATA frames and unearned WINDOW_UPDATEs received.
+    private var emptyFrames: TokenBucket
+    /// WINDOW_UPDATEs the peer has earned by receiving our DATA frames (two each: stream and
+    /// connection window), so a reading peer never pays for them.
+    private var windowUpdateAllowance = 0
+    private var peerSettingsSeen = false
+    /// Why the session was terminated for a flood (GOAWAY(ENHANCE_YOUR_CALM) is queued).
+    private(set) var calmDownReason: String?
+    /// Flood accounting is for servers: a client's resets are its own cancellations.
+    private let guardsAgainstFloods: Bool
 
     init(role: Role, settings: Settings) throws {
         var callbacks: OpaquePointer?
@@ -81,6 +132,9 @@ final class HTTP2Session {
         }
         defer { nghttp2_session_callbacks_del(callbacks) }
         Self.install(callbacks)
+        guardsAgainstFloods = role == .server
+        sentResets = TokenBucket(burst: settings.streamResetBurst, ratePerSecond: settings.streamResetRatePerSecond)
+        emptyFrames = TokenBucket(burst: settings.emptyFrameBurst, ratePerSecond: settings.emptyFrameRatePerSecond)
 
         var option: OpaquePointer?
         guard nghttp2_option_new(&option) == 0, let option else {
@@ -91,6 +145,12 @@ final class HTTP2Session {
             option, UInt64(settings.streamResetBurst), UInt64(settings.streamResetRatePerSecond))
         // Unary gRPC has no use for server push or unbounded reserved streams.
         nghttp2_option_set_max_reserved_remote_streams(option, 0)
+        // A value with leading or trailing whitespace (`authorization: Bearer `) would make
+        // nghttp2 reset the stream, and the client would see INTERNAL "stream removed"; let such
+        // values through so the server can answer with a status that says what is wrong.
+        // Pseudo-headers are still checked strictly.
+        nghttp2_option_set_no_rfc9113_leading_and_trailing_ws_validation(option, 1)
+        if settings.manualFlowControl { nghttp2_option_set_no_auto_window_update(option, 1) }
 
         var created: OpaquePointer?
         let userData = Unmanaged.passUnretained(self).toOpaque()
@@ -156,6 +216,33 @@ final class HTTP2Session {
     var wantsWrite: Bool {
         guard let session else { return false }
         return nghttp2_session_want_write(session) != 0
+    }
+
+    /// Whether the peer has ended its side of the stream (or the stream is gone).
+    func isRemoteClosed(_ streamID: Int32) -> Bool {
+        guard let session else { return true }
+        return nghttp2_session_get_stream_remote_close(session, streamID) != 0
+    }
+
+    /// Acknowledges `count` received DATA bytes of a stream (open or closed): the peer may
+    /// send that much more. Only with `manualFlowControl`.
+    func consume(streamID: Int32, count: Int) {
+        guard let session, count > 0 else { return }
+        nghttp2_session_consume(session, streamID, count)
+    }
+
+    /// Body bytes of one stream submitted but not yet taken by nghttp2.
+    func pendingBytes(streamID: Int32) -> Int {
+        guard let body = outbound[streamID] else { return 0 }
+        return body.bytes.count - body.offset
+    }
+
+    /// GOAWAY(ENHANCE_YOUR_CALM) for a peer that floods; the session then stops, and the
+    /// connection closes once the GOAWAY is written.
+    private func calmDown(_ reason: String) {
+        guard let session, guardsAgainstFloods, calmDownReason == nil else { return }
+        calmDownReason = reason
+        nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
     }
 
     // MARK: Submitting frames
@@ -347,6 +434,15 @@ final class HTTP2Session {
                 streamID: frame.pointee.hd.stream_id, name: nameString, value: valueString) ?? true
             return keep ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
         }
+        nghttp2_session_callbacks_set_on_invalid_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
+            guard let frame, let name, let value else { return 0 }
+            let session = HTTP2Session.from(userData)
+            let nameString = String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self)
+            let valueString = String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
+            let keep = session.delegate?.sessionInvalidHeader(
+                streamID: frame.pointee.hd.stream_id, name: nameString, value: valueString) ?? true
+            return keep ? 0 : NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
             guard let data else { return 0 }
             let bytes = Array(UnsafeBufferPointer(start: data, count: length))
@@ -363,6 +459,22 @@ final class HTTP2Session {
                 session.delegate?.sessionHeadersComplete(streamID: header.stream_id, endStream: endStream)
             case NGHTTP2_DATA.rawValue where endStream:
                 session.delegate?.sessionDataEndStream(streamID: header.stream_id)
+            case NGHTTP2_DATA.rawValue:
+                // Padding counts as no payload: an empty or padding-only DATA frame moves no call.
+                if header.length <= frame.pointee.data.padlen, !session.emptyFrames.take() {
+                    session.calmDown("empty DATA flood")
+                }
+            case NGHTTP2_WINDOW_UPDATE.rawValue:
+                if session.windowUpdateAllowance > 0 {
+                    session.windowUpdateAllowance -= 1
+                } else if !session.emptyFrames.take() {
+                    session.calmDown("WINDOW_UPDATE flood")
+                }
+            case NGHTTP2_SETTINGS.rawValue where header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0:
+                if !session.peerSettingsSeen {
+                    session.peerSettingsSeen = true
+                    session.delegate?.sessionPeerSettingsReceived()
+                }
             case NGHTTP2_GOAWAY.rawValue:
                 session.delegate?.sessionGoAway(lastStreamID: frame.pointee.goaway.last_stream_id,
                                                 errorCode: frame.pointee.goaway.error_code)
@@ -375,8 +487,18 @@ final class HTTP2Session {
             guard let frame else { return 0 }
             let header = frame.pointee.hd
             let type = UInt32(header.type)
+            let session = HTTP2Session.from(userData)
+            if type == NGHTTP2_RST_STREAM.rawValue {
+                // Every reset this side sends was caused by the peer (an invalid frame, a header
+                // we refuse, an answer before its request ended): counted like the resets it sends.
+                if !session.sentResets.take() { session.calmDown("server-side reset flood") }
+                return 0
+            }
             guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue else { return 0 }
-            HTTP2Session.from(userData).delegate?.sessionFrameSent(
+            if type == NGHTTP2_DATA.rawValue {
+                session.windowUpdateAllowance = min(session.windowUpdateAllowance + 2, 1 << 20)
+            }
+            session.delegate?.sessionFrameSent(
                 streamID: header.stream_id, endStream: header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0)
             return 0
         }

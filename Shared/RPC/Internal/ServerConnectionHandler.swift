@@ -14,6 +14,8 @@ final class ServerRouter: Sendable {
     let interceptors: [any ServerInterceptor]
     /// The same chain without authentication, for health and reflection.
     let unauthenticatedInterceptors: [any ServerInterceptor]
+    /// Whether calls to other than health and reflection are authenticated at all.
+    let authenticates: Bool
     let logger: Logger
 
     init(services: [ServiceDescriptor], configuration: ServerConfiguration,
@@ -30,6 +32,7 @@ final class ServerRouter: Sendable {
         self.configuration = configuration
         self.interceptors = interceptors
         self.unauthenticatedInterceptors = interceptors.filter { !($0 is AuthenticationInterceptor) }
+        self.authenticates = interceptors.contains { $0 is AuthenticationInterceptor }
         self.logger = logger
     }
 }
@@ -42,6 +45,10 @@ private final class ServerStream {
     var contentType: String?
     var timeout: String?
     var encoding: String?
+    var messageEncoding: MessageEncoding?
+    /// What is wrong with the request's `authorization` value (whitespace around it, a
+    /// newline in it), answered with UNAUTHENTICATED instead of a bare stream reset.
+    var authorizationProblem: String?
     var metadata = Metadata()
     var headerBytes = 0
     var headersDone = false
@@ -53,12 +60,19 @@ private final class ServerStream {
     var task: Task<Void, Never>?
     var deadlineTimer: Scheduled<Void>?
     var deadline: ContinuousClock.Instant?
-    var messages: RequestMessages.Continuation?
+    var messages: RequestMessages.Stream.Continuation?
     /// The request message of a call waiting for admission (see `admissionQueue`).
     var pendingMessage: [UInt8]?
     /// Reset the stream with this code once the response's last frame is out (the client's
     /// side is still open after an early answer; nghttp2 1.52 does not do it itself).
     var resetAfterResponse: HTTP2ErrorCode?
+    /// Budget this running unary call holds for its response (see `responseEstimates`).
+    var reservedBytes = 0
+    var running = false
+    /// Request messages handed to a streaming handler that it has not taken yet.
+    var queuedRequestBytes = 0
+    /// A streaming handler waiting in `ResponseWriter.send` for its replies to be read.
+    var writeWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(id: Int32) { self.id = id }
 }
@@ -83,7 +97,25 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private var flushScheduled = false
     private var readPending = false
     private var idleTimer: Scheduled<Void>?
+    private var handshakeTimer: Scheduled<Void>?
     private var draining = false
+    /// The reply budget (`maxPendingOutboundBytesPerConnection`) and what counts against it
+    /// besides the session's queued response bytes.
+    private let budget: Int
+    private var reservedBytes = 0
+    private var runningUnaryCalls = 0
+    private var queuedRequestBytes = 0
+    /// The largest framed response seen per method on this connection: what a new call of
+    /// that method reserves. A method not seen yet reserves a quarter of the budget (or the
+    /// largest response, when smaller): calls arriving together cannot all start before any of
+    /// them showed its size, yet a few slow calls of a new method do not hold up the rest.
+    private var responseEstimates: [String: Int] = [:]
+    /// Request DATA not acknowledged yet (no WINDOW_UPDATE) because the connection was over
+    /// its budget: the peer cannot send more until the replies are read.
+    private var unacknowledged: [Int32: Int] = [:]
+    private var waitingWriters = 0
+    /// How many reply bytes one streaming call may have queued before its writer waits.
+    private let streamQueueLimit: Int
     private var peer = ""
     private var logger: Logger
     private var routeLoggers: [String: Logger] = [:]
@@ -93,6 +125,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         self.eventLoop = eventLoop
         self.executor = EventLoopTaskExecutor(eventLoop)
         self.logger = router.logger
+        self.budget = router.configuration.maxPendingOutboundBytesPerConnection
+        self.streamQueueLimit = min(1 << 20, max(1, router.configuration.maxPendingOutboundBytesPerConnection))
     }
 
     // MARK: Channel events
@@ -107,7 +141,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
                 maxConcurrentStreams: configuration.maxConcurrentStreams,
                 maxHeaderListSize: configuration.maxHeaderListSize,
                 streamResetBurst: configuration.streamResetBurst,
-                streamResetRatePerSecond: configuration.streamResetRatePerSecond))
+                streamResetRatePerSecond: configuration.streamResetRatePerSecond,
+                emptyFrameBurst: configuration.emptyFrameBurst,
+                emptyFrameRatePerSecond: configuration.emptyFrameRatePerSecond,
+                manualFlowControl: true))
             session.delegate = self
             self.session = session
         } catch {
@@ -126,6 +163,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     func channelActive(context: ChannelHandlerContext) {
         flush()
         armIdleTimer()
+        armHandshakeTimer()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -141,6 +179,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             logger.debug("closing connection after an HTTP/2 error", metadata: ["error": "\(error)"])
             flush()
             context.close(promise: nil)
+        }
+        if let reason = session.calmDownReason, !draining {
+            draining = true
+            logger.notice("GOAWAY(ENHANCE_YOUR_CALM) to a flooding peer", metadata: ["reason": "\(reason)"])
         }
     }
 
@@ -198,7 +240,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             if session.wantsWrite, context.channel.isWritable { scheduleFlush() }
         }
-        if !admissionQueue.isEmpty { admitWaitingCalls() }
+        budgetChanged()
         if !session.isAlive {
             context.close(promise: nil)
         }
@@ -234,6 +276,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             return false
         }
         switch name {
+        case "authorization":
+            if value.isEmpty {
+                stream.authorizationProblem = "the authorization header is empty"
+            } else if let first = value.utf8.first, let last = value.utf8.last,
+                      first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 {
+                stream.authorizationProblem = "the authorization header has leading or trailing whitespace; "
+                    + "send `authorization: Bearer <token>` with the token trimmed"
+            }
+            _ = stream.metadata.appendWire(name: name, value: value)
         case ":method": stream.method = value
         case ":path": stream.path = value
         case "content-type": stream.contentType = value
@@ -247,6 +298,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         return true
     }
 
+    func sessionInvalidHeader(streamID: Int32, name: String, value: String) -> Bool {
+        // Other invalid fields are dropped, as nghttp2 does by default; a mangled credential
+        // gets a status that says so instead of "missing authorization".
+        if name == "authorization", let stream = streams[streamID] {
+            stream.authorizationProblem = "the authorization header contains a character not allowed in a header "
+                + "value (a newline or another control character; was the token read with its line ending?)"
+        }
+        return true
+    }
+
+    func sessionPeerSettingsReceived() {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+    }
+
     func sessionHeadersComplete(streamID: Int32, endStream: Bool) {
         guard let stream = streams[streamID], !stream.rejected else { return }
         if !stream.headersDone {
@@ -257,11 +323,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     }
 
     func sessionData(streamID: Int32, bytes: [UInt8]) {
+        acknowledge(streamID: streamID, count: bytes.count)
         guard let stream = streams[streamID], !stream.responded || stream.messages != nil else { return }
         if stream.body.isEmpty { stream.body = bytes } else { stream.body.append(contentsOf: bytes) }
         if let continuation = stream.messages {
             do {
-                for message in try GRPCProtocol.takeMessages(from: &stream.body, maxSize: router.configuration.maxReceiveMessageSize) {
+                for message in try GRPCProtocol.takeMessages(from: &stream.body, maxSize: router.configuration.maxReceiveMessageSize,
+                                                             encoding: stream.messageEncoding) {
+                    stream.queuedRequestBytes += message.count
+                    queuedRequestBytes += message.count
                     continuation.yield(message)
                 }
             } catch {
@@ -282,6 +352,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         stream.deadlineTimer?.cancel()
+        // A call abandoned while it held budget frees it: let the next flush use it.
+        let heldBudget = stream.running || stream.queuedRequestBytes > 0 || !stream.writeWaiters.isEmpty
+        release(stream)
+        queuedRequestBytes -= stream.queuedRequestBytes
+        stream.queuedRequestBytes = 0
+        resumeWriters(of: stream)
         if stream.task != nil, !stream.responded || stream.messages != nil {
             // The client reset the stream (or the connection went away): stop the handler.
             stream.task?.cancel()
@@ -290,6 +366,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         if streams.isEmpty {
             if draining { flush() } else { armIdleTimer() }
         }
+        if heldBudget { scheduleFlush() }
     }
 
     func sessionGoAway(lastStreamID: Int32, errorCode: UInt32) {}
@@ -297,7 +374,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     func sessionFrameSent(streamID: Int32, endStream: Bool) {
         guard endStream, let stream = streams[streamID], let code = stream.resetAfterResponse else { return }
         stream.resetAfterResponse = nil
-        session?.resetStream(streamID, code: code)
+        // RFC 9113 §5.1: a stream both sides have ended is closed; nothing is left to reset
+        // (the request's END_STREAM may have arrived after the answer was decided).
+        guard let session, !session.isRemoteClosed(streamID) else { return }
+        session.resetStream(streamID, code: code)
     }
 
     // MARK: Calls
@@ -317,10 +397,17 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         }
         stream.route = route
         if let encoding = stream.encoding, encoding != "identity" {
-            var metadata = Metadata()
-            metadata.add("grpc-accept-encoding", "identity")
-            respond(stream, error: RPCError(.unimplemented,
-                "message encoding \"\(encoding)\" is not supported; use identity", metadata: metadata))
+            guard let known = MessageEncoding(rawValue: encoding) else {
+                var metadata = Metadata()
+                metadata.add("grpc-accept-encoding", MessageEncoding.accepted)
+                respond(stream, error: RPCError(.unimplemented,
+                    "message encoding \"\(encoding)\" is not supported; use \(MessageEncoding.accepted)", metadata: metadata))
+                return
+            }
+            stream.messageEncoding = known
+        }
+        if route.requiresAuthentication, router.authenticates, let problem = stream.authorizationProblem {
+            respond(stream, error: RPCError(.unauthenticated, problem))
             return
         }
         if let timeout = stream.timeout {
@@ -354,7 +441,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         guard !stream.responded, let route = stream.route, case .unary(let handler) = route.handler else { return }
         let message: [UInt8]
         do {
-            let messages = try GRPCProtocol.takeMessages(from: &stream.body, maxSize: router.configuration.maxReceiveMessageSize)
+            let messages = try GRPCProtocol.takeMessages(from: &stream.body, maxSize: router.configuration.maxReceiveMessageSize,
+                                                         encoding: stream.messageEncoding)
             guard messages.count == 1, stream.body.isEmpty else {
                 respond(stream, error: RPCError(.internalError,
                     "a unary call carries exactly one request message, this one carried \(messages.count)\(stream.body.isEmpty ? "" : " and a partial one")"))
@@ -366,7 +454,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             return
         }
         stream.body = []
-        if session?.outboundPendingBytes ?? 0 > router.configuration.maxPendingOutboundBytesPerConnection {
+        if !admissionQueue.isEmpty || !mayStart(route) {
             stream.pendingMessage = message
             admissionQueue.append(stream.id)
             return
@@ -374,22 +462,103 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         dispatchUnary(stream, route: route, handler: handler, message: message)
     }
 
-    /// Starts calls that waited for the peer to read, while the backlog allows.
+    // MARK: The reply budget
+
+    /// Everything that counts against the connection's reply budget.
+    private var queuedBytes: Int {
+        (session?.outboundPendingBytes ?? 0) + queuedRequestBytes + reservedBytes
+    }
+
+    private func estimate(_ route: ServerRouter.Route) -> Int {
+        responseEstimates[route.fullName] ?? min(router.configuration.maxSendMessageSize + 5, max(1, budget / 4))
+    }
+
+    /// A call starts when its estimated response fits in the budget, or when nothing else is
+    /// running and the queue is within the budget (so one call always makes progress).
+    private func mayStart(_ route: ServerRouter.Route) -> Bool {
+        let queued = queuedBytes
+        return queued + estimate(route) <= budget || (runningUnaryCalls == 0 && queued <= budget)
+    }
+
+    /// Returns a finished (or abandoned) unary call's reservation.
+    private func release(_ stream: ServerStream) {
+        guard stream.running else { return }
+        stream.running = false
+        runningUnaryCalls -= 1
+        reservedBytes -= stream.reservedBytes
+        stream.reservedBytes = 0
+    }
+
+    /// Acknowledges received request DATA at once while the connection is within its budget;
+    /// over it, holds the acknowledgement back so the peer's flow-control windows close.
+    private func acknowledge(streamID: Int32, count: Int) {
+        if unacknowledged.isEmpty, queuedBytes <= budget {
+            session?.consume(streamID: streamID, count: count)
+        } else {
+            unacknowledged[streamID, default: 0] += count
+        }
+    }
+
+    /// Something left the queue: start waiting calls, wake waiting writers, acknowledge held
+    /// back input, as far as the budget now allows.
+    private func budgetChanged() {
+        if !admissionQueue.isEmpty { admitWaitingCalls() }
+        if waitingWriters > 0 {
+            for stream in streams.values where !stream.writeWaiters.isEmpty && !writerMustWait(stream) {
+                resumeWriters(of: stream)
+            }
+        }
+        if !unacknowledged.isEmpty, queuedBytes <= budget, let session {
+            for (id, count) in unacknowledged { session.consume(streamID: id, count: count) }
+            unacknowledged.removeAll()
+            if session.wantsWrite { scheduleFlush() }
+        }
+    }
+
+    /// Starts calls that waited for the peer to read, while the budget allows.
     private func admitWaitingCalls() {
-        let limit = router.configuration.maxPendingOutboundBytesPerConnection
-        while !admissionQueue.isEmpty, session?.outboundPendingBytes ?? 0 <= limit {
-            let id = admissionQueue.removeFirst()
+        while let id = admissionQueue.first {
             guard let stream = streams[id], !stream.responded, let message = stream.pendingMessage,
-                  let route = stream.route, case .unary(let handler) = route.handler else { continue }
+                  let route = stream.route, case .unary(let handler) = route.handler else {
+                admissionQueue.removeFirst()
+                continue
+            }
+            guard mayStart(route) else { return }
+            admissionQueue.removeFirst()
             stream.pendingMessage = nil
             dispatchUnary(stream, route: route, handler: handler, message: message)
         }
+    }
+
+    private func writerMustWait(_ stream: ServerStream) -> Bool {
+        guard let session else { return false }
+        return session.pendingBytes(streamID: stream.id) > streamQueueLimit || session.outboundPendingBytes > budget
+    }
+
+    private func resumeWriters(of stream: ServerStream) {
+        guard !stream.writeWaiters.isEmpty else { return }
+        let waiters = stream.writeWaiters
+        stream.writeWaiters = []
+        waitingWriters -= waiters.count
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// A streaming handler took a request message off its queue.
+    private func requestConsumed(streamID: Int32, count: Int) {
+        guard let stream = streams[streamID] else { return }
+        stream.queuedRequestBytes -= count
+        queuedRequestBytes -= count
+        budgetChanged()
     }
 
     private func dispatchUnary(_ stream: ServerStream, route: ServerRouter.Route,
                                handler: @escaping @Sendable ([UInt8], ServerContext) async throws -> UnaryResult,
                                message: [UInt8]) {
         let context = makeContext(stream, route: route)
+        stream.running = true
+        stream.reservedBytes = estimate(route)
+        runningUnaryCalls += 1
+        reservedBytes += stream.reservedBytes
         let interceptors = route.requiresAuthentication ? router.interceptors : router.unauthenticatedInterceptors
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let id = stream.id
@@ -438,11 +607,26 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private func finishUnary(streamID: Int32, result: Result<UnaryResult, RPCError>) {
         guard let stream = streams[streamID], !stream.responded else { return }
         stream.task = nil
+        release(stream)
+        defer { budgetChanged() }
         switch result {
         case .success(let response):
             guard response.message.count <= router.configuration.maxSendMessageSize else {
                 respond(stream, error: RPCError(.resourceExhausted,
                     "response message of \(response.message.count) bytes exceeds the server's send limit"))
+                return
+            }
+            if let route = stream.route {
+                let known = responseEstimates[route.fullName] ?? 0
+                if response.message.count + 5 > known { responseEstimates[route.fullName] = response.message.count + 5 }
+            }
+            // The estimate can be wrong (a method whose responses grow with the request): a
+            // response that would take the queue past twice the budget and one more largest
+            // response is not queued for a peer that is not reading.
+            let queued = session?.outboundPendingBytes ?? 0
+            if queued > 0, queued + response.message.count > 2 * budget + router.configuration.maxSendMessageSize {
+                respond(stream, error: RPCError(.resourceExhausted,
+                    "the client is not reading its responses: \(queued) bytes are already waiting on this connection"))
                 return
             }
             stream.responded = true
@@ -464,16 +648,20 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         _ stream: ServerStream, route: ServerRouter.Route,
         handler: @escaping @Sendable (RequestMessages, ResponseWriter, ServerContext) async throws -> Void
     ) {
-        let (messages, continuation) = RequestMessages.makeStream()
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        let eventLoop = self.eventLoop
+        let id = stream.id
+        let (messages, continuation) = RequestMessages.make { count in
+            eventLoop.execute { loopBound.value.requestConsumed(streamID: id, count: count) }
+        }
         stream.messages = continuation
         stream.responded = true
         _ = session?.submitResponse(streamID: stream.id, headers: [(":status", "200"), ("content-type", GRPCProtocol.contentType)],
                                     body: [], finished: false)
-        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
-        let eventLoop = self.eventLoop
-        let id = stream.id
         let writer = ResponseWriter { message in
-            eventLoop.execute { loopBound.value.appendStreamMessage(streamID: id, message: message) }
+            await withCheckedContinuation { (written: CheckedContinuation<Void, Never>) in
+                eventLoop.execute { loopBound.value.appendStreamMessage(streamID: id, message: message, written: written) }
+            }
         }
         let context = makeContext(stream, route: route)
         stream.task = Task(executorPreference: executor) {
@@ -488,10 +676,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         }
     }
 
-    private func appendStreamMessage(streamID: Int32, message: [UInt8]) {
-        guard streams[streamID] != nil else { return }
-        session?.appendBody(streamID: streamID, bytes: GRPCProtocol.frame(message))
+    /// Queues a streaming reply; the writer resumes now, or once the peer has read enough
+    /// (or the stream is gone).
+    private func appendStreamMessage(streamID: Int32, message: [UInt8], written: CheckedContinuation<Void, Never>) {
+        guard let stream = streams[streamID], let session else {
+            written.resume()
+            return
+        }
+        session.appendBody(streamID: streamID, bytes: GRPCProtocol.frame(message))
         scheduleFlush()
+        if writerMustWait(stream) {
+            stream.writeWaiters.append(written)
+            waitingWriters += 1
+        } else {
+            written.resume()
+        }
     }
 
     private func finishStreamingCall(streamID: Int32, status: RPCError?) {
@@ -540,6 +739,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         case .tooLarge(let length):
             RPCError(.resourceExhausted,
                      "request message of \(length) bytes exceeds the limit of \(router.configuration.maxReceiveMessageSize) bytes")
+        case .decompressedTooLarge(let limit):
+            RPCError(.resourceExhausted, "the request message decompresses to more than the limit of \(limit) bytes")
+        case .corrupt(let detail):
+            RPCError(.internalError, "cannot decompress the request message: \(detail)")
         }
     }
 
@@ -549,6 +752,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private func respond(_ stream: ServerStream, error: RPCError, reset: HTTP2ErrorCode = .noError) {
         guard !stream.responded else { return }
         stream.responded = true
+        release(stream)
         stream.deadlineTimer?.cancel()
         stream.task?.cancel()
         var headers = [(":status", "200"), ("content-type", GRPCProtocol.contentType)]
@@ -569,6 +773,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     }
 
     // MARK: Lifecycle
+
+    /// A connection that has not completed TLS and sent its preface and SETTINGS in time is
+    /// closed: otherwise silent sockets would hold file descriptors for the idle timeout.
+    private func armHandshakeTimer() {
+        guard handshakeTimer == nil else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        let timeout = router.configuration.handshakeTimeout
+        handshakeTimer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
+            let handler = loopBound.value
+            guard handler.handshakeTimer != nil else { return }
+            handler.handshakeTimer = nil
+            handler.logger.debug("closing a connection that did not complete its handshake in time")
+            handler.context?.close(promise: nil)
+        }
+    }
 
     private func armIdleTimer() {
         idleTimer?.cancel()
@@ -610,12 +829,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private func tearDown() {
         idleTimer?.cancel()
         idleTimer = nil
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
         for stream in streams.values {
             stream.deadlineTimer?.cancel()
             stream.task?.cancel()
             stream.messages?.finish(throwing: RPCError(.unavailable, "connection closed"))
+            resumeWriters(of: stream)
         }
         streams.removeAll()
+        admissionQueue.removeAll()
     }
 
     private static func describe(_ address: SocketAddress) -> String {

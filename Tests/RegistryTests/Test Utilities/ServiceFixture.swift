@@ -90,7 +90,8 @@ final class OfficeFixture: @unchecked Sendable {
         logger.logLevel = .warning
         application = try RegistryApplication(settings: settings, configuration: configuration, logger: logger)
         registryPublicKey = application.store.key.publicKey
-        server = try await ServiceMain.startServer(settings: settings, services: application.services, logger: logger)
+        server = try await ServiceMain.startServer(settings: settings, services: application.services,
+                                                   roleMethods: RegistryAPI.serviceRoleMethods, logger: logger)
         let outbox = application.outbox
         outboxTask = Task { await outbox.run(pollInterval: .milliseconds(100)) }
     }

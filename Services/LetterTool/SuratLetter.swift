@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LetterDocument
+import LetterSeal
 
 #if canImport(Glibc)
 import Glibc
@@ -14,8 +15,8 @@ import Glibc
 struct SuratLetter: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "surat-letter",
-        abstract: "Render letter documents (naskah dinas) to PDF, check body markup, benchmark the renderer.",
-        subcommands: [Render.self, CheckMarkup.self, Bench.self]
+        abstract: "Render letter documents (naskah dinas) to PDF, check body markup, seal and verify PDFs, benchmark.",
+        subcommands: [Render.self, CheckMarkup.self, Bench.self, Seal.self]
     )
 }
 

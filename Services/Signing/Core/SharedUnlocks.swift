@@ -1,0 +1,43 @@
+import Crypto
+import Foundation
+
+/// Sign calls of one signer with the same key and the same passphrase that arrive while an unlock
+/// for exactly that is waiting or running share it instead of deriving again: the office pattern
+/// of many letters signed at once by one Camat costs one scrypt per burst, not one per letter.
+///
+/// What is shared is one passphrase attempt: its outcome (the unlocked key, or the wrong-passphrase
+/// or lockout error, or an overload refusal) goes to every call that joined it, and a wrong
+/// passphrase counts once towards the lockout, as for a bulk call. The key itself is handed to each
+/// joined call and dropped when the last of them returns; nothing is kept once the attempt is over
+/// (a call arriving after it finished starts a new one, with a new passphrase check).
+actor SharedUnlocks {
+    private struct Attempt: Hashable {
+        var keyId: String
+        /// SHA-256 of the passphrase's NFC bytes: in memory only, only while the attempt is in flight.
+        var passphraseDigest: Data
+    }
+
+    private var inFlight: [Attempt: Task<Result<UnlockedKey, any Error>, Never>] = [:]
+
+    /// Joins the attempt in flight for this key and passphrase, or starts one with `unlock`.
+    func unlock(keyId: String, passphrase: String,
+                _ unlock: @escaping @Sendable () async throws -> UnlockedKey) async throws -> UnlockedKey {
+        var bytes = Data(passphrase.precomposedStringWithCanonicalMapping.utf8)
+        let attempt = Attempt(keyId: keyId, passphraseDigest: Data(SHA256.hash(data: bytes)))
+        bytes.resetBytes(in: 0..<bytes.count)
+        if let running = inFlight[attempt] {
+            return try await running.value.get()
+        }
+        let task = Task { () async -> Result<UnlockedKey, any Error> in
+            do {
+                return .success(try await unlock())
+            } catch {
+                return .failure(error)
+            }
+        }
+        inFlight[attempt] = task
+        let result = await task.value
+        inFlight[attempt] = nil
+        return try result.get()
+    }
+}
