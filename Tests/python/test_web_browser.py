@@ -87,6 +87,15 @@ class WebCluster(Cluster):
 def web(tmp_path_factory, protos):
     cluster = WebCluster(tmp_path_factory.mktemp("web"))
     office = Office(cluster, protos)
+    # The office profile the letter PDFs are laid out with (the sample that ships in deploy/letter).
+    # Its signers are keyed by the gateway's signer ids: here the Camat and Sri (as Plh).
+    import json
+    letter_dir = Path(__file__).resolve().parents[2] / "deploy" / "letter"
+    profile = json.loads((letter_dir / "office-profile.json").read_text())
+    profile["signers"][0]["id"], profile["signers"][1]["id"] = "camat", "sri"
+    office.admin.SetOfficeProfile(office.g.SetOfficeProfileRequest(
+        request_id="web-profile", profile_json=json.dumps(profile).encode(),
+        emblem_png=(letter_dir / "sample-emblem.png").read_bytes()), metadata=office.md("admin"))
     for user in ("ani", "dedi", "sri", "camat", "admin"):
         office.admin.SetPassword(office.g.SetPasswordRequest(user_id=user, password=INITIAL[user]), metadata=office.md("admin"))
     yield cluster, office
@@ -230,6 +239,16 @@ def raw(base, path, fields=None, cookie=None):
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode()
+
+
+def raw_bytes(base, path, cookie):
+    request = urllib.request.Request(base + path)
+    request.add_header("Cookie", f"surat_sesi={cookie}")
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=WAIT) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
 
 
 @pytest.fixture(scope="module")
@@ -431,6 +450,15 @@ def test_one_letter_through_six_steps_by_clicking(web, browser):
     assert journey.state == g.JOURNEY_STATE_COMPLETED
     assert journey.letter_number in b.text()
     assert "Pengiriman" in b.text()
+    # The final PDF (registry-rendered, fetched in chunks, checked against its SHA-256) and the
+    # KONSEP preview, both as the signed-in clerk.
+    cookie = b.session_cookie()["value"]
+    status, headers, _ = raw_bytes(cluster.base, f"/surat/{letter}/surat.pdf", cookie)
+    assert status == 200 and headers["Content-Type"] == "application/pdf"
+    assert b.driver.find_elements(By.CSS_SELECTOR, f"a[href='/surat/{letter}/surat.pdf']")
+    preview = b.driver.find_element(By.CSS_SELECTOR, "a[href*='pratinjau.pdf']").get_attribute("href")
+    status, headers, body = raw_bytes(cluster.base, preview.replace(cluster.base, ""), cookie)
+    assert status == 200 and body.startswith(b"%PDF")
     assert "baku" in b.text()
     b.page("surat-selesai")
     b.phone("surat-selesai")

@@ -12,8 +12,7 @@ enum Templates {
     static let content = """
     <section class="card letter-content">
       <h2>{{heading}}</h2>
-      <!-- PREVIEW-PDF: the letter-document issue adds a preview RPC; its "Pratinjau PDF" link goes here. -->
-      <p class="placeholder">Pratinjau PDF belum tersedia; di bawah ini isi surat yang terstruktur.</p>
+      {{#previewURL}}<p><a class="button" href="{{previewURL}}">Pratinjau PDF (KONSEP)</a> <span class="muted">tata letak surat sesuai profil kantor</span></p>{{/previewURL}}
       <dl class="meta">
         <dt>Jenis</dt><dd>{{type}}</dd><dt>Klasifikasi</dt><dd>{{classification}}</dd>
         <dt>Sifat</dt><dd>{{sifat}}</dd><dt>Derajat</dt><dd>{{urgency}}</dd>
@@ -212,7 +211,7 @@ enum Templates {
       <h2>Pengiriman</h2>
       <table><thead><tr><th scope="col">Tujuan</th><th scope="col">Keadaan</th><th scope="col">Percobaan</th></tr></thead>
       <tbody>{{#deliveries}}<tr><td>{{addressee}}</td><td>{{state}}</td><td>{{attempts}}</td></tr>{{/deliveries}}</tbody></table>
-      <!-- FINAL-PDF: the registry's final PDF download link goes here once the letter-document issue lands. -->
+      {{#finalPDF}}<p><a class="button primary" href="{{finalPDF}}">Unduh PDF final</a></p>{{/finalPDF}}
     </section>
     {{/hasDeliveries}}
     </div>

@@ -1,3 +1,4 @@
+import Crypto
 import Domain
 import Foundation
 import Hummingbird
@@ -13,6 +14,12 @@ extension WebApp {
         router.get("/surat/:id") { request, context in
             await guarded { try await letterPage(request, id: try context.parameters.require("id")) }
         }
+        router.get("/surat/:id/pratinjau.pdf") { request, context in
+            await guarded { try await previewPDF(request, id: try context.parameters.require("id")) }
+        }
+        router.get("/surat/:id/surat.pdf") { request, context in
+            await guarded { try await finalPDF(request, id: try context.parameters.require("id")) }
+        }
         router.post("/surat/:id/:action") { request, context in
             await guarded {
                 try await letterAction(request, id: try context.parameters.require("id"), action: try context.parameters.require("action"))
@@ -22,6 +29,55 @@ extension WebApp {
     }
 
     static func newRequestID() -> String { UUID().uuidString.lowercased() }
+
+    // MARK: PDFs (the letter-document service through the gateway)
+
+    func pdfResponse(_ data: Data, filename: String) -> Response {
+        var headers: HTTPFields = [.contentType: "application/pdf"]
+        headers[.contentDisposition] = "inline; filename=\"\(filename)\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The draft as a PDF watermarked KONSEP (the gateway's PreviewLetter).
+    func previewPDF(_ request: Request, id: String) async throws -> Response {
+        let session = try await requireSession(request)
+        let revision = Int64(request.uri.queryParameters.get("revisi") ?? "") ?? 0
+        do {
+            let reply = try await call(GatewayAPI.previewLetter, GatewayAPI.PreviewLetterRequest(letterID: id, revision: revision), session)
+            return pdfResponse(reply.pdf, filename: "pratinjau-revisi-\(reply.revision).pdf")
+        } catch let error as FriendlyError {
+            await flash(session, .error, "Pratinjau PDF tidak dapat dibuat: " + error.text)
+            return Self.redirect("/surat/\(id)")
+        }
+    }
+
+    /// The registered letter's final PDF, fetched in the gateway's 1 MiB chunks and checked against
+    /// its SHA-256 before it is handed to the browser.
+    func finalPDF(_ request: Request, id: String) async throws -> Response {
+        let session = try await requireSession(request)
+        var data = Data()
+        var number = ""
+        do {
+            var total: UInt64 = 1
+            var expected = Data()
+            while UInt64(data.count) < total {
+                let chunk = try await call(GatewayAPI.getLetterPDF, GatewayAPI.GetLetterPDFRequest(letterID: id, offset: UInt64(data.count)), session)
+                total = chunk.totalSize
+                expected = chunk.sha256
+                number = chunk.letterNumber
+                if chunk.data.isEmpty { break }
+                data.append(chunk.data)
+            }
+            guard UInt64(data.count) == total, Data(SHA256.hash(data: data)) == expected else {
+                throw FriendlyError(text: "PDF surat terunduh tidak utuh. Coba lagi.", code: .dataLoss)
+            }
+        } catch let error as FriendlyError {
+            await flash(session, .error, "PDF final tidak dapat diunduh: " + error.text)
+            return Self.redirect("/surat/\(id)")
+        }
+        let safe = number.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+        return pdfResponse(data, filename: "surat-\(safe).pdf")
+    }
 
     // MARK: Home
 
@@ -125,7 +181,12 @@ extension WebApp {
         data["returns"] = journey.returns.map {
             ["by": $0.by?.name ?? "-", "at": clock.dateTime($0.at), "notes": $0.notes] as [String: Any]
         }
-        if let draft, let content = draft.content { data["content"] = contentData(content, revision: draft.revision) }
+        if let draft, let content = draft.content {
+            var section = contentData(content, revision: draft.revision)
+            section["previewURL"] = "/surat/\(id)/pratinjau.pdf?revisi=\(draft.revision)"
+            data["content"] = section
+        }
+        if journey.state == .completed { data["finalPDF"] = "/surat/\(id)/surat.pdf" }
         if journey.state == .completed || journey.state == .signed, !journey.letterNumber.isEmpty,
            let delivery = try? await call(GatewayAPI.getDelivery, GatewayAPI.GetDeliveryRequest(letterID: id), session) {
             data["hasDeliveries"] = !delivery.deliveries.isEmpty
