@@ -99,7 +99,7 @@ enum StaticAssets {
     .crumb { margin: 0; font-size: .9rem; }
     .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
     footer { text-align: center; color: var(--muted); font-size: .8rem; padding: 2rem 1rem; }
-    textarea[readonly] { font-family: ui-monospace, monospace; }
+    textarea[readonly], textarea.code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85rem; }
     .body-text p { text-align: justify; text-indent: 2.5em; margin: .4rem 0; }
     .body-text table.fields { width: auto; background: none; margin: .3rem 0 .3rem 2.5em; }
     .body-text table.fields th, .body-text table.fields td { border: none; padding: 0 .4rem 0 0; text-transform: none; letter-spacing: 0; font-size: 1rem; color: var(--text); font-weight: normal; }

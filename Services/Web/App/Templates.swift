@@ -350,6 +350,19 @@ enum Templates {
       </form>
     </section>
     <section class="card">
+      <h2>Profil kantor (kop, jabatan, penandatangan, penomoran)</h2>
+      <p class="muted">{{profileSet}}. Format: proto-notes/letter-document.md.</p>
+      <form method="post" action="/admin/profil" class="stack" enctype="multipart/form-data">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="expected_version" value="{{profileVersion}}">
+        <label for="profile_json">Profil (JSON)</label>
+        <textarea id="profile_json" name="profile_json" rows="12" class="code">{{profileJSON}}</textarea>
+        <label for="emblem">Lambang baru (PNG; kosongkan bila tetap)</label>
+        <input id="emblem" name="emblem" type="file" accept="image/png">
+        <button type="submit">Simpan profil</button>
+      </form>
+    </section>
+    <section class="card">
       <h2>Penandatangan dan delegasi</h2>
       <div class="table-wrap"><table>
         <thead><tr><th scope="col">Penandatangan</th><th scope="col">Nama</th><th scope="col">Jabatan</th><th scope="col">Kunci</th></tr></thead>

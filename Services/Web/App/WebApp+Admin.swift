@@ -19,6 +19,7 @@ extension WebApp {
         router.post("/admin/plh") { request, _ in await guarded { try await adminGrantActing(request) } }
         router.post("/admin/penandatangan") { request, _ in await guarded { try await adminRegisterSigner(request) } }
         router.post("/admin/delegasi") { request, _ in await guarded { try await adminDelegation(request) } }
+        router.post("/admin/profil") { request, _ in await guarded { try await adminOfficeProfile(request) } }
     }
 
     func adminPage(_ request: Request) async throws -> Response {
@@ -30,6 +31,7 @@ extension WebApp {
         async let tokens = call(GatewayAPI.listTokens, GatewayAPI.ListTokensRequest(), session)
         async let grants = call(GatewayAPI.listActing, GatewayAPI.ListActingRequest(), session)
         let signers = (try? await call(GatewayAPI.listSigners, GatewayAPI.ListSignersRequest(), session))?.signers ?? []
+        let profile = try? await call(GatewayAPI.getOfficeProfile, GatewayAPI.GetOfficeProfileRequest(), session)
         let data: [String: Any] = [
             "users": try await users.users.map {
                 ["id": $0.id, "name": $0.name, "role": Labels.role($0.role), "active": $0.active ? "ya" : "tidak",
@@ -47,6 +49,9 @@ extension WebApp {
             },
             "signers": signers.map { ["userID": $0.userID, "name": $0.name, "position": $0.position, "keyID": $0.keyID] as [String: Any] },
             "roles": Labels.roles.map { ["value": $0, "label": Labels.role($0)] as [String: Any] },
+            "profileVersion": profile?.version ?? 0,
+            "profileJSON": Self.prettyJSON(profile?.profileJSON ?? Data()),
+            "profileSet": profile.flatMap { p in p.setAt.map { "versi \(p.version), diubah \(clock.dateTime($0)) oleh \(p.setBy)" } } ?? "belum ada profil",
         ]
         return await page("Administrasi", "admin", data, session: session, nav: "Admin")
     }
@@ -139,6 +144,28 @@ extension WebApp {
             _ = try await call(GatewayAPI.createDelegation, GatewayAPI.CreateDelegationRequest(
                 requestID: Self.newRequestID(), fromUserID: form.text("from_user_id").lowercased(), toUserID: form.text("to_user_id").lowercased(),
                 kind: form.text("kind"), validFrom: Date(), validUntil: until.addingTimeInterval(86_400)), session)
+        }
+    }
+}
+
+extension WebApp {
+    static func prettyJSON(_ data: Data) -> String {
+        guard !data.isEmpty, let object = try? JSONSerialization.jsonObject(with: data),
+              let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return String(decoding: data, as: UTF8.self) }
+        return String(decoding: pretty, as: UTF8.self)
+    }
+
+    /// The office profile (kop, positions, signers, numbering, verification address) as JSON, and
+    /// optionally a new emblem; the registry validates it and refuses a stale version.
+    func adminOfficeProfile(_ request: Request) async throws -> Response {
+        let session = try await requireSession(request)
+        let form = try await requireForm(request, session)
+        let emblem = form.files.first { $0.field == "emblem" }?.content ?? Data()
+        return try await act(session, back: "/admin", success: "Profil kantor disimpan sebagai versi baru.") {
+            _ = try await call(GatewayAPI.setOfficeProfile, GatewayAPI.SetOfficeProfileRequest(
+                requestID: Self.newRequestID(), profileJSON: Data((form["profile_json"] ?? "").utf8), emblemPNG: emblem,
+                expectedVersion: Int64(form.text("expected_version")) ?? 0), session)
         }
     }
 }
