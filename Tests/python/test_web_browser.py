@@ -71,9 +71,13 @@ class WebCluster(Cluster):
     def __init__(self, root):
         super().__init__(root)
         self.web_port = free_port()
-        self.procs["web"] = ServiceProcess(
-            [swift_bin("surat-web"), "--port", self.web_port, "--gateway-address", f"127.0.0.1:{self.ports['gateway']}",
-             "--data-directory", root / "web"], log_path=root / "web.log")
+        try:
+            self.procs["web"] = ServiceProcess(
+                [swift_bin("surat-web"), "--port", self.web_port, "--gateway-address", f"127.0.0.1:{self.ports['gateway']}",
+                 "--data-directory", root / "web"], log_path=root / "web.log")
+        except BaseException:
+            self.close()
+            raise
         self.base = f"http://127.0.0.1:{self.web_port}"
 
     def args(self, name, bootstrap=False):
@@ -83,10 +87,7 @@ class WebCluster(Cluster):
         return args
 
 
-@pytest.fixture(scope="module")
-def web(tmp_path_factory, protos):
-    cluster = WebCluster(tmp_path_factory.mktemp("web"))
-    office = Office(cluster, protos)
+def set_up_office(cluster, office):
     # The office profile the letter PDFs are laid out with (the sample that ships in deploy/letter).
     # Its signers are keyed by the gateway's signer ids: here the Camat and Sri (as Plh).
     import json
@@ -98,6 +99,17 @@ def web(tmp_path_factory, protos):
         emblem_png=(letter_dir / "sample-emblem.png").read_bytes()), metadata=office.md("admin"))
     for user in ("ani", "dedi", "sri", "camat", "admin"):
         office.admin.SetPassword(office.g.SetPasswordRequest(user_id=user, password=INITIAL[user]), metadata=office.md("admin"))
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory, protos):
+    cluster = WebCluster(tmp_path_factory.mktemp("web"))
+    try:
+        office = Office(cluster, protos)
+        set_up_office(cluster, office)
+    except BaseException:
+        cluster.close()   # no service outlives a failed setup
+        raise
     yield cluster, office
     office.channel.close()
     # Graceful stop: SIGTERM ends surat-web with exit code 0 after it logged its stop.
