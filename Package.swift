@@ -23,6 +23,8 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
 ]
 
 let nio: [Target.Dependency] = [
@@ -30,6 +32,7 @@ let nio: [Target.Dependency] = [
     .product(name: "NIOPosix", package: "swift-nio"),
     .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
     .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    .product(name: "NIOTLS", package: "swift-nio"),
 ]
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 
@@ -98,6 +101,18 @@ let sharedTargets: [Target] = [
         path: "Shared/RPC",
         swiftSettings: swiftSettings
     ),
+    // Build version, and metrics: the swift-metrics API with its Prometheus backend, the RPC
+    // server's observer, the /metrics listener (HTTP/1.1). Light on purpose: surat-echo uses it
+    // to measure what metrics cost the transport.
+    .target(
+        name: "Observability",
+        dependencies: [
+            "RPC", logging, .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ] + nio,
+        path: "Shared/Observability",
+        swiftSettings: swiftSettings
+    ),
     // FileDescriptorProtos of proto-notes/**/*.proto for server reflection (generated).
     .target(name: "ProtoDescriptors", path: "Shared/ProtoDescriptors", swiftSettings: swiftSettings),
     // Message types of every service (the contract): one subfolder per owner, Common shared by all.
@@ -115,6 +130,7 @@ let sharedTargets: [Target] = [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
+            "Observability", .product(name: "Metrics", package: "swift-metrics"),
         ],
         path: "Shared/ServiceKit",
         swiftSettings: swiftSettings
@@ -128,7 +144,7 @@ let executableTargets: [Target] = [
     .target(name: "EchoService", dependencies: ["RPC"], path: "Services/Echo/EchoService", swiftSettings: swiftSettings),
     .executableTarget(
         name: "surat-echo",
-        dependencies: ["EchoService", "RPC", "ProtoDescriptors", logging],
+        dependencies: ["EchoService", "RPC", "ProtoDescriptors", "Observability", logging],
         path: "Services/Echo/Main",
         swiftSettings: swiftSettings
     ),
@@ -146,7 +162,8 @@ let executableTargets: [Target] = [
     .target(
         name: "GatewayService",
         dependencies: [
-            "GatewayCore", "ServiceKit", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
+            "GatewayCore", "ServiceKit", "Observability", "Domain", "RPC", "Wire", "ProtoDescriptors", "LetterDocument", "LetterMapping", logging,
+            .product(name: "Metrics", package: "swift-metrics"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -155,22 +172,24 @@ let executableTargets: [Target] = [
     ),
     .executableTarget(
         name: "surat-gateway",
-        dependencies: ["GatewayService", "GatewayCore", "ServiceKit"],
+        dependencies: ["GatewayService", "GatewayCore", "ServiceKit", "Observability"],
         path: "Services/Gateway/Main",
         swiftSettings: swiftSettings
     ),
     // `surat`: the command line for staff and district IT (a client of the gateway).
     .executableTarget(
         name: "surat",
-        dependencies: ["Domain", "RPC", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                       .product(name: "Crypto", package: "swift-crypto")],
+        dependencies: ["Domain", "RPC", "Observability", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                       .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                       .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
         path: "Services/CLI",
         swiftSettings: swiftSettings
     ),
     // Registry: numbering, group commit, agenda book, receipts, outbox and inbox store (library, unit-tested).
     .target(
         name: "RegistryCore",
-        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging],
+        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging,
+                       .product(name: "Metrics", package: "swift-metrics")],
         path: "Services/Registry/Core",
         swiftSettings: swiftSettings
     ),
@@ -185,7 +204,7 @@ let executableTargets: [Target] = [
     ),
     .executableTarget(
         name: "surat-registry",
-        dependencies: ["RegistryServer", "ServiceKit", "Domain", "ProtoDescriptors"],
+        dependencies: ["RegistryServer", "RegistryCore", "ServiceKit", "Domain", "ProtoDescriptors"],
         path: "Services/Registry/Main",
         swiftSettings: swiftSettings
     ),
@@ -240,6 +259,7 @@ let executableTargets: [Target] = [
         dependencies: [
             "ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ],
         path: "Services/Signing/Core",
         swiftSettings: swiftSettings
@@ -306,7 +326,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "RegistryTests",
-        dependencies: ["RegistryCore", "RegistryServer", "Domain", "RPC", "ServiceKit", "Wire", logging],
+        dependencies: ["RegistryCore", "RegistryServer", "Domain", "RPC", "ServiceKit", "Wire", "LetterDocument", "LetterMapping", logging],
         path: "Tests/RegistryTests",
         swiftSettings: swiftSettings
     ),
@@ -333,6 +353,21 @@ let testTargets: [Target] = [
         name: "LetterDocumentTests",
         dependencies: ["LetterDocument", .product(name: "Crypto", package: "swift-crypto")],
         path: "Tests/LetterDocumentTests",
+        swiftSettings: swiftSettings
+    ),
+    // One source of truth: the Swift types every server registers against proto-notes/ (issue 11, item 10).
+    .testTarget(
+        name: "ContractTests",
+        dependencies: ["Wire", "RPC", "ProtoDescriptors", "Domain", "ServiceKit", "DraftingCore", "ApprovalCore", "SigningCore",
+                       "RegistryCore", "RegistryServer", "GatewayCore", "GatewayService", "EchoService", logging],
+        path: "Tests/ContractTests",
+        swiftSettings: swiftSettings
+    ),
+    // The office seal on renderer output; pdfsig and pyHanko check it in Tests/python/test_letter_seal.py.
+    .testTarget(
+        name: "LetterSealTests",
+        dependencies: ["LetterSeal", "LetterDocument"],
+        path: "Tests/LetterSealTests",
         swiftSettings: swiftSettings
     ),
     // Steps 2 and 3 share one harness (both services in-process, called over real RPC).

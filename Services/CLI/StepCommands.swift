@@ -116,19 +116,62 @@ struct DraftCommand: AsyncParsableCommand {
     }
 }
 
+/// Bytes from hex digits (either case); nil for anything else.
+private func hexBytes(_ text: String) -> Data? {
+    let digits = Array(text.utf8)
+    guard digits.count % 2 == 0 else { return nil }
+    var bytes = Data(capacity: digits.count / 2)
+    for index in stride(from: 0, to: digits.count, by: 2) {
+        guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+        bytes.append(high << 4 | low)
+    }
+    return bytes
+}
+
+private func hexValue(_ digit: UInt8) -> UInt8? {
+    switch digit {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}
+
 struct ParafCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paraf", abstract: "Step 2: the drafter's paraf; sends the draft to the Sekretaris (drafter).")
     @OptionGroup var client: ClientOptions
     @OptionGroup var request: RequestOptions
     @Argument(help: "Letter id.") var letter: String
-    @Option(help: "The revision you read (default: the latest).") var revision: Int64 = 0
+    @Option(help: "The revision you read (default: the one `surat draft show` shows now).") var revision: Int64 = 0
+    @Option(help: "Its SHA-256 in hex, as `surat draft show` printed it (default: the digest of the revision fetched now).")
+    var digest: String = ""
 
     mutating func run() async throws {
-        let (client, requestID, letter, revision) = (client, request.id, letter, revision)
+        let (client, requestID, letter, revision, digest) = (client, request.id, letter, revision, digest)
         try await runReporting(requestID: requestID) {
+            // The API takes the revision and its digest; the CLI reads them from the draft the
+            // drafter is looking at, unless given, and a stale pair is refused (ABORTED).
+            var chosenRevision = revision
+            var chosenDigest = Data()
+            if !digest.isEmpty {
+                guard let bytes = hexBytes(digest), bytes.count == 32 else {
+                    throw ValidationError("--digest must be 64 hex digits (a SHA-256)")
+                }
+                chosenDigest = bytes
+            }
+            if chosenRevision == 0 || chosenDigest.isEmpty {
+                let draft = try await client.call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: letter))
+                if chosenRevision == 0 { chosenRevision = draft.revision }
+                if chosenDigest.isEmpty {
+                    guard chosenRevision == draft.revision else {
+                        throw ValidationError("give --digest for revision \(chosenRevision) (the draft is at \(draft.revision))")
+                    }
+                    chosenDigest = draft.revisionDigest
+                }
+            }
             let reply = try await client.call(GatewayAPI.paraf, GatewayAPI.ParafRequest(
-                requestID: requestID, letterID: letter, revision: revision))
+                requestID: requestID, letterID: letter, revision: chosenRevision, revisionDigest: chosenDigest))
             emit(reply, json: client.json) { Output.journey($0.journey ?? GatewayAPI.Journey()) }
         }
     }
@@ -197,11 +240,11 @@ struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Step 5: sign electronically (camat or its Plh/Plt); asks for the passphrase once, without echo.",
         discussion: """
-            One letter: `surat sign LETTER`. Several with one passphrase entry (one key unlock):
-            `surat sign L1 L2 L3`, or `surat sign --all-waiting` for every letter waiting for the
-            Camat's signature (`surat queue --role camat`). Each letter gets its own result; one
-            that cannot be signed does not stop the others. Repeat with the same --request-id to
-            retry: letters already signed return their signature, nothing is signed twice.
+            One letter: `surat sign LETTER`. Several with one passphrase entry (one key unlock): \
+            `surat sign L1 L2 L3`, or `surat sign --all-waiting` for every letter waiting for the \
+            Camat's signature (`surat queue --role camat`). Each letter gets its own result; one \
+            that cannot be signed does not stop the others (exit code 3 then). Repeat with the same \
+            --request-id to retry: letters already signed return their signature, nothing is signed twice.
             """)
     @OptionGroup var client: ClientOptions
     @OptionGroup var request: RequestOptions

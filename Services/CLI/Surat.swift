@@ -1,4 +1,5 @@
 import ArgumentParser
+import Observability
 
 /// `surat`: the command line for staff and district IT. One command per SOP action and query.
 @main
@@ -17,10 +18,12 @@ struct Surat: AsyncParsableCommand {
             8 too many attempts, 9 verification failed, 10 TLS set up wrongly (the message says what), \
             64 usage, 65 invalid argument.
             """,
+        version: BuildInfo.versionLine(executable: "surat"),
         subcommands: [
             Open.self, Assign.self, DraftCommand.self, ParafCommand.self, Approve.self, Return.self, Upload.self,
             Sign.self, Register.self, Status.self, List.self, Queue.self, SLA.self, Agenda.self, Verify.self,
             DeliveryCommand.self, LetterCommand.self, WhoAmI.self, Login.self, ChangePassword.self, Admin.self, Health.self,
+            Doctor.self,
         ])
 }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOConcurrencyHelpers
 import Wire
 
@@ -19,8 +22,17 @@ public final class HealthStatus: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    private let infoBox = NIOLockedValueBox(Metadata())
 
     public init() {}
+
+    /// Response headers of every `Check` (the service's version and commit, say), so monitoring
+    /// learns what runs from the call it makes anyway. `surat-time-ms` (the server's clock, ms
+    /// since the Unix epoch) is added to each answer, for clock-skew checks.
+    public var info: Metadata {
+        get { infoBox.withLockedValue { $0 } }
+        set { infoBox.withLockedValue { $0 = newValue } }
+    }
 
     public func set(service: String, _ status: ServingStatus) {
         state.withLockedValue { state in
@@ -105,11 +117,15 @@ enum StandardServices {
 
     static func health(_ status: HealthStatus) -> ServiceDescriptor {
         var descriptor = ServiceDescriptor(name: healthService)
-        descriptor.unary(healthCheck) { request, _ in
+        descriptor.unaryWithMetadata(healthCheck) { request, _ in
             guard let serving = status.status(of: request.service) else {
                 throw RPCError(.notFound, "unknown service \"\(request.service)\"")
             }
-            return HealthCheckResponse(status: serving)
+            var headers = status.info
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            headers.add("surat-time-ms", String(Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000))
+            return ServerResponse(HealthCheckResponse(status: serving), headers: headers)
         }
         descriptor.bidirectionalStreaming("Watch") { requests, writer, _ in
             var iterator = requests.makeAsyncIterator()

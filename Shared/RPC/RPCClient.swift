@@ -93,11 +93,16 @@ public final class RPCClient: Sendable {
 
     private func send(path: String, body: [UInt8], metadata: Metadata, timeout: Duration?) async throws -> ClientCallResult {
         if Task.isCancelled { throw RPCError(.cancelled, "call cancelled") }
+        var metadata = metadata
+        // A call made while handling a traced call continues that trace (a new span per call).
+        if let trace = TraceContext.current, metadata[TraceContext.metadataName] == nil {
+            metadata.add(TraceContext.metadataName, trace.child().traceparent)
+        }
         let started = ContinuousClock.now
         let connection = try await connect()
         let remaining = try timeout.map { timeout in
             let left = timeout - (ContinuousClock.now - started)
-            guard left > .zero else { throw RPCError(.deadlineExceeded, "deadline of \(timeout) exceeded while connecting") }
+            guard left > .zero else { throw RPCError(.deadlineExceeded, "deadline of \(timeout.roundedMilliseconds) exceeded while connecting") }
             return left
         }
         let eventLoop = connection.channel.eventLoop
@@ -159,9 +164,11 @@ public final class RPCClient: Sendable {
 
     private func openConnection() async throws -> Connection {
         let goingAway = NIOLockedValueBox(false)
+        let setupFailure = NIOLockedValueBox<RPCError?>(nil)
         let authority = "\(host):\(port)"
         let sslContext = self.sslContext
         let serverHostname = tls?.serverHostname ?? (Self.isIPAddress(host) ? nil : host)
+        let presentsClientCertificate = tls?.certificateChainPath != nil
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -173,7 +180,9 @@ public final class RPCClient: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(
                         eventLoop: channel.eventLoop, authority: authority, tls: sslContext != nil,
-                        onGoAway: { goingAway.withLockedValue { $0 = true } }))
+                        presentsClientCertificate: presentsClientCertificate,
+                        onGoAway: { goingAway.withLockedValue { $0 = true } },
+                        onFailure: { error in setupFailure.withLockedValue { if $0 == nil { $0 = error } } }))
                 }
             }
         let channel: any Channel
@@ -182,10 +191,17 @@ public final class RPCClient: Sendable {
         } catch {
             throw RPCError(.unavailable, "cannot connect to \(authority): \(error)", cause: error)
         }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self),
-                         eventLoop: channel.eventLoop)
-        }.get()
+        let handler: NIOLoopBound<ClientConnectionHandler>
+        do {
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self),
+                             eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            // The connection failed (a TLS handshake refused, say) and closed before we looked: say why.
+            throw setupFailure.withLockedValue { $0 }
+                ?? RPCError(.unavailable, "connection to \(authority) closed while it was being set up", cause: error)
+        }
         return Connection(channel: channel, handler: handler, goingAway: goingAway,
                           starts: NIOLockedValueBox(PendingStarts()))
     }

@@ -52,6 +52,8 @@ public struct ServerConfiguration: Sendable {
     public var acceptBackoff: Duration = .milliseconds(250)
     /// Event-loop threads; 0 means one per core.
     public var eventLoopThreads: Int = 0
+    /// Receives connection, byte, reset/GOAWAY and per-call counts (metrics); nil counts nothing.
+    public var observer: (any ServerObserver)? = nil
 
     public init() {}
 

@@ -5,6 +5,9 @@ public struct ServiceDescriptor: Sendable {
     /// Fully qualified service name, e.g. `surat.drafting.v1.Drafting`.
     public let name: String
     var methods: [String: MethodHandler] = [:]
+    /// The Swift request and response types of each unary method, described as protobuf sees
+    /// them; the contract test compares them with the descriptors compiled from proto-notes/.
+    package private(set) var messageSchemas: [String: MethodSchemas] = [:]
 
     public init(name: String) {
         self.name = name
@@ -16,6 +19,7 @@ public struct ServiceDescriptor: Sendable {
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
         precondition(method.service == name, "\(method.fullName) registered on service \(name)")
+        messageSchemas[method.name] = MethodSchemas(Request.self, Response.self)
         methods[method.name] = .unary { requestBytes, context in
             let request = try decodeRequest(Request.self, requestBytes)
             return UnaryResult(message: try encodeResponse(try await handler(request, context)))
@@ -29,6 +33,7 @@ public struct ServiceDescriptor: Sendable {
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> ServerResponse<Response>
     ) {
         precondition(method.service == name, "\(method.fullName) registered on service \(name)")
+        messageSchemas[method.name] = MethodSchemas(Request.self, Response.self)
         methods[method.name] = .unary { requestBytes, context in
             let response = try await handler(try decodeRequest(Request.self, requestBytes), context)
             return UnaryResult(message: try encodeResponse(response.message),
@@ -49,6 +54,22 @@ public struct ServiceDescriptor: Sendable {
     }
 }
 
+/// How to describe a method's message types (worked out only when asked: servers never do).
+package struct MethodSchemas: Sendable {
+    package let requestName: String
+    package let responseName: String
+    /// Every message reachable from the request and the response, by Swift name.
+    package let describe: @Sendable () throws -> [String: MessageSchema]
+
+    init<Request: Codable & Sendable, Response: Codable & Sendable>(_ request: Request.Type, _ response: Response.Type) {
+        requestName = ProtobufSchema.name(of: request)
+        responseName = ProtobufSchema.name(of: response)
+        describe = {
+            try ProtobufSchema.describe(Request.self).merging(try ProtobufSchema.describe(Response.self)) { first, _ in first }
+        }
+    }
+}
+
 /// A unary response with metadata of its own.
 public struct ServerResponse<Message: Sendable>: Sendable {
     public var message: Message
@@ -65,6 +86,14 @@ public struct ServerResponse<Message: Sendable>: Sendable {
 private func decodeRequest<Request: Decodable>(_ type: Request.Type, _ bytes: [UInt8]) throws -> Request {
     do {
         return try ProtobufDecoder().decode(Request.self, from: bytes)
+    } catch let error as WireError {
+        // Named as the .proto names things (`open_letter_request.sifat`), never by Swift type,
+        // with the field path in the `surat-field` trailer like every other INVALID_ARGUMENT.
+        let message = ProtobufSchema.protoName(String(describing: Request.self))
+        let field = error.protoFieldPath
+        let place = field.isEmpty ? message : "\(message).\(field)"
+        throw RPCError(.invalidArgument, "\(place): \(error.message)",
+                       metadata: field.isEmpty ? [:] : ["surat-field": field], cause: error)
     } catch {
         throw RPCError(.invalidArgument, "malformed request message: \(error)", cause: error)
     }

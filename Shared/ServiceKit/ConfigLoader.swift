@@ -1,4 +1,5 @@
 import Foundation
+import Observability
 
 /// Why configuration could not be loaded; the message says what to fix.
 public enum ConfigError: Error, CustomStringConvertible {
@@ -54,6 +55,8 @@ public struct ConfigLoader: Sendable {
         let leaves = Self.leafPaths(of: merged).union(documented.map(\.name))
         var sources = ["defaults"]
 
+        // `--version` prints one line and exits like `--help` does (every executable gets it here).
+        if arguments.contains("--version") { throw .helpRequested(BuildInfo.versionLine(executable: "surat-\(service)")) }
         let flags = try parseFlags(arguments, documented: documented, leaves: leaves)
         if flags.helpRequested { throw .helpRequested(helpText(Specific.self)) }
         if let path = flags.configPath ?? environment[environmentPrefix + "CONFIG"] {

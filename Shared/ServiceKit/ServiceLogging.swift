@@ -36,4 +36,8 @@ public enum LogKey {
     public static let requestID = "request.id"
     public static let actorID = "actor.id"
     public static let revision = "draft.revision"
+    /// The W3C trace id of the call (the same in every process the call reaches) and this
+    /// process's span of it.
+    public static let traceID = "trace.id"
+    public static let spanID = "span.id"
 }

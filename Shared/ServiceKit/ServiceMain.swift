@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Observability
 import RPC
 import ServiceLifecycle
 
@@ -40,27 +41,68 @@ public enum ServiceMain {
         }
         // Every call's outcome is logged (successes at debug); a handler failure that reaches the
         // caller as UNKNOWN is logged at error with its cause, which is never sent on the wire.
+        var configuration = serverConfiguration(settings)
+        configuration.observer = observer
         let server = try RPCServer(
-            configuration: serverConfiguration(settings), services: services,
-            authenticator: authenticator, interceptors: [LoggingInterceptor()],
+            configuration: configuration, services: services,
+            authenticator: authenticator, interceptors: [TracingInterceptor(), LoggingInterceptor()],
             descriptorFiles: descriptorFiles, logger: logger)
+        server.health.info = healthInfo
         try await server.start()
         for service in services { server.health.set(service: service.name, .serving) }
         return server
+    }
+
+    /// Response headers of every health check: the version and commit this process runs
+    /// (`surat doctor` reads them; the check also carries `surat-time-ms`).
+    public static var healthInfo: Metadata {
+        ["surat-version": BuildInfo.version, "surat-commit": BuildInfo.commit]
+    }
+
+    /// What feeds the RPC metrics: an observer once metrics are on (`startMetrics`), else nil.
+    public static var observer: (any ServerObserver)? {
+        ServiceMetrics.current.map { _ in rpcMetrics }
+    }
+
+    private static let rpcMetrics = RPCMetrics()
+
+    /// Turns metrics on when `metricsPort` is not -1: bootstraps swift-metrics with the Prometheus
+    /// backend, registers the process gauges and `surat_build_info`, binds the `/metrics` listener
+    /// and logs `metrics on HOST:PORT`. Returns the listener to run in the service group (nil
+    /// when metrics are off). Call it before building the RPC server, so the server reports to it.
+    public static func startMetrics(settings: ServiceSettings, service: String, logger: Logger) async throws -> MetricsEndpoint? {
+        guard settings.metricsPort >= 0 else { return nil }
+        let metrics = ServiceMetrics.bootstrap()
+        metrics.registerProcessMetrics(service: service)
+        SchemaVersions.registerMetrics(metrics)
+        let endpoint: MetricsEndpoint
+        do {
+            endpoint = try await MetricsEndpoint.bind(host: settings.metricsHost, port: settings.metricsPort,
+                                                      metrics: metrics, logger: logger)
+        } catch {
+            throw ConfigError.invalid("cannot listen for metrics on \(settings.metricsHost):\(settings.metricsPort): \(error)")
+        }
+        logger.info("metrics on \(settings.metricsHost):\(endpoint.localPort)")
+        return endpoint
     }
 
     /// Runs until SIGTERM/SIGINT (graceful) or a fatal error. `background` services (outbox
     /// workers, say) run in the same ServiceGroup and stop with the server.
     public static func run(
         settings: ServiceSettings, services: [ServiceDescriptor], descriptorFiles: [[UInt8]] = [],
-        background: [any Service] = [], roleMethods: [String: Set<String>] = [:], logger: Logger
+        background: [any Service] = [], roleMethods: [String: Set<String>] = [:],
+        metricsCollectors: [ServiceMetrics.Collector] = [], logger: Logger
     ) async throws {
+        logger.info("\(BuildInfo.versionLine(executable: logger.label))")
+        let metricsEndpoint = try await startMetrics(settings: settings, service: logger.label, logger: logger)
+        for collector in metricsCollectors { ServiceMetrics.current?.addCollector(collector) }
         let server = try await startServer(settings: settings, services: services, descriptorFiles: descriptorFiles,
                                            roleMethods: roleMethods, logger: logger)
         logger.info("listening on \(settings.host):\(server.localPort)", metadata: ["services": .string(services.map(\.name).joined(separator: ","))])
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: RPCServerService(server: server))] + background.map { .init(service: $0) },
+                services: [.init(service: RPCServerService(server: server))] + background.map { .init(service: $0) }
+                    + (metricsEndpoint.map { [.init(service: MetricsEndpointService(endpoint: $0))] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -68,12 +110,17 @@ public enum ServiceMain {
     }
 
     /// Loads configuration for an executable, printing help or a config error and exiting
-    /// (status 0 for help, 64 for bad configuration) instead of returning.
+    /// (status 0 for help, 64 for bad configuration) instead of returning. With metrics on it
+    /// also bootstraps the metrics backend, first thing.
     public static func loadConfiguration<Specific: ServiceConfiguration>(
         service: String, defaultPort: Int, _ type: Specific.Type
     ) -> LoadedConfiguration<Specific> {
         do {
-            return try ConfigLoader(service: service, defaultPort: defaultPort).load(type)
+            let loaded = try ConfigLoader(service: service, defaultPort: defaultPort).load(type)
+            // The metrics backend goes in before anything else runs: metric handles made before it
+            // (a service's static ones, collectors built in main) would stay no-ops for good.
+            if loaded.settings.metricsPort >= 0 { _ = ServiceMetrics.bootstrap() }
+            return loaded
         } catch .helpRequested(let text) {
             print(text)
             exit(0)
@@ -93,6 +140,23 @@ struct RPCServerService: Service {
             try await server.run()
         } onGracefulShutdown: {
             Task { await server.shutdownGracefully() }
+        }
+    }
+}
+
+/// The /metrics listener as a lifecycle service: closes on graceful shutdown.
+public struct MetricsEndpointService: Service {
+    let endpoint: MetricsEndpoint
+
+    public init(endpoint: MetricsEndpoint) {
+        self.endpoint = endpoint
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await endpoint.run()
+        } onGracefulShutdown: {
+            endpoint.close()
         }
     }
 }

@@ -34,6 +34,11 @@ public struct ServiceSettings: Codable, Sendable, Hashable {
     public var maxConnectionsPerAddress: Int = 512
     /// Seconds a new connection has to finish TLS and send the HTTP/2 preface.
     public var handshakeTimeoutSeconds: Int = 5
+    /// Port of the Prometheus `/metrics` listener (HTTP/1.1); -1 = no metrics (the default:
+    /// nothing listens unless asked), 0 = a free port (the `metrics on HOST:PORT` log line tells).
+    public var metricsPort: Int = -1
+    /// Address of the `/metrics` listener; loopback unless a scraper on another host needs it.
+    public var metricsHost: String = "127.0.0.1"
 
     public init() {}
 
@@ -64,6 +69,8 @@ public struct ServiceSettings: Codable, Sendable, Hashable {
         ConfigKey("maxConnections", "Connections open at once; more are closed as soon as accepted. Keep under LimitNOFILE."),
         ConfigKey("maxConnectionsPerAddress", "Connections open at once from one IP address; more are closed at once."),
         ConfigKey("handshakeTimeoutSeconds", "Seconds a new connection has to finish TLS and send the HTTP/2 preface."),
+        ConfigKey("metricsPort", "Port of the Prometheus /metrics listener (HTTP/1.1); -1 = off, 0 = a free port."),
+        ConfigKey("metricsHost", "Address of the /metrics listener (loopback by default)."),
     ]
 }
 

@@ -63,6 +63,7 @@ public enum FieldCheck {
     }
 
     public static func notes(_ value: String, required: Bool, max: Int) throws(InvalidFieldError) {
+        try TextCheck.rejectControlCharacters(value, "notes", multiline: true)
         if required && value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw InvalidFieldError("notes", "are required: say what the drafter must change")
         }

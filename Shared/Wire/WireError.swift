@@ -58,6 +58,14 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
         }
         set { pathStorage = .text(newValue) }
     }
+    /// The field path as the `.proto` spells it, for callers in other languages:
+    /// `content.addressees[2].name` (snake_case names, no numbers). Empty at the top level.
+    public var protoFieldPath: String {
+        switch pathStorage {
+        case .components(let components): PathComponent.describeProto(components)
+        case .text(let text): text
+        }
+    }
     /// Byte offset in the input, when decoding.
     public var offset: Int?
 
@@ -112,6 +120,20 @@ struct PathComponent: Sendable {
         name = key.stringValue
         number = key.intValue
         isIndex = key is ElementIndexKey
+    }
+
+    /// Renders a path as `snake_name[index].snake_name`.
+    static func describeProto(_ components: [PathComponent]) -> String {
+        var text = ""
+        for component in components {
+            if component.isIndex, let index = component.number {
+                text += "[\(index)]"
+                continue
+            }
+            if !text.isEmpty { text += "." }
+            text += ProtobufSchema.protoName(component.name)
+        }
+        return text
     }
 
     /// Renders a path as `name(number)[index].name(number)`.

@@ -223,7 +223,7 @@ struct DraftingRulesTests {
         let edited = try await harness.drafting(DraftingAPI.updateDraft, edit, as: People.drafter)
         // The retry would be ABORTED if it ran again (base 1 is stale); it returns the stored result.
         #expect(try await harness.drafting(DraftingAPI.updateDraft, edit, as: People.drafter) == edited)
-        let paraf = ParafDraftRequest(requestID: "paraf-1", draftID: draft.id, revision: 2)
+        let paraf = ParafDraftRequest(requestID: "paraf-1", draftID: draft.id, revision: 2, revisionDigest: edited.latestDigest)
         let first = try await harness.drafting(DraftingAPI.parafDraft, paraf, as: People.drafter)
         #expect(try await harness.drafting(DraftingAPI.parafDraft, paraf, as: People.drafter) == first)
         let fetched = try await harness.drafting(DraftingAPI.getDraft, GetDraftRequest(draftID: draft.id), as: People.drafter)

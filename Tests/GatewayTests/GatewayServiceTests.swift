@@ -66,6 +66,12 @@ func rpcCode(_ body: () async throws -> Void) async -> RPCError? {
     }
 }
 
+/// ListLettersRequest with its enum as a bare number, to send a value the .proto does not define.
+struct RawListLettersRequest: Codable, Sendable {
+    var state: Int32 = 0
+    enum CodingKeys: Int, CodingKey { case state = 1 }
+}
+
 @Suite("Gateway over RPC (in-process server, no backends)")
 struct GatewayServiceTests {
     @Test("step 1 over RPC: open, assign, queue; roles, tokens and admin-only methods enforced")
@@ -80,6 +86,10 @@ struct GatewayServiceTests {
         let again = try await gateway.call(GatewayAPI.openLetter, GatewayAPI.OpenLetterRequest(
             requestID: "r-open", subject: "Undangan", classification: "005", unit: "416-313"), token: clerk)
         #expect(again.journey?.letterID == letterID)
+        // A UUID in upper case names the same letter (wire-format.md, "UUIDs"; issue 11, item 13).
+        let upper = try await gateway.call(GatewayAPI.getJourney, GatewayAPI.GetJourneyRequest(letterID: letterID.uppercased()),
+                                           token: clerk)
+        #expect(upper.journey?.letterID == letterID)
 
         let denied = await rpcCode {
             _ = try await gateway.call(GatewayAPI.assignClerk, GatewayAPI.AssignClerkRequest(requestID: "a1", letterID: letterID),
@@ -102,11 +112,47 @@ struct GatewayServiceTests {
                 requestID: "r-open", subject: "Other", classification: "005", unit: "416-313"), token: clerk)
         }
         #expect(clash?.code == .invalidArgument && clash?.message.hasPrefix("request_id") == true)
+        // Every INVALID_ARGUMENT names its field in the `surat-field` trailer (issue 11, item 12).
+        #expect(clash?.metadata["surat-field"] == "request_id")
         let badCode = await rpcCode {
             _ = try await gateway.call(GatewayAPI.openLetter, GatewayAPI.OpenLetterRequest(
                 requestID: "r2", subject: "x", classification: "65", unit: "416-313"), token: clerk)
         }
         #expect(badCode?.code == .invalidArgument && badCode?.message.hasPrefix("classification") == true)
+        // Control characters are refused naming the field, not trimmed away (issue 11, item 9).
+        for (subject, unit, field) in [("Undangan\r\n", "416-313", "subject"), ("\u{1B}[2JUndangan", "416-313", "subject"),
+                                       ("Undangan\u{0}", "416-313", "subject"), ("Undangan", "416-313\n", "unit")] {
+            let refused = await rpcCode {
+                _ = try await gateway.call(GatewayAPI.openLetter, GatewayAPI.OpenLetterRequest(
+                    requestID: "r-ctl-\(UUID())", subject: subject, classification: "005", unit: unit), token: clerk)
+            }
+            #expect(refused?.code == .invalidArgument && refused?.message.hasPrefix(field) == true, "\(String(describing: refused))")
+        }
+        let badName = await rpcCode {
+            _ = try await gateway.call(GatewayAPI.createUser, GatewayAPI.CreateUserRequest(userID: "eve", name: "Eve\u{1B}[0m", role: "drafter"),
+                                       token: gateway.adminToken)
+        }
+        #expect(badName?.code == .invalidArgument && badName?.message.contains("name") == true, "\(String(describing: badName))")
+
+        // Errors speak the contract (issue 11, item 12): proto names, the field in the trailer,
+        // no "role: role:".
+        let badRole = await rpcCode {
+            _ = try await gateway.call(GatewayAPI.createUser, GatewayAPI.CreateUserRequest(userID: "eve", name: "Eve", role: "boss"),
+                                       token: gateway.adminToken)
+        }
+        #expect(badRole?.code == .invalidArgument && badRole?.metadata["surat-field"] == "role", "\(String(describing: badRole))")
+        #expect(badRole?.message.hasPrefix("role: unknown role") == true && badRole?.message.contains("role: role:") == false,
+                "\(String(describing: badRole))")
+        let unknownState = await rpcCode {
+            _ = try await gateway.call(RPCMethod<RawListLettersRequest, GatewayAPI.ListLettersReply>(service: GatewayAPI.serviceName,
+                                                                                                  name: "ListLetters"),
+                                       RawListLettersRequest(state: 99), token: clerk)
+        }
+        #expect(unknownState?.code == .invalidArgument && unknownState?.metadata["surat-field"] == "state",
+                "\(String(describing: unknownState))")
+        #expect(unknownState?.message.hasPrefix("list_letters_request.state: 99 ") == true, "\(String(describing: unknownState))")
+        #expect(unknownState?.message.contains("Domain") == false && unknownState?.message.contains("JourneyState") == false,
+                "\(String(describing: unknownState))")
         await gateway.stop()
     }
 

@@ -46,7 +46,12 @@ struct UsersAndTokensTests {
         try await store.setUserActive("ani", active: false)
         await #expect(throws: GatewayError.self) { try await store.authenticate(token: other.token) }
         try await store.setUserActive("ani", active: true)
-        #expect(try await store.authenticate(token: other.token).user.id == "ani")
+        // Deactivation ended the token: re-activating the user does not revive it (issue 11, item 5).
+        let revived = await #expect(throws: GatewayError.self) { try await store.authenticate(token: other.token) }
+        #expect(revived?.kind == .unauthenticated)
+        #expect(try await store.tokens(userID: "ani").allSatisfy { $0.revokedAt != nil })
+        let fresh = try await store.issueToken(userID: "ani", validFor: 3600)
+        #expect(try await store.authenticate(token: fresh.token).user.id == "ani")
         let missing = await #expect(throws: GatewayError.self) { try await store.revokeToken(id: "tok-missing") }
         #expect(missing?.kind == .notFound)
     }

@@ -39,12 +39,12 @@ struct TLSTests {
 
             let refused = await rpcError { _ = try await plaintext.call(EchoAPI.echo, EchoRequest()) }
             #expect(refused?.code == .unavailable)
-            #expect((refused?.cause as? ConnectionFailure)?.kind == .serverExpectsTLS, "the mismatch is named")
+            #expect((refused?.cause as? ConnectionFailure)?.kind == .serverExpectsTLS, "the mismatch is named: \(String(describing: refused))")
 
             let untrusting = try RPCClient(host: "localhost", port: server.localPort, tls: ClientTLSConfiguration())
             let unverified = await rpcError { _ = try await untrusting.call(EchoAPI.echo, EchoRequest()) }
             #expect(unverified?.code == .unavailable, "a certificate from an unknown CA is rejected")
-            #expect((unverified?.cause as? ConnectionFailure)?.kind == .untrustedServerCertificate)
+            #expect((unverified?.cause as? ConnectionFailure)?.kind == .untrustedServerCertificate, "\(String(describing: unverified))")
             await untrusting.close()
         }
     }
@@ -55,7 +55,7 @@ struct TLSTests {
                                           tls: ClientTLSConfiguration(trustRootsPath: path("ca.pem")))
             let refused = await rpcError { _ = try await anonymous.call(EchoAPI.echo, EchoRequest()) }
             #expect(refused != nil && refused?.code != .ok)
-            #expect((refused?.cause as? ConnectionFailure)?.kind == .clientCertificateRequired)
+            #expect((refused?.cause as? ConnectionFailure)?.kind == .clientCertificateRequired, "\(String(describing: refused))")
             await anonymous.close()
 
             let known = try RPCClient(host: "127.0.0.1", port: server.localPort, tls: ClientTLSConfiguration(

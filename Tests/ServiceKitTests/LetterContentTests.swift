@@ -88,6 +88,27 @@ struct LetterContentTests {
         #expect(field { _ in } == nil)
     }
 
+    @Test("control characters are refused, naming the field; the body may break lines with LF only",
+          arguments: ["\u{0}", "\u{1B}[31m", "\r", "\n", "\t", "\u{7F}", "\u{85}"])
+    func controlCharacters(control: String) throws {
+        func refusal(_ change: (inout LetterContent) -> Void) -> InvalidFieldError? {
+            var content = Fixtures.content()
+            change(&content)
+            do { _ = try content.validated(); return nil } catch { return error }
+        }
+        let subject = refusal { $0.subject = "Undangan" + control + "rapat" }
+        #expect(subject?.field == "content.subject")
+        #expect(subject?.problem.contains("control character U+") == true)
+        #expect(refusal { $0.addressees[0].name = control + "Kepala Desa" }?.field == "content.addressees[0].name")
+        #expect(refusal { $0.draftingUnit = "Seksi Pemerintahan" + control }?.field == "content.drafting_unit")
+        let body = refusal { $0.body = "Baris satu" + control + "baris dua" }
+        if control == "\n" {
+            #expect(body == nil)
+        } else {
+            #expect(body?.field == "content.body")
+        }
+    }
+
     @Test("total attachment size is capped")
     func totalAttachmentCap() {
         var limits = LetterContentLimits()

@@ -20,6 +20,22 @@ import Wire
         #expect(try decodeError(Scalars.self, overflow).code == .malformedVarint)
     }
 
+    /// wire-format.md: "a number too large for the field" is invalidValue, never cut to 32 bits.
+    @Test func int32AndUInt32OutOfRangeAreRefused() throws {
+        let twoTo40Plus3: [UInt8] = [0x83, 0x80, 0x80, 0x80, 0x80, 0x20]
+        let twoTo32: [UInt8] = [0x80, 0x80, 0x80, 0x80, 0x10]
+        let twoTo31: [UInt8] = [0x80, 0x80, 0x80, 0x80, 0x08]
+        #expect(try decodeError(Scalars.self, [0x10] + twoTo40Plus3).code == .invalidValue)  // small: int32
+        #expect(try decodeError(Scalars.self, [0x10] + twoTo31).code == .invalidValue)
+        #expect(try decodeError(Scalars.self, [0x20] + twoTo32).code == .invalidValue)  // word: uint32
+        // The edges still decode: -1 as int32 is the 10-byte sign-extended varint, uint32 max is 2^32-1.
+        let minusOne: [UInt8] = [0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]
+        #expect(try ProtobufDecoder().decode(Scalars.self, from: minusOne).small == -1)
+        #expect(try ProtobufDecoder().decode(Scalars.self, from: [0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]).word == UInt32.max)
+        // Packed repeated int32 too.
+        #expect(throws: WireError.self) { try ProtobufDecoder().decode(Repeated.self, from: [0x0A, 0x06] + twoTo40Plus3) }
+    }
+
     @Test func truncatedFixedWidth() throws {
         #expect(try decodeError(Scalars.self, [0x39, 1, 2, 3]).code == .truncated)  // double
         #expect(try decodeError(Scalars.self, [0x35, 1]).code == .truncated)  // float

@@ -18,7 +18,7 @@ lat = {"CreateDraft": [], "ParafDraft": [], "SubmitForReview": [], "Approve": []
 t0 = time.perf_counter()
 for i in range(N):
     t = time.perf_counter(); dr = dc.CreateDraft(D.CreateDraftRequest(request_id=rid(), content=s.content()), metadata=metadata(DRAFTER)); lat["CreateDraft"].append(time.perf_counter() - t)
-    t = time.perf_counter(); p = dc.ParafDraft(D.ParafDraftRequest(request_id=rid(), draft_id=dr.id, revision=1), metadata=metadata(DRAFTER)); lat["ParafDraft"].append(time.perf_counter() - t)
+    t = time.perf_counter(); p = dc.ParafDraft(D.ParafDraftRequest(request_id=rid(), draft_id=dr.id, revision=1, revision_digest=dr.latest_digest), metadata=metadata(DRAFTER)); lat["ParafDraft"].append(time.perf_counter() - t)
     t = time.perf_counter(); ac.SubmitForReview(A.SubmitForReviewRequest(request_id=rid(), draft_id=dr.id, revision=1, content=p.draft.revisions[-1].content, drafter_paraf=p.paraf), metadata=metadata(DRAFTER)); lat["SubmitForReview"].append(time.perf_counter() - t)
     t = time.perf_counter(); ac.Approve(A.ApproveRequest(request_id=rid(), draft_id=dr.id, revision_digest=p.paraf.revision_digest), metadata=metadata(SEKRETARIS)); lat["Approve"].append(time.perf_counter() - t)
     t = time.perf_counter(); dc.GetDraft(D.GetDraftRequest(draft_id=dr.id), metadata=metadata(DRAFTER)); lat["GetDraft"].append(time.perf_counter() - t)

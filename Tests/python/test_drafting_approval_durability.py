@@ -13,7 +13,8 @@ def test_paraf_and_approval_survive_sigkill(protos, tmp_path):
         with grpc.insecure_channel(f"127.0.0.1:{drafting.port}") as dc, grpc.insecure_channel(f"127.0.0.1:{approval.port}") as ac:
             d, a = stubs.drafting_grpc.DraftingStub(dc), stubs.approval_grpc.ApprovalStub(ac)
             draft = d.CreateDraft(D.CreateDraftRequest(request_id=rid(), content=stubs.content()), metadata=metadata(DRAFTER))
-            initialled = d.ParafDraft(D.ParafDraftRequest(request_id="paraf-1", draft_id=draft.id, revision=1), metadata=metadata(DRAFTER))
+            initialled = d.ParafDraft(D.ParafDraftRequest(request_id="paraf-1", draft_id=draft.id, revision=1,
+                                                          revision_digest=draft.latest_digest), metadata=metadata(DRAFTER))
             revision = initialled.draft.revisions[-1]
             a.SubmitForReview(A.SubmitForReviewRequest(request_id=rid(), draft_id=draft.id, revision=1, content=revision.content,
                                                        drafter_paraf=initialled.paraf), metadata=metadata(DRAFTER))
@@ -33,7 +34,8 @@ def test_paraf_and_approval_survive_sigkill(protos, tmp_path):
             assert review.state == A.REVIEW_STATE_APPROVED
             assert review.sekretaris_paraf == approved.paraf
             # The stored responses survived too: retries after the crash return the same results.
-            retried = d.ParafDraft(D.ParafDraftRequest(request_id="paraf-1", draft_id=draft.id, revision=1), metadata=metadata(DRAFTER))
+            retried = d.ParafDraft(D.ParafDraftRequest(request_id="paraf-1", draft_id=draft.id, revision=1,
+                                                       revision_digest=draft.latest_digest), metadata=metadata(DRAFTER))
             assert retried == initialled
             assert a.Approve(A.ApproveRequest(request_id="approve-1", draft_id=draft.id, revision_digest=initialled.paraf.revision_digest),
                              metadata=metadata(SEKRETARIS)) == approved

@@ -40,7 +40,7 @@ def test_responses_match_the_proto(running):
         draft = assert_same_bytes(D.Draft, raw_call(dc, d_path + "CreateDraft", D.CreateDraftRequest(
             request_id=rid(), content=s.content(), letter_id="L-wire"), DRAFTER))
         initialled = assert_same_bytes(D.ParafDraftResponse, raw_call(dc, d_path + "ParafDraft", D.ParafDraftRequest(
-            request_id=rid(), draft_id=draft.id, revision=1), DRAFTER))
+            request_id=rid(), draft_id=draft.id, revision=1, revision_digest=draft.latest_digest), DRAFTER))
         revision = initialled.draft.revisions[-1]
         assert_same_bytes(A.Review, raw_call(ac, a_path + "SubmitForReview", A.SubmitForReviewRequest(
             request_id=rid(), draft_id=draft.id, revision=1, content=revision.content, drafter_paraf=initialled.paraf), DRAFTER))
@@ -53,7 +53,7 @@ def test_responses_match_the_proto(running):
         edited = assert_same_bytes(D.Draft, raw_call(dc, d_path + "UpdateDraft", D.UpdateDraftRequest(
             request_id=rid(), draft_id=draft.id, base_revision=reopened.latest_revision, content=s.content(subject="Perihal baru")), DRAFTER))
         second = assert_same_bytes(D.ParafDraftResponse, raw_call(dc, d_path + "ParafDraft", D.ParafDraftRequest(
-            request_id=rid(), draft_id=draft.id, revision=edited.latest_revision), DRAFTER))
+            request_id=rid(), draft_id=draft.id, revision=edited.latest_revision, revision_digest=edited.latest_digest), DRAFTER))
         rev2 = second.draft.revisions[-1]
         raw_call(ac, a_path + "SubmitForReview", A.SubmitForReviewRequest(
             request_id=rid(), draft_id=draft.id, revision=rev2.number, content=rev2.content, drafter_paraf=second.paraf), DRAFTER)

@@ -145,8 +145,11 @@ class Office:
                                       metadata=self.md("dedi"))
 
     def paraf(self, letter_id, revision=0, rid=None):
+        # Paraf names the revision read and its digest (issue 11): take them from GetDraft.
+        shown = self.gateway.GetDraft(self.g.GetDraftRequest(letter_id=letter_id), metadata=self.md("dedi"))
         return self.gateway.Paraf(self.g.ParafRequest(request_id=rid or uuid.uuid4().hex, letter_id=letter_id,
-                                                      revision=revision), metadata=self.md("dedi")).journey
+                                                      revision=revision or shown.revision,
+                                                      revision_digest=shown.revision_digest), metadata=self.md("dedi")).journey
 
     def approve(self, letter_id, rid=None):
         return self.gateway.Approve(self.g.ApproveRequest(request_id=rid or uuid.uuid4().hex, letter_id=letter_id),
@@ -299,6 +302,26 @@ def test_every_step_by_a_wrong_role(office):
     expect(grpc.StatusCode.UNAUTHENTICATED, lambda: office.gateway.GetJourney(
         g.GetJourneyRequest(letter_id=letter_id), metadata=[("authorization", "Bearer surat_forged")]))
     assert office.register(letter_id).journey.state == g.JOURNEY_STATE_COMPLETED
+
+
+def test_paraf_requires_the_revision_read_and_its_digest(office):
+    """"You initial what you read" (issue 11, item 14): Paraf without the revision or its digest
+    is refused naming the field, as is a digest of another revision; the right pair works."""
+    g = office.g
+    letter_id = office.open().letter_id
+    office.assign(letter_id)
+    office.draft(letter_id)
+    shown = office.gateway.GetDraft(g.GetDraftRequest(letter_id=letter_id), metadata=office.md("dedi"))
+    paraf = lambda **fields: office.gateway.Paraf(g.ParafRequest(request_id=uuid.uuid4().hex, letter_id=letter_id, **fields),
+                                                  metadata=office.md("dedi"))
+    bad = grpc.StatusCode.INVALID_ARGUMENT
+    missing_revision = expect(bad, paraf, revision_digest=shown.revision_digest, contains="revision")
+    assert dict(missing_revision.trailing_metadata()).get("surat-field") == "revision"
+    missing_digest = expect(bad, paraf, revision=shown.revision)
+    assert dict(missing_digest.trailing_metadata()).get("surat-field") == "revision_digest"
+    expect(bad, paraf, revision=shown.revision, revision_digest=bytes(32), contains="revision_digest")
+    journey = paraf(revision=shown.revision, revision_digest=shown.revision_digest).journey
+    assert journey.state == g.JOURNEY_STATE_IN_REVIEW
 
 
 def test_steps_out_of_order_name_the_current_step(office):
@@ -563,7 +586,8 @@ def test_paraf_and_approval_made_under_lost_request_ids_are_adopted(cluster, off
                                      ("surat-actor-id", user), ("surat-actor-role", role)]
     with grpc.insecure_channel(f"127.0.0.1:{cluster.ports['drafting']}") as channel:
         drafting_pb2_grpc.DraftingStub(channel).ParafDraft(drafting_pb2.ParafDraftRequest(
-            request_id="lost-" + uuid.uuid4().hex, draft_id=draft.draft_id, revision=draft.revision),
+            request_id="lost-" + uuid.uuid4().hex, draft_id=draft.draft_id, revision=draft.revision,
+            revision_digest=draft.revision_digest),
             metadata=as_gateway("dedi", "drafter"))
     journey = office.paraf(letter_id)
     assert journey.state == office.g.JOURNEY_STATE_IN_REVIEW and journey.revision == draft.revision

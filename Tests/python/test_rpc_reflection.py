@@ -1,5 +1,7 @@
 """Server reflection, v1 and v1alpha, with grpcio-reflection's own client pieces, and the HTTP/2
 settings every server advertises."""
+import subprocess
+
 import grpc
 import h2.events
 import pytest
@@ -7,7 +9,7 @@ from google.protobuf.descriptor_pool import DescriptorPool
 from grpc_reflection.v1alpha import reflection_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
-from rpc_support import start_echo
+from rpc_support import grpcurl_path, start_echo
 from test_rpc_hostile import Peer
 
 
@@ -59,3 +61,28 @@ def test_server_advertises_its_stream_and_header_limits(echo, protos):
     assert by_name[0x6] == 16 * 1024    # SETTINGS_MAX_HEADER_LIST_SIZE
     assert by_name[0x2] == 0            # SETTINGS_ENABLE_PUSH
     peer.close()
+
+
+def test_grpcurl_describe_without_a_symbol_describes_every_service(echo):
+    """`grpcurl describe` lists the services and describes each, the reflection services
+    included: their own descriptors (proto-notes/grpc/reflection/*) are served too."""
+    result = subprocess.run([grpcurl_path(), "-plaintext", f"127.0.0.1:{echo.port}", "describe"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    for service in ["surat.echo.v1.Echo", "grpc.health.v1.Health",
+                    "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]:
+        assert f"{service} is a service:" in result.stdout, result.stdout
+    assert "rpc ServerReflectionInfo ( stream .grpc.reflection.v1.ServerReflectionRequest )" in result.stdout
+    assert "rpc Watch ( .grpc.health.v1.HealthCheckRequest ) returns ( stream .grpc.health.v1.HealthCheckResponse )" in result.stdout
+
+
+@pytest.mark.parametrize("version", ["v1", "v1alpha"])
+def test_reflection_describes_the_reflection_service_itself(echo, version):
+    channel = grpc.insecure_channel(f"127.0.0.1:{echo.port}")
+    pool = DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+    service = pool.FindServiceByName(f"grpc.reflection.{version}.ServerReflection")
+    method = service.methods_by_name["ServerReflectionInfo"]
+    assert method.client_streaming and method.server_streaming
+    request = pool.FindMessageTypeByName(f"grpc.reflection.{version}.ServerReflectionRequest")
+    assert request.fields_by_name["list_services"].number == 7
+    channel.close()

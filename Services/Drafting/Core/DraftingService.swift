@@ -55,7 +55,8 @@ public struct DraftingService: Sendable {
         try Idempotency.validate(requestID: request.requestID)
         try FieldCheck.id(request.draftID, "draft_id")
         if request.revision < 1 { throw InvalidFieldError("revision", "must be the revision being initialled (1 or more)") }
-        if !request.revisionDigest.isEmpty { try FieldCheck.digest(request.revisionDigest, "revision_digest") }
+        // Required since issue 11: the drafter initials the revision they read, proven by its digest.
+        try FieldCheck.digest(request.revisionDigest, "revision_digest")
         let response = try await store.paraf(request, actor: actor,
                                              fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
         log(context, "draft initialled by drafter", draft: response.draft, requestID: request.requestID, actor: actor)

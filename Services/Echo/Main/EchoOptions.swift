@@ -6,12 +6,14 @@ struct EchoOptions {
     var configuration = ServerConfiguration(host: "127.0.0.1", port: 7499)
     /// With a token, Echo calls need `authorization: Bearer <token>` (health and reflection not).
     var token: String?
+    /// With a port (0 = a free one), metrics are on and served at /metrics there (loopback).
+    var metricsPort: Int?
 
     static let usage = """
         usage: surat-echo [--host 127.0.0.1] [--port 7499] [--threads N] [--max-message-size BYTES]
                           [--idle-timeout-ms MS] [--handshake-timeout-ms MS] [--max-connections N]
                           [--max-connections-per-address N] [--max-pending-bytes BYTES] [--token TOKEN]
-                          [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
+                          [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]] [--metrics-port PORT] [--version]
         """
 
     struct UsageError: Error, CustomStringConvertible {
@@ -45,6 +47,7 @@ struct EchoOptions {
             case "--max-connections-per-address": options.configuration.maxConnectionsPerAddress = try number(argument)
             case "--max-pending-bytes": options.configuration.maxPendingOutboundBytesPerConnection = try number(argument)
             case "--token": options.token = try value(argument)
+            case "--metrics-port": options.metricsPort = try number(argument)
             case "--tls-cert": tlsCert = try value(argument)
             case "--tls-key": tlsKey = try value(argument)
             case "--tls-client-ca": tlsClientCA = try value(argument)

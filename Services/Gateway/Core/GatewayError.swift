@@ -10,16 +10,19 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var kind: Kind
     public var message: String
+    /// The request field at fault (proto field path), sent as the `surat-field` trailer.
+    public var field: String?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, field: String? = nil) {
         self.kind = kind
         self.message = message
+        self.field = field
     }
 
     public var description: String { message }
 
     public static func invalidArgument(field: String, _ why: String) -> GatewayError {
-        GatewayError(.invalidArgument, "\(field): \(why)")
+        GatewayError(.invalidArgument, "\(field): \(why)", field: field)
     }
 
     public static func notFound(_ what: String) -> GatewayError { GatewayError(.notFound, "\(what) not found") }

@@ -20,7 +20,10 @@ extension GatewayStore {
         guard Self.isValidUserID(id) else {
             throw GatewayError.invalidArgument(field: "user_id", "'\(id)' must be 2-64 of a-z 0-9 . _ - (lowercase)")
         }
-        let trimmedName = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (text, field) in [(name, "name"), (nip, "nip")] {
+            if let problem = TextCheck.controlCharacterProblem(text) { throw GatewayError.invalidArgument(field: field, problem) }
+        }
+        let trimmedName = name.trimmingCharacters(in: .whitespaces)
         guard !trimmedName.isEmpty, trimmedName.count <= 200 else {
             throw GatewayError.invalidArgument(field: "name", "must be 1-200 characters")
         }
@@ -53,11 +56,18 @@ extension GatewayStore {
         }
     }
 
-    /// Deactivating a user makes all their tokens fail at once, without deleting their history.
+    /// Deactivating a user ends all their tokens, without deleting their history: they are
+    /// revoked, not just suspended, so re-activating the user does not bring them back (auth.md);
+    /// a re-activated user needs a new token.
     public func setUserActive(_ id: String, active: Bool) async throws {
+        let at = now()
         try await pool.write { db in
             try db.execute(sql: "UPDATE user SET active = ? WHERE id = ?", arguments: [active, id])
             if db.changesCount == 0 { throw GatewayError.notFound("user \(id)") }
+            if !active {
+                try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                               arguments: [at.timeIntervalSince1970, id])
+            }
         }
     }
 

@@ -127,9 +127,15 @@ public final class GatewayStore: Sendable {
 
     // MARK: Journeys
 
+    /// Letter ids are UUIDs, stored lowercase; wire-format.md promises UUIDs are accepted in
+    /// either case, so a UUID is looked up lowercased (anything else as given).
+    public static func canonicalLetterID(_ letterID: String) -> String {
+        UUID(uuidString: letterID).map { $0.uuidString.lowercased() } ?? letterID
+    }
+
     static func loadJourney(_ db: Database, _ letterID: String) throws -> Journey? {
         guard let data = try Data.fetchOne(db, sql: "SELECT data FROM journey WHERE letter_id = ?",
-                                           arguments: [letterID]) else { return nil }
+                                           arguments: [canonicalLetterID(letterID)]) else { return nil }
         return try JSONDecoder().decode(Journey.self, from: data)
     }
 

@@ -1,10 +1,12 @@
 import Foundation
 import GatewayCore
 import GatewayService
+import Observability
 import ServiceKit
 
 // surat-gateway [config flags]                    run the gateway (port 7400 by default)
 // surat-gateway bootstrap-admin [config flags]    fresh install: create user `admin`, print its token once
+BuildInfo.handleVersionFlag(executable: "surat-gateway")
 var arguments = Array(CommandLine.arguments.dropFirst())
 let bootstrap = arguments.first == "bootstrap-admin"
 if bootstrap { arguments.removeFirst() }

@@ -14,6 +14,6 @@ extension GatewayError: RPCErrorConvertible {
         case .aborted: .aborted
         case .internalError: .internalError
         }
-        return RPCError(code, message)
+        return RPCError(code, message, metadata: field.map { ["surat-field": $0] } ?? [:])
     }
 }

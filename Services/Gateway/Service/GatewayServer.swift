@@ -2,6 +2,7 @@ import Foundation
 import GatewayCore
 import GRDB
 import Logging
+import Observability
 import ProtoDescriptors
 import RPC
 import ServiceKit
@@ -22,6 +23,8 @@ public enum GatewayServer {
     public static func run(_ loaded: LoadedConfiguration<GatewayConfiguration>) async throws {
         let settings = loaded.settings
         let logger = ServiceLogging.bootstrap(label: "surat.gateway", level: settings.logLevel)
+        // Metrics backend first, so the database it opens next reports its commits.
+        if settings.metricsPort >= 0 { _ = ServiceMetrics.bootstrap() }
         let store = try openStore(settings: settings, configuration: loaded.specific)
         let backends = try BackendClients(configuration: loaded.specific, logger: logger)
         let service = GatewayService(store: store, backends: backends, configuration: loaded.specific, logger: logger)
@@ -34,14 +37,22 @@ public enum GatewayServer {
             throw ConfigError.invalid("tlsCertificatePath and tlsKeyPath must be set together")
         }
         let descriptors = service.descriptors()
-        let server = try RPCServer(configuration: ServiceMain.serverConfiguration(settings), services: descriptors,
-                               authenticator: service.authenticator, descriptorFiles: ProtoDescriptors.all, logger: logger)
+        logger.info("\(BuildInfo.versionLine(executable: "surat-gateway"))")
+        let metricsEndpoint = try await ServiceMain.startMetrics(settings: settings, service: "surat-gateway", logger: logger)
+        ServiceMetrics.current?.addCollector(GatewayMetrics.collector(store: store))
+        var configuration = ServiceMain.serverConfiguration(settings)
+        configuration.observer = ServiceMain.observer
+        // Tracing first: every log line of a call, and every backend call it makes, carries its trace id.
+        let server = try RPCServer(configuration: configuration, services: descriptors,
+                               authenticator: service.authenticator, interceptors: [TracingInterceptor(), LoggingInterceptor()],
+                               descriptorFiles: ProtoDescriptors.all, logger: logger)
+        server.health.info = ServiceMain.healthInfo
         try await server.start()
         for descriptor in descriptors { server.health.set(service: descriptor.name, .serving) }
         logger.info("listening on \(settings.host):\(server.localPort)",
                     metadata: ["config": .string(loaded.sources.joined(separator: "; "))])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: ServerService(server: server))],
+            services: [.init(service: ServerService(server: server))] + (metricsEndpoint.map { [.init(service: MetricsEndpointService(endpoint: $0))] } ?? []),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await backends.close()

@@ -8,7 +8,7 @@ import ServiceKit
 extension GatewayService {
     func createUser(_ request: GatewayAPI.CreateUserRequest, _ context: ServerContext) async throws -> GatewayAPI.User {
         let role: Role
-        do { role = try Role(parsing: request.role) } catch { throw InvalidFieldError("role", "\(error)") }
+        role = try Role(parsing: request.role)  // its error names the field: no "role: role:"
         let user = try await store.createUser(id: request.userID, name: request.name, role: role, nip: request.nip)
         context.logger.info("user created", metadata: ["user.id": .string(user.id), "user.role": .string(role.rawValue)])
         return GatewayAPI.User(user)
@@ -52,7 +52,7 @@ extension GatewayService {
 
     func grantActing(_ request: GatewayAPI.GrantActingRequest, _ context: ServerContext) async throws -> GatewayAPI.ActingGrant {
         let role: Role
-        do { role = try Role(parsing: request.role) } catch { throw InvalidFieldError("role", "\(error)") }
+        role = try Role(parsing: request.role)  // its error names the field: no "role: role:"
         guard !request.actingFor.isEmpty else { throw InvalidFieldError("acting_for", "is required (whom the user stands in for)") }
         let from = request.validFrom ?? store.now()
         guard let until = request.validUntil else { throw InvalidFieldError("valid_until", "is required") }

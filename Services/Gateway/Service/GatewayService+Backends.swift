@@ -98,22 +98,33 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.paraf, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "paraf the draft (step 2)",
-                                 precheck: { try $0.checkCanEditDraft() },
+                                 precheck: { journey in
+            // "You initial what you read": no defaulting to the latest revision (issue 11).
+            guard request.revision >= 1 else {
+                throw InvalidFieldError("revision", "is required: the revision you read (GetDraft's revision), 1 or more")
+            }
+            guard request.revisionDigest.count == 32 else {
+                throw InvalidFieldError("revision_digest",
+                                        "is required: the 32-byte SHA-256 of the revision you read (GetDraft's revision_digest)")
+            }
+            try journey.checkCanEditDraft()
+        },
                                  backend: { journey, call in
             let draftID = try self.requireDraftID(journey)
-            let revision = request.revision == 0 ? Int64(journey.revision ?? 0) : request.revision
             var initialled: ParafDraftResponse
             do {
                 initialled = try await backends.call(
                     backends.drafting, "drafting", DraftingAPI.parafDraft,
-                    ParafDraftRequest(requestID: call.backendRequestID + "-paraf", draftID: draftID, revision: revision),
+                    ParafDraftRequest(requestID: call.backendRequestID + "-paraf", draftID: draftID, revision: request.revision,
+                                      revisionDigest: request.revisionDigest),
                     as: call.actor)
             } catch let error as RPCError where error.code == .failedPrecondition {
                 // Initialled already under a lost request id: adopt this drafter's paraf on the latest revision.
                 guard let draft = try? await backends.call(backends.drafting, "drafting", DraftingAPI.getDraft,
                                                            Domain.GetDraftRequest(draftID: draftID), as: call.actor),
                       draft.state == .initialled, let paraf = draft.parafs.last,
-                      paraf.revision == draft.latestRevision, paraf.actor.id == call.actor.id
+                      paraf.revision == request.revision, paraf.revisionDigest == request.revisionDigest,
+                      paraf.actor.id == call.actor.id
                 else { throw error }
                 initialled = ParafDraftResponse(draft: draft, paraf: paraf)
             }
@@ -166,6 +177,7 @@ extension GatewayService {
     func returnDraft(_ request: GatewayAPI.ReturnDraftRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
         let backends = try requireBackends()
         let standards = store.standards
+        try TextCheck.rejectControlCharacters(request.notes, "notes", multiline: true)
         let notes = request.notes.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !notes.isEmpty else { throw InvalidFieldError("notes", "are required: tell the drafter what to change") }
         return try await runStep(GatewayAPI.returnDraft, request, context: context, requestID: request.requestID,

@@ -73,6 +73,9 @@ public final class GatewayService: Sendable {
         let actor = try user.actor(for: step.role, action: action)
         try Idempotency.validate(requestID: requestID)
         guard !letterID.isEmpty else { throw InvalidFieldError("letter_id", "is required") }
+        // One spelling of the letter id from here on, so backend request ids derived from it
+        // are the same whichever case the caller used.
+        let letterID = GatewayStore.canonicalLetterID(letterID)
         // `fingerprintRequest` is the request without secrets (Sign's passphrase): a digest of a
         // passphrase kept in the database would be an offline guessing target.
         let fingerprint = Self.hex(try Idempotency.fingerprint(of: fingerprintRequest ?? request, actorID: user.user.id))
@@ -119,7 +122,9 @@ public final class GatewayService: Sendable {
         let user = try await caller(context)
         let actor = try user.actor(for: .stafUmum, action: "opening a letter (step 1)")
         try Idempotency.validate(requestID: request.requestID)
-        let subject = request.subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        try TextCheck.rejectControlCharacters(request.subject, "subject")
+        try TextCheck.rejectControlCharacters(request.unit, "unit")
+        let subject = request.subject.trimmingCharacters(in: .whitespaces)
         guard !subject.isEmpty, subject.count <= 500 else { throw InvalidFieldError("subject", "must be 1-500 characters") }
         if let problem = ClassificationCode.validationProblem(request.classification) {
             throw InvalidFieldError("classification", problem)
@@ -184,7 +189,7 @@ public final class GatewayService: Sendable {
         if request.role.isEmpty {
             role = user.user.role
         } else {
-            do { role = try Role(parsing: request.role) } catch { throw InvalidFieldError("role", "\(error)") }
+            role = try Role(parsing: request.role)  // its error names the field: no "role: role:"
         }
         var reply = GatewayAPI.WorkQueueReply()
         reply.role = role.rawValue

@@ -149,6 +149,7 @@ package final class OutboxWorker: Sendable {
                                          delivery.addresseeId, DeliveryState.pending.rawValue])
                 case .failure(let error):
                     let giveUp = attempts >= self.policy.maxAttempts
+                    RegistryMetrics.deliveryFailed(error, gaveUp: giveUp)
                     let delay = self.policy.delay(afterAttempts: attempts)
                     let next = now + delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
                     try db.execute(sql: """

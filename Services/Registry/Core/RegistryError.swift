@@ -14,14 +14,17 @@ package struct RegistryError: Error, Sendable, Equatable, CustomStringConvertibl
 
     package var kind: Kind
     package var message: String
+    /// The request field at fault (proto field path), sent as the `surat-field` trailer.
+    package var field: String?
 
-    package init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String, field: String? = nil) {
         self.kind = kind
         self.message = message
+        self.field = field
     }
 
     package static func invalidArgument(_ field: String, _ problem: String) -> RegistryError {
-        RegistryError(.invalidArgument, "\(field): \(problem)")
+        RegistryError(.invalidArgument, "\(field): \(problem)", field: field)
     }
     package static func notFound(_ what: String) -> RegistryError { RegistryError(.notFound, what) }
     package static func failedPrecondition(_ what: String) -> RegistryError { RegistryError(.failedPrecondition, what) }

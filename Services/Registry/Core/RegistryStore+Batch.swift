@@ -36,8 +36,11 @@ struct BatchContext: Sendable {
                 writerState.reconcileRequired.merge(outcome!.reconcileRequired) { max($0, $1) }
                 return (outcome!.results, outcome!.createdDeliveries)
             }
+            let committed = ContinuousClock.now
+            RegistryMetrics.batchCommitted(
+                size: batch.count, newRegistrations: results.reduce(0) { $0 + ((try? $1.get())?.alreadyRegistered == false ? 1 : 0) },
+                duration: committed - started)
             if logger.logLevel <= .debug {
-                let committed = ContinuousClock.now
                 logger.debug("batch committed", metadata: [
                     "batch.size": "\(batch.count)", "assign.us": "\((assigned - started).components.attoseconds / 1_000_000_000_000)",
                     "commit.us": "\((committed - assigned).components.attoseconds / 1_000_000_000_000)",

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import ProtoDescriptors
+import RegistryCore
 import RegistryServer
 import ServiceKit
 
@@ -13,8 +14,10 @@ do {
     let application = try RegistryApplication(settings: loaded.settings, configuration: loaded.specific, logger: logger)
     // A crash between numbering and storing a final PDF left it pending: render it before serving.
     await application.registry.recoverPendingPDFs()
+    try SchemaVersions.record(path: loaded.settings.resolvedDatabasePath(service: "registry"), pool: application.store.pool)
     try await ServiceMain.run(settings: loaded.settings, services: application.services, descriptorFiles: ProtoDescriptors.all,
-                              background: [application.outboxService], roleMethods: RegistryAPI.serviceRoleMethods, logger: logger)
+                              background: [application.outboxService], roleMethods: RegistryAPI.serviceRoleMethods,
+                              metricsCollectors: [RegistryMetrics.collector(store: application.store)], logger: logger)
     application.store.shutdown()
 } catch {
     logger.critical("surat-registry failed: \(error)")

@@ -13,6 +13,6 @@ extension RegistryError: RPCErrorConvertible {
         case .unavailable: .unavailable
         case .internalError: .internalError
         }
-        return RPCError(code, message)
+        return RPCError(code, message, metadata: field.map { ["surat-field": $0] } ?? [:])
     }
 }

@@ -232,7 +232,9 @@ extension RegistryService {
             // As printed: the position lines of the signature block of the profile the PDF used.
             if let (_, profile) = try? await profile(version: stored.profileVersion),
                let block = try? LetterMapping.signatureBlock(profile: profile, record: signature) {
-                record.signerPosition = block.positionLines.joined(separator: " ")
+                var position = block.positionLines.joined(separator: " ")
+                if position.hasSuffix(",") { position.removeLast() }   // the printed comma before the signature
+                record.signerPosition = position
                 if block.authority != .own { record.onBehalfOf = block.principalPosition }
             }
         }

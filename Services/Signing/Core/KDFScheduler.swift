@@ -140,13 +140,16 @@ actor KDFScheduler {
     }
 
     /// Runs one derivation at `cost` so the first real calls are admitted on a measured estimate.
-    func calibrate(cost: ScryptCost, _ work: @escaping @Sendable () throws -> Void) async {
+    /// Returns the measured time in milliseconds.
+    func calibrate(cost: ScryptCost, _ work: @escaping @Sendable () throws -> Void) async -> Double {
         _ = try? await run(cost: cost, deadline: nil, work)
+        return estimatedMillis(cost)
     }
 
     private func measured(units: Double, elapsed: Duration) {
         let nanos = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
         guard units > 0, nanos > 0 else { return }
+        SigningMetrics.kdfDuration.recordNanoseconds(Int64(nanos))
         // The first measurement replaces the seed (a debug build is several times slower).
         nanosPerUnit = measuredOnce ? 0.7 * nanosPerUnit + 0.3 * (nanos / units) : nanos / units
         measuredOnce = true
@@ -215,5 +218,6 @@ actor KDFScheduler {
             waiting.remove(at: index)
             waiter.continuation.resume(returning: start(waiter.signerId))
         }
+        SigningMetrics.kdfQueueLength.record(waiting.count)
     }
 }

@@ -17,16 +17,30 @@ actor SharedUnlocks {
         var passphraseDigest: Data
     }
 
-    private var inFlight: [Attempt: Task<Result<UnlockedKey, any Error>, Never>] = [:]
+    private struct Running {
+        var task: Task<Result<UnlockedKey, any Error>, Never>
+        /// The deadline the attempt was admitted under: it ends (signed or refused) by then.
+        var deadline: ContinuousClock.Instant?
+    }
+
+    private var inFlight: [Attempt: Running] = [:]
+
+    /// How much later than a joining call's own deadline the attempt it joins may have been
+    /// admitted for: calls sent together have deadlines a few milliseconds apart, in any order.
+    static let deadlineTolerance: Duration = .milliseconds(250)
 
     /// Joins the attempt in flight for this key and passphrase, or starts one with `unlock`.
-    func unlock(keyId: String, passphrase: String,
+    /// A call joins only an attempt admitted under a deadline (so bound to end, signed or refused,
+    /// by then) no later than its own plus `deadlineTolerance`; otherwise it makes its own, which
+    /// the scheduler admits, or refuses at once, by its own deadline.
+    func unlock(keyId: String, passphrase: String, deadline: ContinuousClock.Instant?,
                 _ unlock: @escaping @Sendable () async throws -> UnlockedKey) async throws -> UnlockedKey {
         var bytes = Data(passphrase.precomposedStringWithCanonicalMapping.utf8)
         let attempt = Attempt(keyId: keyId, passphraseDigest: Data(SHA256.hash(data: bytes)))
         bytes.resetBytes(in: 0..<bytes.count)
-        if let running = inFlight[attempt] {
-            return try await running.value.get()
+        if let running = inFlight[attempt], let runningDeadline = running.deadline,
+           deadline.map({ runningDeadline <= $0 + Self.deadlineTolerance }) ?? true {
+            return try await running.task.value.get()
         }
         let task = Task { () async -> Result<UnlockedKey, any Error> in
             do {
@@ -35,9 +49,10 @@ actor SharedUnlocks {
                 return .failure(error)
             }
         }
-        inFlight[attempt] = task
+        let registered = inFlight[attempt] == nil
+        if registered { inFlight[attempt] = Running(task: task, deadline: deadline) }
         let result = await task.value
-        inFlight[attempt] = nil
+        if registered { inFlight[attempt] = nil }
         return try result.get()
     }
 }

@@ -9,6 +9,7 @@ extension SigningError: RPCErrorConvertible {
         if let retryAfterMillis {
             metadata.add("retry-after-ms", String(max(1, retryAfterMillis)))
         }
+        if let field { metadata.add("surat-field", field) }
         return RPCError(rpcCode, message, metadata: metadata)
     }
 

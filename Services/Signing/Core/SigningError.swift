@@ -22,6 +22,8 @@ public struct SigningError: Error, Sendable, Hashable, CustomStringConvertible {
     public var retryAfterUnixMillis: Int64?
     /// For UNAVAILABLE (overload): how long to wait before retrying, in milliseconds.
     public var retryAfterMillis: Int64?
+    /// The request field at fault (proto field path), sent as the `surat-field` trailer.
+    public var field: String?
 
     public init(_ code: Code, _ message: String, retryAfterUnixMillis: Int64? = nil, retryAfterMillis: Int64? = nil) {
         self.code = code
@@ -33,7 +35,9 @@ public struct SigningError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 
     static func invalid(_ field: String, _ problem: String) -> SigningError {
-        SigningError(.invalidArgument, "\(field): \(problem)")
+        var error = SigningError(.invalidArgument, "\(field): \(problem)")
+        error.field = field
+        return error
     }
 }
 

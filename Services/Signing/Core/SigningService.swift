@@ -36,9 +36,11 @@ public final class SigningService: Sendable {
     /// measured on this machine and build, not guessed.
     public func calibrateKeyDerivation() async {
         let cost = policy.scrypt
-        await kdf.calibrate(cost: cost) {
+        let millis = await kdf.calibrate(cost: cost) {
             _ = try KeyVault.deriveKey(passphrase: "calibration only", salt: Data(count: 16), cost: cost)
         }
+        logger.info("scrypt calibrated", metadata: [
+            "scrypt": "N=2^\(cost.log2N) r=\(cost.blockSize) p=\(cost.parallelism)", "kdf.ms": "\(Int(millis.rounded()))"])
     }
 
     // MARK: - Signers and keys (admin)
@@ -529,7 +531,7 @@ public final class SigningService: Sendable {
                 unlockLog[metadataKey: "letters"] = "\(plan.pending.count)"
             }
             let unlockLogger = unlockLog
-            let privateKey = try await sharedUnlocks.unlock(keyId: key.published.keyId, passphrase: passphrase) {
+            let privateKey = try await sharedUnlocks.unlock(keyId: key.published.keyId, passphrase: passphrase, deadline: deadline) {
                 UnlockedKey(key: try await self.unlock(key, signerId: signerId, passphrase: passphrase, deadline: deadline, logger: unlockLogger))
             }.key
             // Signed now, after the key derivation: the time in the envelope is when the signature was made.

@@ -20,7 +20,8 @@ do {
     // Measure one derivation in the background so the queue's deadline admission starts from this
     // machine's real figure; calls arriving meanwhile simply queue behind it.
     Task { await service.calibrateKeyDerivation() }
-    try await ServiceMain.run(settings: loaded.settings, services: [service.descriptor], descriptorFiles: ProtoDescriptors.all, logger: logger)
+    try await ServiceMain.run(settings: loaded.settings, services: [service.descriptor], descriptorFiles: ProtoDescriptors.all,
+                              metricsCollectors: [SigningMetrics.collector(database: database)], logger: logger)
 } catch {
     logger.critical("surat-signing failed: \(error)")
     exit(1)

@@ -39,13 +39,13 @@ final class RegistryLookup: Sendable {
         metadata = ServiceMetadata.make(token: try configuration.resolvedServiceToken(), actor: nil)
         timeout = .seconds(configuration.registryTimeoutSeconds)
         cacheFor = .seconds(configuration.cacheSeconds)
-        guard !configuration.officeCAPath.isEmpty else {
-            throw ConfigError.invalid("set officeCAPath: the office CA certificate the seal must chain to")
+        guard !configuration.officeCaPath.isEmpty else {
+            throw ConfigError.invalid("set officeCaPath: the office CA certificate the seal must chain to")
         }
         do {
-            verifier = try SealVerifier(trustedRootsPEM: Data(contentsOf: URL(fileURLWithPath: configuration.officeCAPath)))
+            verifier = try SealVerifier(trustedRootsPEM: Data(contentsOf: URL(fileURLWithPath: configuration.officeCaPath)))
         } catch {
-            throw ConfigError.invalid("officeCAPath \(configuration.officeCAPath): \(error)")
+            throw ConfigError.invalid("officeCaPath \(configuration.officeCaPath): \(error)")
         }
     }
 

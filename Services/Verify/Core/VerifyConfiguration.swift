@@ -17,7 +17,7 @@ public struct VerifyConfiguration: ServiceConfiguration {
     public var serviceToken = ""
     public var serviceTokenFile = ""
     /// PEM: the office CA certificate(s) the seal must chain to.
-    public var officeCAPath = ""
+    public var officeCaPath = ""
     /// Largest upload accepted by POST /periksa.
     public var maxUploadBytes = 10 << 20
     /// Seconds a registry answer (public record or not-found) is reused for the same id.
@@ -34,7 +34,7 @@ public struct VerifyConfiguration: ServiceConfiguration {
         ConfigKey("registryKeyPath", "PEM private key for registryCertificatePath."),
         ConfigKey("serviceToken", "The read-only verifier credential sent to the registry (prefer serviceTokenFile)."),
         ConfigKey("serviceTokenFile", "File whose first line is the verifier credential."),
-        ConfigKey("officeCAPath", "PEM office CA certificate(s) the seal on a letter must chain to."),
+        ConfigKey("officeCaPath", "PEM office CA certificate(s) the seal on a letter must chain to."),
         ConfigKey("maxUploadBytes", "Largest PDF upload accepted by POST /periksa, bytes."),
         ConfigKey("cacheSeconds", "Seconds a registry answer for one verification id is reused (0 = none)."),
         ConfigKey("registryTimeoutSeconds", "Timeout of one registry call."),

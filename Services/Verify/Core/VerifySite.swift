@@ -44,8 +44,13 @@ public struct VerifySite: Sendable {
                 FileHandle.standardOutput.write(Data("surat-verify listening on \(host):\(channel.localAddress?.port ?? 0)\n".utf8))
             },
             logger: logger)
-        defer { Task { await site.lookup.close() } }
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            await site.lookup.close()
+            throw error
+        }
+        await site.lookup.close()
     }
 
     func router() -> Router<BasicRequestContext> {

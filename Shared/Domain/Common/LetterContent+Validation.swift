@@ -27,7 +27,7 @@ extension LetterContent {
             throw InvalidFieldError("\(field).classification_code", problem)
         }
         try Self.checkText(subject, "\(field).subject", required: true, max: limits.maxSubjectLength)
-        try Self.checkText(body, "\(field).body", required: true, max: limits.maxBodyLength)
+        try Self.checkText(body, "\(field).body", required: true, max: limits.maxBodyLength, multiline: true)
         if sifat == .unspecified { throw InvalidFieldError("\(field).sifat", "is required (Biasa, Terbatas, Rahasia or Sangat Rahasia)") }
         if urgency == .unspecified { throw InvalidFieldError("\(field).urgency", "is required (Biasa, Segera, Sangat Segera or Kilat)") }
         if addressees.isEmpty { throw InvalidFieldError("\(field).addressees", "at least one addressee is required") }
@@ -81,7 +81,9 @@ extension LetterContent {
         return content
     }
 
-    static func checkText(_ text: String, _ field: String, required: Bool, max: Int) throws(InvalidFieldError) {
+    static func checkText(_ text: String, _ field: String, required: Bool, max: Int,
+                          multiline: Bool = false) throws(InvalidFieldError) {
+        try TextCheck.rejectControlCharacters(text, field, multiline: multiline)
         if required && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw InvalidFieldError(field, "is required")
         }

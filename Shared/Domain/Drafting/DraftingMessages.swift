@@ -147,7 +147,7 @@ public struct ParafDraftRequest: Codable, Sendable, Hashable {
     public var draftID: String = ""
     /// The revision the drafter read and initials; not the latest → ABORTED.
     public var revision: Int64 = 0
-    /// Optional: the digest the drafter saw; when set it must match the revision's.
+    /// Required: the digest the drafter saw; it must match the revision's (ABORTED otherwise).
     public var revisionDigest: Data = Data()
 
     public init(requestID: String = "", draftID: String = "", revision: Int64 = 0, revisionDigest: Data = Data()) {

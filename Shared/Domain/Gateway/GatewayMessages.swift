@@ -168,16 +168,20 @@ extension GatewayAPI {
         public enum CodingKeys: Int, CodingKey { case journey = 1, draftID, revision, revisionDigest, content }
     }
 
+    /// "You initial what you read": the revision and its digest are both required.
     public struct ParafRequest: Codable, Sendable, Hashable {
         public var requestID: String = ""
         public var letterID: String = ""
         public var revision: Int64 = 0
-        public init(requestID: String = "", letterID: String = "", revision: Int64 = 0) {
+        /// SHA-256 of the revision's canonical content (DraftReply.revision_digest), 32 bytes.
+        public var revisionDigest: Data = Data()
+        public init(requestID: String = "", letterID: String = "", revision: Int64 = 0, revisionDigest: Data = Data()) {
             self.requestID = requestID
             self.letterID = letterID
             self.revision = revision
+            self.revisionDigest = revisionDigest
         }
-        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, revision }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, letterID, revision, revisionDigest }
     }
 
     public struct ApproveRequest: Codable, Sendable, Hashable {

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOTLS
 
 /// What a finished client call yields.
 struct ClientCallResult: Sendable {
@@ -79,11 +80,29 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private(set) var goingAway = false
     let onGoAway: @Sendable () -> Void
 
-    init(eventLoop: any EventLoop, authority: String, tls: Bool, onGoAway: @escaping @Sendable () -> Void) {
+    /// Whether this client offers a certificate (mutual TLS): decides how a connection the server
+    /// drops right after the handshake is explained.
+    private let presentsClientCertificate: Bool
+
+    /// Whether the TLS handshake finished (TLS connections only).
+    private var handshakeCompleted = false
+    /// Told the first reason the connection stopped carrying calls, so that a caller that finds the
+    /// connection already gone (the handler removed) still learns why.
+    private let onFailure: @Sendable (RPCError) -> Void
+
+    init(eventLoop: any EventLoop, authority: String, tls: Bool, presentsClientCertificate: Bool = false,
+         onGoAway: @escaping @Sendable () -> Void, onFailure: @escaping @Sendable (RPCError) -> Void = { _ in }) {
         self.eventLoop = eventLoop
         self.authority = authority
         self.scheme = tls ? "https" : "http"
+        self.presentsClientCertificate = presentsClientCertificate
         self.onGoAway = onGoAway
+        self.onFailure = onFailure
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { handshakeCompleted = true }
+        context.fireUserInboundEventTriggered(event)
     }
 
     var isUsable: Bool { !closed && !goingAway }
@@ -111,8 +130,25 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        failAll(RPCError(.unavailable, "connection to \(authority) closed"))
+        failAll(droppedAfterHandshake() ?? RPCError(.unavailable, "connection to \(authority) closed"))
         context.fireChannelInactive()
+    }
+
+    /// A TLS server that refuses the client's certificate (or its absence) sends an alert after the
+    /// client has finished its TLS 1.3 handshake and closes. When the client's own bytes are still
+    /// unread there, the server's kernel answers with a reset, which can discard that alert before it is
+    /// read: the client sees only a reset or an unclean shutdown. A TLS server that says nothing at all
+    /// (not even its HTTP/2 SETTINGS) before dropping the connection is read the same way.
+    private func droppedAfterHandshake() -> RPCError? {
+        guard scheme == "https", handshakeCompleted, !receivedAny, closeReason == nil else { return nil }
+        let failure = presentsClientCertificate
+            ? ConnectionFailure(.clientCertificateRejected,
+                "\(authority) closed the TLS connection right after the handshake: it most likely refused this "
+                + "client's certificate (not signed by the CA it trusts, expired, or not usable for clientAuth)")
+            : ConnectionFailure(.clientCertificateRequired,
+                "\(authority) closed the TLS connection right after the handshake: it most likely requires a client "
+                + "certificate (mutual TLS) and this client sent none")
+        return RPCError(.unavailable, failure.description, cause: failure)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -147,6 +183,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let failure = ConnectionFailure.classify(tlsError: error, authority: authority) {
             failAll(RPCError(.unavailable, failure.description, cause: failure))
+        } else if let dropped = droppedAfterHandshake() {
+            failAll(dropped)
         } else {
             failAll(RPCError(.unavailable, "connection to \(authority) failed: \(error)", cause: error))
         }
@@ -197,7 +235,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         if let timeout {
             let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
             call.deadlineTimer = eventLoop.scheduleTask(in: .nanoseconds(timeout.nanosecondsClamped)) {
-                loopBound.value.abandon(id: id, error: RPCError(.deadlineExceeded, "deadline of \(timeout) exceeded"))
+                loopBound.value.abandon(id: id, error: RPCError(.deadlineExceeded, "deadline of \(timeout.roundedMilliseconds) exceeded"))
             }
         }
         scheduleFlush()
@@ -228,7 +266,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     private func failAll(_ error: RPCError) {
         closed = true
-        if closeReason == nil { closeReason = error }
+        if closeReason == nil {
+            closeReason = error
+            onFailure(error)
+        }
         for call in Array(calls.values) { finish(call, .failure(error)) }
     }
 

@@ -120,6 +120,9 @@ final class HTTP2Session {
     /// connection window), so a reading peer never pays for them.
     private var windowUpdateAllowance = 0
     private var peerSettingsSeen = false
+    /// RST_STREAM and GOAWAY frames written so far (for metrics).
+    private(set) var resetsSent = 0
+    private(set) var goAwaysSent = 0
     /// Why the session was terminated for a flood (GOAWAY(ENHANCE_YOUR_CALM) is queued).
     private(set) var calmDownReason: String?
     /// Flood accounting is for servers: a client's resets are its own cancellations.
@@ -488,7 +491,12 @@ final class HTTP2Session {
             let header = frame.pointee.hd
             let type = UInt32(header.type)
             let session = HTTP2Session.from(userData)
+            if type == NGHTTP2_GOAWAY.rawValue {
+                session.goAwaysSent += 1
+                return 0
+            }
             if type == NGHTTP2_RST_STREAM.rawValue {
+                session.resetsSent += 1
                 // Every reset this side sends was caused by the peer (an invalid frame, a header
                 // we refuse, an answer before its request ended): counted like the resets it sends.
                 if !session.sentResets.take() { session.calmDown("server-side reset flood") }

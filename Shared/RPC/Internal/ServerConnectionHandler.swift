@@ -73,6 +73,8 @@ private final class ServerStream {
     var queuedRequestBytes = 0
     /// A streaming handler waiting in `ResponseWriter.send` for its replies to be read.
     var writeWaiters: [CheckedContinuation<Void, Never>] = []
+    /// When a unary call observed by the server's `ServerObserver` started; nil once reported.
+    var observedStart: ContinuousClock.Instant?
 
     init(id: Int32) { self.id = id }
 }
@@ -119,12 +121,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private var peer = ""
     private var logger: Logger
     private var routeLoggers: [String: Logger] = [:]
+    private let observer: (any ServerObserver)?
+    private var reportedResets = 0
+    private var reportedGoAways = 0
 
     init(router: ServerRouter, eventLoop: any EventLoop) {
         self.router = router
         self.eventLoop = eventLoop
         self.executor = EventLoopTaskExecutor(eventLoop)
         self.logger = router.logger
+        self.observer = router.configuration.observer
         self.budget = router.configuration.maxPendingOutboundBytesPerConnection
         self.streamQueueLimit = min(1 << 20, max(1, router.configuration.maxPendingOutboundBytesPerConnection))
     }
@@ -173,8 +179,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session else { return }
+        let bytes = unwrapInboundIn(data)
+        observer?.bytesReceived(bytes.readableBytes)
         do {
-            try session.receive(unwrapInboundIn(data))
+            try session.receive(bytes)
         } catch {
             logger.debug("closing connection after an HTTP/2 error", metadata: ["error": "\(error)"])
             flush()
@@ -236,13 +244,36 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             context.close(promise: nil)
             return
         }
+        if let observer { reportControlFrames(session, to: observer) }
         if buffer.readableBytes > 0 {
+            observer?.bytesSent(buffer.readableBytes)
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             if session.wantsWrite, context.channel.isWritable { scheduleFlush() }
         }
         budgetChanged()
         if !session.isAlive {
             context.close(promise: nil)
+        }
+    }
+
+    /// Reports a unary call's outcome once (answered, refused, or abandoned by its client).
+    private func observeEnd(_ stream: ServerStream, _ code: RPCError.Code) {
+        guard let observer, let start = stream.observedStart else { return }
+        stream.observedStart = nil
+        observer.callFinished(method: stream.route?.fullName ?? "", code: code, duration: .now - start)
+    }
+
+    /// Reports the RST_STREAM and GOAWAY frames nghttp2 wrote since the last flush.
+    private func reportControlFrames(_ session: HTTP2Session, to observer: any ServerObserver) {
+        let resets = session.resetsSent - reportedResets
+        if resets > 0 {
+            reportedResets = session.resetsSent
+            observer.streamResetsSent(resets)
+        }
+        let goAways = session.goAwaysSent - reportedGoAways
+        if goAways > 0 {
+            reportedGoAways = session.goAwaysSent
+            observer.goAwaysSent(goAways)
         }
     }
 
@@ -352,6 +383,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         stream.deadlineTimer?.cancel()
+        observeEnd(stream, .cancelled)
         // A call abandoned while it held budget frees it: let the next flush use it.
         let heldBudget = stream.running || stream.queuedRequestBytes > 0 || !stream.writeWaiters.isEmpty
         release(stream)
@@ -555,6 +587,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
                                handler: @escaping @Sendable ([UInt8], ServerContext) async throws -> UnaryResult,
                                message: [UInt8]) {
         let context = makeContext(stream, route: route)
+        if let observer {
+            stream.observedStart = .now
+            observer.callStarted(method: route.fullName)
+        }
         stream.running = true
         stream.reservedBytes = estimate(route)
         runningUnaryCalls += 1
@@ -638,6 +674,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             if !stream.requestEnded { stream.resetAfterResponse = .noError }
             _ = session?.submitResponse(streamID: streamID, headers: headers,
                                         body: GRPCProtocol.frame(response.message), trailers: trailers)
+            observeEnd(stream, .ok)
             scheduleFlush()
         case .failure(let error):
             respond(stream, error: error)
@@ -752,6 +789,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private func respond(_ stream: ServerStream, error: RPCError, reset: HTTP2ErrorCode = .noError) {
         guard !stream.responded else { return }
         stream.responded = true
+        observeEnd(stream, error.code)
         release(stream)
         stream.deadlineTimer?.cancel()
         stream.task?.cancel()
@@ -833,6 +871,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         handshakeTimer = nil
         for stream in streams.values {
             stream.deadlineTimer?.cancel()
+            observeEnd(stream, .cancelled)
             stream.task?.cancel()
             stream.messages?.finish(throwing: RPCError(.unavailable, "connection closed"))
             resumeWriters(of: stream)

@@ -183,7 +183,8 @@ final class DecodingState: Decoder {
 
     func convert<S: WireScalar>(_ raw: UInt64, to type: S.Type, offset: Int?, key: (any CodingKey)? = nil) throws -> S {
         guard let value = S.fromWire(raw) else {
-            throw error(.invalidValue, "value \(Int64(bitPattern: raw)) does not fit \(S.self)", offset: offset, key: key)
+            throw error(.invalidValue, "value \(Int64(bitPattern: raw)) does not fit \(ProtobufSchema.protoTypeName(of: S.self))",
+                        offset: offset, key: key)
         }
         return value
     }
@@ -453,6 +454,12 @@ final class DecodingState: Decoder {
             return error(.invalidValue, "\(decodingError)")
         }
         var message = context.debugDescription
+        // Swift's "Cannot initialize Sifat from invalid Int32 value 5" names a Swift type; say it
+        // in the contract's words.
+        if message.hasPrefix("Cannot initialize"), message.contains(" from invalid "),
+           let value = message.split(separator: " ").last {
+            message = "\(value) is not a value of this enum in the .proto"
+        }
         if let underlying = context.underlyingError { message += " (\(underlying))" }
         return WireError(code: .invalidValue, message: message, type: typeName, path: context.codingPath)
     }

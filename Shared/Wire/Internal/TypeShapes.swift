@@ -134,7 +134,9 @@ extension Bool: WireScalar {
 }
 extension Int32: WireScalar {
     static var wireType: WireType { .varint }
-    static func fromWire(_ raw: UInt64) -> Int32? { Int32(truncatingIfNeeded: raw) }
+    // A value outside int32 (2^40 + 3, say) is refused, not cut to its low 32 bits: negative
+    // int32s arrive sign-extended to 64 bits, so exactly the Int64 values in range are valid.
+    static func fromWire(_ raw: UInt64) -> Int32? { Int32(exactly: Int64(bitPattern: raw)) }
 }
 extension Int64: WireScalar {
     static var wireType: WireType { .varint }
@@ -146,7 +148,7 @@ extension Int: WireScalar {
 }
 extension UInt32: WireScalar {
     static var wireType: WireType { .varint }
-    static func fromWire(_ raw: UInt64) -> UInt32? { UInt32(truncatingIfNeeded: raw) }
+    static func fromWire(_ raw: UInt64) -> UInt32? { UInt32(exactly: raw) }
 }
 extension UInt64: WireScalar {
     static var wireType: WireType { .varint }
@@ -158,19 +160,19 @@ extension UInt: WireScalar {
 }
 extension Int8: WireScalar {
     static var wireType: WireType { .varint }
-    static func fromWire(_ raw: UInt64) -> Int8? { Int8(exactly: Int32(truncatingIfNeeded: raw)) }
+    static func fromWire(_ raw: UInt64) -> Int8? { Int8(exactly: Int64(bitPattern: raw)) }
 }
 extension Int16: WireScalar {
     static var wireType: WireType { .varint }
-    static func fromWire(_ raw: UInt64) -> Int16? { Int16(exactly: Int32(truncatingIfNeeded: raw)) }
+    static func fromWire(_ raw: UInt64) -> Int16? { Int16(exactly: Int64(bitPattern: raw)) }
 }
 extension UInt8: WireScalar {
     static var wireType: WireType { .varint }
-    static func fromWire(_ raw: UInt64) -> UInt8? { UInt8(exactly: UInt32(truncatingIfNeeded: raw)) }
+    static func fromWire(_ raw: UInt64) -> UInt8? { UInt8(exactly: raw) }
 }
 extension UInt16: WireScalar {
     static var wireType: WireType { .varint }
-    static func fromWire(_ raw: UInt64) -> UInt16? { UInt16(exactly: UInt32(truncatingIfNeeded: raw)) }
+    static func fromWire(_ raw: UInt64) -> UInt16? { UInt16(exactly: raw) }
 }
 extension Float: WireScalar {
     static var wireType: WireType { .fixed32 }

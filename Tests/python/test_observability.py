@@ -1,0 +1,293 @@
+"""Operations (issue 18): every service's /metrics scraped while a letter goes through the six
+steps (parsed with prometheus_client's text parser), a W3C traceparent sent to the gateway found
+in the backends' logs of that call, `--version` on every executable, and `surat doctor` on a
+healthy cluster, a stopped service and a service whose TLS certificate has expired.
+"""
+import datetime
+import json
+import os
+import re
+import subprocess
+import urllib.request
+import uuid
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import ServiceProcess, free_port, swift_bin
+from test_e2e_gateway import BACKENDS, Cluster, Office
+
+SERVICES = BACKENDS + ["gateway"]
+EXECUTABLES = ["surat-gateway", "surat-drafting", "surat-approval", "surat-signing", "surat-registry", "surat-echo", "surat"]
+
+
+class MeteredCluster(Cluster):
+    """The five services with metrics on and debug logs (every call's line). Each metrics
+    listener takes a free port of its own choosing (metricsPort 0), read back from its
+    `metrics on HOST:PORT` log line: a port picked in advance could be taken meanwhile by one of
+    the services' own outgoing connections."""
+
+    def __init__(self, root):
+        self.metrics_ports = {}
+        super().__init__(root)
+
+    def args(self, name, bootstrap=False):
+        extra = [] if bootstrap else ["--metrics-port", "0", "--log-level", "debug"]
+        return super().args(name, bootstrap) + extra
+
+    def start(self, name):
+        super().start(name)
+        found = re.search(r"metrics on 127\.0\.0\.1:(\d+)", self.procs[name].output())
+        assert found, self.procs[name].output()
+        self.metrics_ports[name] = int(found.group(1))
+
+    def log(self, name):
+        return (self.root / f"{name}.log").read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    c = MeteredCluster(tmp_path_factory.mktemp("metered"))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def office(cluster, protos):
+    o = Office(cluster, protos)
+    yield o
+    o.channel.close()
+
+
+def scrape(cluster, name):
+    with urllib.request.urlopen(f"http://127.0.0.1:{cluster.metrics_ports[name]}/metrics", timeout=10) as reply:
+        assert reply.status == 200
+        assert reply.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        return {f.name: f for f in text_string_to_metric_families(reply.read().decode())}
+
+
+def total(families, sample_name, **labels):
+    """Sum of the samples called `sample_name` whose labels include `labels` (0 when none)."""
+    family_name = re.sub(r"_(total|count|sum|bucket)$", "", sample_name)
+    found = 0.0
+    for name in {family_name, sample_name}:
+        family = families.get(name)
+        if family is None:
+            continue
+        for sample in family.samples:
+            if sample.name == sample_name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                found += sample.value
+    return found
+
+
+def test_every_executable_prints_its_version():
+    for name in EXECUTABLES:
+        out = subprocess.run([str(swift_bin(name)), "--version"], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, (name, out.stderr)
+        assert re.fullmatch(rf"{name} \d+\.\d+\.\d+ \(commit (unknown|[0-9a-f]{{7,64}})\)\n", out.stdout), out.stdout
+    # The deploy build step's commit reaches the version line (and so health and metrics).
+    out = subprocess.run([str(swift_bin("surat-registry")), "--version"], capture_output=True, text=True,
+                         env={**os.environ, "SURAT_BUILD_COMMIT": "0123456789abcdef"}, timeout=30)
+    assert out.stdout.strip().endswith("(commit 0123456789abcdef)")
+
+
+def test_metrics_move_as_a_letter_goes_through_the_six_steps(cluster, office):
+    before = {name: scrape(cluster, name) for name in SERVICES}
+    letter_id = office.through_step5("Undangan rapat evaluasi metrik")
+    office.register(letter_id)
+    after = {name: scrape(cluster, name) for name in SERVICES}
+
+    for name in SERVICES:
+        b, a = before[name], after[name]
+        info = a["surat_build_info"].samples
+        assert len(info) == 1 and info[0].value == 1 and re.fullmatch(r"\d+\.\d+\.\d+", info[0].labels["version"])
+        assert total(a, "surat_rpc_server_calls_total", code="OK") > total(b, "surat_rpc_server_calls_total", code="OK"), name
+        assert total(a, "surat_rpc_server_call_duration_seconds_count") > total(b, "surat_rpc_server_call_duration_seconds_count")
+        assert total(a, "surat_rpc_server_received_bytes_total") > total(b, "surat_rpc_server_received_bytes_total")
+        assert total(a, "surat_rpc_server_sent_bytes_total") > total(b, "surat_rpc_server_sent_bytes_total")
+        assert total(a, "surat_rpc_server_connections_total") >= 1
+        assert total(a, "surat_process_resident_memory_bytes") > 1 << 20
+        assert total(a, "surat_process_open_fds") >= 3
+        assert total(a, "surat_process_uptime_seconds") > 0
+        # Nothing in flight once the calls have answered.
+        assert total(a, "surat_rpc_server_calls_in_flight") == 0, name
+
+    g_before, g = before["gateway"], after["gateway"]
+    for method in ["OpenLetter", "AssignClerk", "CreateDraft", "Paraf", "Approve", "UploadForSignature", "Sign", "Register"]:
+        labels = {"method": f"surat.gateway.v1.Gateway/{method}", "code": "OK"}
+        assert total(g, "surat_rpc_server_calls_total", **labels) == total(g_before, "surat_rpc_server_calls_total", **labels) + 1, method
+    assert total(g, "surat_sop_letters", state="completed") == total(g_before, "surat_sop_letters", state="completed") + 1
+    for step in range(1, 7):
+        assert total(g, "surat_sop_steps_completed_total", step=str(step)) >= total(
+            g_before, "surat_sop_steps_completed_total", step=str(step)) + 1, step
+        assert total(g, "surat_sop_step_duration_seconds_count", step=str(step)) >= 1
+    assert {s.labels["role"] for s in g["surat_sop_queue_length"].samples} >= {"staf_umum", "drafter", "sekretaris", "camat"}
+
+    d_before, d = before["drafting"], after["drafting"]
+    assert total(d, "surat_database_schema_migrations", database="drafting") >= 1
+    for name, database in [("drafting", "drafting"), ("approval", "approval"), ("signing", "signing"), ("gateway", "gateway")]:
+        assert total(after[name], "surat_database_commit_duration_seconds_count", database=database) > total(
+            before[name], "surat_database_commit_duration_seconds_count", database=database), name
+    assert total(d, "surat_rpc_server_calls_total", code="OK") >= total(d_before, "surat_rpc_server_calls_total", code="OK") + 2
+
+    s_before, s = before["signing"], after["signing"]
+    assert total(s, "surat_signing_signatures") == total(s_before, "surat_signing_signatures") + 1
+    assert total(s, "surat_signing_kdf_seconds_count") > total(s_before, "surat_signing_kdf_seconds_count")
+    assert total(s, "surat_signing_key_expiry_timestamp_seconds") == 0  # keys without an end date export none
+
+    r_before, r = before["registry"], after["registry"]
+    assert total(r, "surat_registry_registrations_total") == total(r_before, "surat_registry_registrations_total") + 1
+    assert total(r, "surat_registry_batch_size_count") == total(r_before, "surat_registry_batch_size_count") + 1
+    assert total(r, "surat_registry_batch_commit_seconds_count") == total(r_before, "surat_registry_batch_commit_seconds_count") + 1
+    assert total(r, "surat_registry_agenda_entries") == total(r_before, "surat_registry_agenda_entries") + 1
+    assert total(r, "surat_database_schema_migrations", database="registry") >= 3
+    assert "surat_registry_outbox_oldest_pending_seconds" in r
+
+
+def test_metrics_port_answers_404_elsewhere(cluster):
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(f"http://127.0.0.1:{cluster.metrics_ports['registry']}/", timeout=10)
+    assert error.value.code == 404
+
+
+def test_a_traceparent_sent_to_the_gateway_reaches_the_backend_logs(cluster, office):
+    letter_id = office.open("Undangan rapat jejak").letter_id
+    office.assign(letter_id)
+    trace_id = uuid.uuid4().hex
+    parent = f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"
+    g = office.g
+    office.gateway.CreateDraft(g.CreateDraftRequest(request_id=uuid.uuid4().hex, letter_id=letter_id,
+                                                    content=office.content("Undangan rapat jejak")),
+                               metadata=office.md("dedi") + [("traceparent", parent)])
+    # The gateway's line for the call and the drafting service's line for the backend call it
+    # made both carry the caller's trace id.
+    gateway_lines = [l for l in cluster.log("gateway").splitlines() if f"trace.id={trace_id}" in l]
+    drafting_lines = [l for l in cluster.log("drafting").splitlines() if f"trace.id={trace_id}" in l]
+    assert any("Gateway/CreateDraft" in l for l in gateway_lines), gateway_lines
+    assert any("Drafting/CreateDraft" in l for l in drafting_lines), cluster.log("drafting")[-3000:]
+
+    # A caller that sends none gets a new trace, and it too reaches the backend.
+    office.paraf(letter_id)
+    paraf_lines = [l for l in cluster.log("gateway").splitlines() if "Gateway/Paraf" in l and "trace.id=" in l]
+    assert paraf_lines, "the gateway logged the Paraf call without a trace id"
+    generated = re.search(r"trace\.id=([0-9a-f]{32})", paraf_lines[-1]).group(1)
+    assert generated != trace_id
+    assert f"trace.id={generated}" in cluster.log("drafting")
+
+
+def write_certificate(folder, name, days_valid):
+    """A self-signed certificate for 127.0.0.1 valid until `days_valid` days from now (negative: expired)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    import ipaddress
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now + datetime.timedelta(days=min(days_valid, 0) - 30))
+            .not_valid_after(now + datetime.timedelta(days=days_valid))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (folder / f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / f"{name}.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))
+    return folder / f"{name}.crt", folder / f"{name}.key"
+
+
+def doctor(plan_path):
+    return subprocess.run([str(swift_bin("surat")), "doctor", "--plan", str(plan_path)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_doctor_passes_a_healthy_cluster(cluster, office, tmp_path):
+    marker = tmp_path / "last-backup"
+    marker.write_text("ok\n")
+    plan = {"services": [{"name": name, "address": f"127.0.0.1:{cluster.ports[name]}",
+                          "metrics": f"127.0.0.1:{cluster.metrics_ports[name]}",
+                          "dataDirectory": str(cluster.root / name)} for name in SERVICES],
+            "backupMarker": str(marker), "minFreeDiskMB": 1}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    out = doctor(tmp_path / "plan.json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "all checks passed" in out.stdout
+    for name in SERVICES:
+        assert re.search(rf"OK   {name}: SERVING at 127\.0\.0\.1:{cluster.ports[name]}, version \d+\.\d+\.\d+", out.stdout), out.stdout
+        assert f"OK   {name}: clock within" in out.stdout
+    assert "OK   registry: outbox:" in out.stdout
+    assert "OK   backup: last backup" in out.stdout
+
+
+def test_doctor_names_a_stopped_service_and_an_expired_certificate(cluster, tmp_path):
+    # A drafting service that ran and was stopped.
+    stopped_port = free_port()
+    stopped = ServiceProcess([swift_bin("surat-drafting"), "--port", stopped_port, "--data-directory", tmp_path / "stopped"])
+    stopped.stop()
+    # An approval service serving TLS with a certificate that expired ten days ago, configured by
+    # a config file the doctor reads too (its address, certificate and data directory).
+    cert, key = write_certificate(tmp_path, "approval", days_valid=-10)
+    tls_port = free_port()
+    config = tmp_path / "approval.json"
+    config.write_text(json.dumps({"host": "127.0.0.1", "port": tls_port, "dataDirectory": str(tmp_path / "approval"),
+                                  "tlsCertificatePath": str(cert), "tlsKeyPath": str(key)}))
+    expired = ServiceProcess([swift_bin("surat-approval"), "--config", config])
+    try:
+        plan = {"services": [
+            {"name": "gateway", "address": f"127.0.0.1:{cluster.ports['gateway']}"},
+            {"name": "drafting-spare", "address": f"127.0.0.1:{stopped_port}"},
+            {"name": "approval-tls", "config": str(config), "caFile": str(cert)},
+        ], "minFreeDiskMB": 1}
+        (tmp_path / "plan.json").write_text(json.dumps(plan))
+        out = doctor(tmp_path / "plan.json")
+    finally:
+        expired.stop()
+    assert out.returncode == 2, out.stdout + out.stderr
+    text = out.stdout
+    assert re.search(r"OK   gateway: SERVING", text), text
+    assert re.search(rf"FAIL drafting-spare: unreachable at 127\.0\.0\.1:{stopped_port}", text), text
+    assert "systemctl status surat-drafting-spare" in text
+    assert re.search(r"FAIL approval-tls: TLS certificate .*approval\.crt EXPIRED on", text), text
+    assert "issue a new certificate for approval-tls" in text
+    # Its clients cannot connect either, and the doctor says so for the same service.
+    assert re.search(r"FAIL approval-tls: unreachable at 127\.0\.0\.1:\d+", text), text
+    assert re.search(r"problems? found \(FAIL\)", text), text
+
+
+def test_resets_and_goaways_sent_are_counted(tmp_path):
+    """A call answered before its request ended is reset (RST_STREAM NO_ERROR); an idle connection
+    is closed with GOAWAY: both show in the echo server's transport metrics."""
+    import socket
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    echo = ServiceProcess([swift_bin("surat-echo"), "--port", "0", "--metrics-port", "0", "--idle-timeout-ms", "300"])
+    try:
+        metrics_port = int(re.search(r"metrics on 127\.0\.0\.1:(\d+)", echo.output()).group(1))
+        events = []
+        with socket.create_connection(("127.0.0.1", echo.port), timeout=10) as sock:
+            conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
+            conn.initiate_connection()
+            stream = conn.get_next_available_stream_id()
+            # The request never ends: the server answers UNIMPLEMENTED at once, then resets the stream.
+            conn.send_headers(stream, [(":method", "POST"), (":scheme", "http"), (":path", "/surat.echo.v1.Echo/Nope"),
+                                       (":authority", "localhost"), ("content-type", "application/grpc"), ("te", "trailers")])
+            sock.sendall(conn.data_to_send())
+            while not any(isinstance(e, h2.events.ConnectionTerminated) for e in events):
+                data = sock.recv(65536)
+                if not data:
+                    break
+                events += conn.receive_data(data)
+                sock.sendall(conn.data_to_send())
+        assert any(isinstance(e, h2.events.StreamReset) for e in events), events
+        assert any(isinstance(e, h2.events.ConnectionTerminated) for e in events), events
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as reply:
+            families = {f.name: f for f in text_string_to_metric_families(reply.read().decode())}
+        assert total(families, "surat_rpc_server_stream_resets_sent_total") >= 1
+        assert total(families, "surat_rpc_server_goaways_sent_total") >= 1
+        assert total(families, "surat_rpc_server_connections_total") == 1
+    finally:
+        echo.stop()
