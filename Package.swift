@@ -19,7 +19,9 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    // surat-web and surat-verify: HTTP servers; surat-web's HTML templates.
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -149,7 +151,10 @@ let executableTargets: [Target] = [
     // Gateway: the SOP journey state machine, records, queues, SLA, users and tokens (library, unit-tested).
     .target(
         name: "GatewayCore",
-        dependencies: ["Domain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+        dependencies: [
+            "Domain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ],
         path: "Services/Gateway/Core",
         swiftSettings: swiftSettings
     ),
@@ -282,6 +287,25 @@ let executableTargets: [Target] = [
         path: "Services/Verify/Main",
         swiftSettings: swiftSettings
     ),
+    // surat-web: the office's web app, a client of the gateway (sessions, pages, forms) as a
+    // library (tested) plus a thin executable.
+    .target(
+        name: "WebApp",
+        dependencies: [
+            "Domain", "RPC", "ServiceKit", "LetterDocument", logging, .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Services/Web/App",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "surat-web",
+        dependencies: ["WebApp", "ServiceKit"],
+        path: "Services/Web/Main",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 // MARK: - Tests
@@ -316,6 +340,12 @@ let testTargets: [Target] = [
         name: "ServiceKitTests",
         dependencies: ["ServiceKit", "Domain", "RPC", "Wire", logging, .product(name: "GRDB", package: "GRDB.swift")],
         path: "Tests/ServiceKitTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "WebAppTests",
+        dependencies: ["WebApp", "Domain", "RPC"],
+        path: "Tests/WebAppTests",
         swiftSettings: swiftSettings
     ),
     // The letter renderer, checked with the real PDF tools (pdftotext, zbarimg, qpdf, pdftoppm).
@@ -361,6 +391,7 @@ let package = Package(
         .executable(name: "surat-bench", targets: ["surat-bench"]),
         .executable(name: "surat-drafting", targets: ["surat-drafting"]),
         .executable(name: "surat-approval", targets: ["surat-approval"]),
+        .executable(name: "surat-web", targets: ["surat-web"]),
         .executable(name: "surat-letter", targets: ["surat-letter"]),
         .executable(name: "surat-verify", targets: ["surat-verify"]),
         // Wire as a library product so the separate Benchmarks/ package can depend on it.

@@ -26,7 +26,7 @@ struct Admin: AsyncParsableCommand {
 
     struct Users: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "user", abstract: "Users and roles.",
-                                                        subcommands: [Create.self, ListUsers.self, Deactivate.self, Activate.self])
+                                                        subcommands: [Create.self, ListUsers.self, Deactivate.self, Activate.self, SetPassword.self])
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Create a user.")

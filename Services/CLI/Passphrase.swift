@@ -14,6 +14,11 @@ enum Passphrase {
             }
             return String(line)
         }
+        return try readFromTerminal(prompt: prompt)
+    }
+
+    /// Reads one line from the terminal with echo off (also used for sign-in passwords).
+    static func readFromTerminal(prompt: String) throws -> String {
         FileHandle.standardError.write(Data(prompt.utf8))
         var saved = termios()
         let isTerminal = tcgetattr(STDIN_FILENO, &saved) == 0
@@ -29,7 +34,7 @@ enum Passphrase {
             }
         }
         guard let line = readLine(strippingNewline: true), !line.isEmpty else {
-            throw CLIError.usage("no passphrase given")
+            throw CLIError.usage("nothing entered")
         }
         return line
     }

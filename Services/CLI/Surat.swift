@@ -22,7 +22,8 @@ struct Surat: AsyncParsableCommand {
         subcommands: [
             Open.self, Assign.self, DraftCommand.self, ParafCommand.self, Approve.self, Return.self, Upload.self,
             Sign.self, Register.self, Status.self, List.self, Queue.self, SLA.self, Agenda.self, Verify.self,
-            DeliveryCommand.self, LetterCommand.self, WhoAmI.self, Admin.self, Health.self, Doctor.self,
+            DeliveryCommand.self, LetterCommand.self, WhoAmI.self, Login.self, ChangePassword.self, Admin.self, Health.self,
+            Doctor.self,
         ])
 }
 

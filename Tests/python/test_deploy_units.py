@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, swift_bin
 
-SERVICES = ("gateway", "drafting", "approval", "signing", "registry")
+SERVICES = ("gateway", "drafting", "approval", "signing", "registry", "web")
 UNITS = ROOT / "deploy" / "systemd"
 SYSTEM_UNITS = [Path("/usr/lib/systemd/system"), Path("/lib/systemd/system")]
 

@@ -1,5 +1,5 @@
-"""deploy/run-local as district IT uses it: start all five services, status, a call through the
-gateway with the bootstrap admin token, stop."""
+"""deploy/run-local as district IT uses it: start all five services and surat-web, status, a call
+through the gateway with the bootstrap admin token, the web app's sign-in page, stop."""
 import os
 import random
 import socket
@@ -14,7 +14,7 @@ def five_free_ports():
         base = random.randrange(20000, 60000, 10)
         try:
             sockets = []
-            for port in range(base, base + 5):
+            for port in [*range(base, base + 5), base + 80]:   # the five services and surat-web
                 s = socket.socket()
                 sockets.append(s)
                 s.bind(("127.0.0.1", port))
@@ -24,7 +24,7 @@ def five_free_ports():
         finally:
             for s in sockets:
                 s.close()
-    raise RuntimeError("no five consecutive free ports")
+    raise RuntimeError("no five consecutive free ports (and base + 80)")
 
 
 def test_run_local_start_status_stop(tmp_path):
@@ -35,9 +35,10 @@ def test_run_local_start_status_stop(tmp_path):
     try:
         started = run("start")
         assert started.returncode == 0, started.stderr + started.stdout
-        assert started.stdout.count("SERVING") == 5
+        assert started.stdout.count("SERVING") == 6
+        assert f"http://127.0.0.1:{base + 80}/" in started.stdout
         status = run("status")
-        assert status.returncode == 0 and status.stdout.count("SERVING") == 5, status.stdout
+        assert status.returncode == 0 and status.stdout.count("SERVING") == 6, status.stdout
         for service in ("gateway", "drafting", "approval", "signing", "registry"):
             assert (tmp_path / service / f"{service}.sqlite").exists()
             assert (tmp_path / "logs" / f"{service}.log").exists()
@@ -46,11 +47,14 @@ def test_run_local_start_status_stop(tmp_path):
         whoami = subprocess.run([str(swift_bin("surat")), "whoami", "--address", f"127.0.0.1:{base}",
                                  "--token-file", str(token_file)], capture_output=True, text=True, timeout=60)
         assert whoami.returncode == 0 and "admin" in whoami.stdout, whoami.stderr
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{base + 80}/masuk", timeout=30) as page:
+            assert page.status == 200 and "Masuk" in page.read().decode()
         again = run("start")   # idempotent: already running
-        assert again.returncode == 0 and again.stdout.count("already running") == 5
+        assert again.returncode == 0 and again.stdout.count("already running") == 6
     finally:
         stopped = run("stop")
-    assert stopped.returncode == 0 and stopped.stdout.count("stopped") == 5, stopped.stdout
+    assert stopped.returncode == 0 and stopped.stdout.count("stopped") == 6, stopped.stdout
     after = run("status")
-    assert after.returncode == 1 and after.stdout.count("stopped") == 5
+    assert after.returncode == 1 and after.stdout.count("stopped") == 6
     assert "stopped" in (tmp_path / "logs" / "gateway.log").read_text()   # graceful: the service logged its stop

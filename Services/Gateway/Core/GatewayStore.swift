@@ -121,6 +121,8 @@ public final class GatewayStore: Sendable {
                 CREATE INDEX registration_by_agenda ON registration(agenda_year, agenda_sequence);
                 """)
         }
+        // Sign-in passwords (issue 15), in their own file.
+        registerPasswordMigrations(&migrator)
     }
 
     // MARK: Journeys

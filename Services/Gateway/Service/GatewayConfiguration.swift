@@ -25,6 +25,10 @@ public struct GatewayConfiguration: ServiceConfiguration {
     public var standardMinutes = [3, 10, 5, 15, 5, 10]
     /// Days a token issued without an explicit validity lasts.
     public var defaultTokenDays = 30
+    /// Minutes a password sign-in session (SignIn's token) lasts.
+    public var sessionMinutes = 480
+    /// scrypt cost of stored sign-in passwords (N = 2^log2N, r = 8, p = 1); kept with each hash.
+    public var passwordScryptLog2N = 15
 
     public init() {}
 
@@ -41,6 +45,8 @@ public struct GatewayConfiguration: ServiceConfiguration {
         ConfigKey("backendTimeoutSeconds", "Timeout of one backend call; on expiry the step fails UNAVAILABLE."),
         ConfigKey("standardMinutes", "SOP time standards in minutes for steps 1-6 (comma-separated in env/flags)."),
         ConfigKey("defaultTokenDays", "Validity in days of a token issued without valid_for_seconds."),
+        ConfigKey("sessionMinutes", "Validity in minutes of a SignIn session token (a working day by default)."),
+        ConfigKey("passwordScryptLog2N", "scrypt cost (log2 N, 10-22) for new sign-in password hashes."),
     ]
 
     public func standards() throws -> SOPStandards {

@@ -89,6 +89,9 @@ extension GatewayService {
         let actor = GatewayCore.Actor(id: user.user.id, name: user.user.name, role: user.user.role)
         let draft = try await backends.call(backends.drafting, "drafting", DraftingAPI.getDraft,
                                             Domain.GetDraftRequest(draftID: draftID), as: actor)
+        if !request.revisionDigest.isEmpty {
+            return try await pastRevisionReply(journey, draft, digest: request.revisionDigest, actor: actor)
+        }
         return draftReply(journey, draft, now: store.now())
     }
 

@@ -16,12 +16,15 @@ public final class GatewayService: Sendable {
     let logger: Logger
     /// The office profile for previews (GatewayService+Letter.swift).
     let officeProfiles = OfficeProfileCache()
+    /// Password sign-in: hasher and failure limiter (GatewayService+Sessions.swift).
+    let passwords: PasswordSupport
 
     public init(store: GatewayStore, backends: BackendClients?, configuration: GatewayConfiguration, logger: Logger) {
         self.store = store
         self.backends = backends
         self.configuration = configuration
         self.logger = logger
+        self.passwords = PasswordSupport(log2N: configuration.passwordScryptLog2N)
     }
 
     var authenticator: GatewayAuthenticator { GatewayAuthenticator(store: store) }
@@ -233,6 +236,7 @@ public final class GatewayService: Sendable {
         var admin = ServiceDescriptor(name: GatewayAPI.adminServiceName)
         registerAdmin(&admin)
         registerLetterDocument(gateway: &gateway, admin: &admin)
+        registerSessions(gateway: &gateway, admin: &admin)
         return [gateway, admin]
     }
 }

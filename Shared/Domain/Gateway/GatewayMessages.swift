@@ -148,8 +148,14 @@ extension GatewayAPI {
 
     public struct GetDraftRequest: Codable, Sendable, Hashable {
         public var letterID: String = ""
-        public init(letterID: String = "") { self.letterID = letterID }
-        public enum CodingKeys: Int, CodingKey { case letterID = 1 }
+        /// Empty: the latest revision. Else the revision with this digest (e.g. a ReturnRecord's, so the
+        /// Sekretaris can compare what changed since they returned it).
+        public var revisionDigest: Data = Data()
+        public init(letterID: String = "", revisionDigest: Data = Data()) {
+            self.letterID = letterID
+            self.revisionDigest = revisionDigest
+        }
+        public enum CodingKeys: Int, CodingKey { case letterID = 1, revisionDigest }
     }
 
     public struct DraftReply: Codable, Sendable, Hashable {
