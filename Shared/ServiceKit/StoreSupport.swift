@@ -67,6 +67,7 @@ public enum FieldCheck {
         if required && value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw InvalidFieldError("notes", "are required: say what the drafter must change")
         }
-        if value.count > max { throw InvalidFieldError("notes", "are \(value.count) characters long, at most \(max) allowed") }
+        let length = value.unicodeScalars.count  // code points, as limits are documented
+        if length > max { throw InvalidFieldError("notes", "are \(length) characters (Unicode code points) long, at most \(max) allowed") }
     }
 }

@@ -109,6 +109,16 @@ struct LetterContentTests {
         }
     }
 
+    /// Limits count Unicode code points, as other languages do, not grapheme clusters (issue 11, item 3).
+    @Test("lengths are counted in code points")
+    func codePoints() throws {
+        var content = Fixtures.content()
+        content.subject = String(repeating: "🇮🇩", count: 251)  // 251 graphemes, 502 code points
+        #expect(throws: InvalidFieldError.self) { try content.validated() }
+        content.subject = String(repeating: "🇮🇩", count: 250)  // exactly 500 code points
+        _ = try content.validated()
+    }
+
     @Test("total attachment size is capped")
     func totalAttachmentCap() {
         var limits = LetterContentLimits()

@@ -24,7 +24,7 @@ extension GatewayStore {
             if let problem = TextCheck.controlCharacterProblem(text) { throw GatewayError.invalidArgument(field: field, problem) }
         }
         let trimmedName = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmedName.isEmpty, trimmedName.count <= 200 else {
+        guard !trimmedName.isEmpty, trimmedName.unicodeScalars.count <= 200 else {
             throw GatewayError.invalidArgument(field: "name", "must be 1-200 characters")
         }
         let user = User(id: id, name: trimmedName, role: role, nip: nip, active: true, createdAt: now())

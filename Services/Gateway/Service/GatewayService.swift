@@ -125,12 +125,12 @@ public final class GatewayService: Sendable {
         try TextCheck.rejectControlCharacters(request.subject, "subject")
         try TextCheck.rejectControlCharacters(request.unit, "unit")
         let subject = request.subject.trimmingCharacters(in: .whitespaces)
-        guard !subject.isEmpty, subject.count <= 500 else { throw InvalidFieldError("subject", "must be 1-500 characters") }
+        guard !subject.isEmpty, subject.unicodeScalars.count <= 500 else { throw InvalidFieldError("subject", "must be 1-500 characters") }
         if let problem = ClassificationCode.validationProblem(request.classification) {
             throw InvalidFieldError("classification", problem)
         }
         let unit = request.unit.trimmingCharacters(in: .whitespaces)
-        guard !unit.isEmpty, unit.count <= 40 else { throw InvalidFieldError("unit", "must be 1-40 characters, e.g. 416-313") }
+        guard !unit.isEmpty, unit.unicodeScalars.count <= 40 else { throw InvalidFieldError("unit", "must be 1-40 characters, e.g. 416-313") }
         let fingerprint = Self.hex(try Idempotency.fingerprint(of: request, actorID: user.user.id))
         let now = store.now()
         let letterID = Self.newLetterID(now: now)

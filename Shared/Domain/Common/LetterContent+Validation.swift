@@ -18,7 +18,8 @@ public struct LetterContentLimits: Codable, Sendable, Hashable {
 
 extension LetterContent {
     /// Checks every field and returns the content with attachment digests filled in.
-    /// Lengths are counted in Unicode characters; the first problem found is thrown.
+    /// Lengths are counted in Unicode code points (what every other language counts, not Swift's
+    /// grapheme clusters: one flag emoji is 2); the first problem found is thrown.
     /// - Parameter field: the path of this content in the request, used in error messages.
     public func validated(limits: LetterContentLimits = LetterContentLimits(), field: String = "content") throws(InvalidFieldError) -> LetterContent {
         var content = self
@@ -87,8 +88,8 @@ extension LetterContent {
         if required && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw InvalidFieldError(field, "is required")
         }
-        let length = text.count
-        if length > max { throw InvalidFieldError(field, "is \(length) characters long, at most \(max) allowed") }
+        let length = text.unicodeScalars.count
+        if length > max { throw InvalidFieldError(field, "is \(length) characters (Unicode code points) long, at most \(max) allowed") }
     }
 
     /// Problem with a `host:port` delivery endpoint, or nil when it is well-formed.
