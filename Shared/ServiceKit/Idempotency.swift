@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import GRDB
 import RPC
+import Synchronization
 import Wire
 
 /// Exactly-once effects for mutating calls: networks drop replies, so clients retry with the
@@ -57,7 +58,7 @@ public enum Idempotency {
     /// a repeat with a different fingerprint throws INVALID_ARGUMENT naming `request_id`.
     public static func run<Response: Codable & Sendable>(
         _ db: Database, method: String, requestID: String, fingerprint: Data,
-        now: Date = Date(), perform: () throws -> Response
+        now: Date = Date(), replay: Replay? = nil, perform: () throws -> Response
     ) throws -> Response {
         try validate(requestID: requestID)
         if let row = try Row.fetchOne(
@@ -69,6 +70,7 @@ public enum Idempotency {
                 throw InvalidFieldError("request_id", "\"\(requestID)\" was already used for a different \(method) request; use a new request id for a new request")
             }
             let bytes: Data = row["response"]
+            replay?.mark()
             return try ProtobufDecoder().decode(Response.self, from: [UInt8](bytes))
         }
         let response = try perform()
@@ -76,6 +78,15 @@ public enum Idempotency {
             sql: "INSERT INTO idempotency (method, request_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [method, requestID, fingerprint, Data(try ProtobufEncoder().encode(response)), now])
         return response
+    }
+
+    /// Set by `run` when it answered with the stored response of an earlier call, so the caller
+    /// can log a replay as a replay rather than as the action happening again.
+    public final class Replay: Sendable {
+        private let flag = Mutex(false)
+        public init() {}
+        func mark() { flag.withLock { $0 = true } }
+        public var happened: Bool { flag.withLock { $0 } }
     }
 
     /// Whether (method, request id) already has a stored response (for logs and tests).

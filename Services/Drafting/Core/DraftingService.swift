@@ -32,9 +32,10 @@ public struct DraftingService: Sendable {
         try Idempotency.validate(requestID: request.requestID)
         try FieldCheck.optionalID(request.letterID, "letter_id")
         let content = try request.content.validated(limits: configuration.limits)
+        let replay = Idempotency.Replay()
         let draft = try await store.create(request, content: content, actor: actor,
-                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
-        log(context, "draft created", draft: draft, requestID: request.requestID, actor: actor)
+                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id), replay: replay)
+        log(context, replay.happened ? "CreateDraft replayed: stored reply sent again" : "draft created", draft: draft, requestID: request.requestID, actor: actor)
         return draft
     }
 
@@ -44,9 +45,10 @@ public struct DraftingService: Sendable {
         try FieldCheck.id(request.draftID, "draft_id")
         if request.baseRevision < 1 { throw InvalidFieldError("base_revision", "must be the revision the edit started from (1 or more)") }
         let content = try request.content.validated(limits: configuration.limits)
+        let replay = Idempotency.Replay()
         let draft = try await store.update(request, content: content, actor: actor,
-                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
-        log(context, "draft revised", draft: draft, requestID: request.requestID, actor: actor)
+                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id), replay: replay)
+        log(context, replay.happened ? "UpdateDraft replayed: stored reply sent again" : "draft revised", draft: draft, requestID: request.requestID, actor: actor)
         return draft
     }
 
@@ -57,9 +59,10 @@ public struct DraftingService: Sendable {
         if request.revision < 1 { throw InvalidFieldError("revision", "must be the revision being initialled (1 or more)") }
         // Required since issue 11: the drafter initials the revision they read, proven by its digest.
         try FieldCheck.digest(request.revisionDigest, "revision_digest")
+        let replay = Idempotency.Replay()
         let response = try await store.paraf(request, actor: actor,
-                                             fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
-        log(context, "draft initialled by drafter", draft: response.draft, requestID: request.requestID, actor: actor)
+                                             fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id), replay: replay)
+        log(context, replay.happened ? "ParafDraft replayed: stored reply sent again" : "draft initialled by drafter", draft: response.draft, requestID: request.requestID, actor: actor)
         return response
     }
 
@@ -69,9 +72,10 @@ public struct DraftingService: Sendable {
         try FieldCheck.id(request.draftID, "draft_id")
         try FieldCheck.digest(request.revisionDigest, "revision_digest")
         try FieldCheck.notes(request.notes, required: true, max: configuration.maxNotesLength)
+        let replay = Idempotency.Replay()
         let draft = try await store.reopen(request, actor: actor,
-                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
-        log(context, "draft returned to drafting", draft: draft, requestID: request.requestID, actor: actor)
+                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id), replay: replay)
+        log(context, replay.happened ? "ReopenDraft replayed: stored reply sent again" : "draft returned to drafting", draft: draft, requestID: request.requestID, actor: actor)
         return draft
     }
 

@@ -67,11 +67,11 @@ public final class DraftingStore: Sendable {
     // MARK: - Mutations (each: one transaction, idempotent per request id)
 
     /// Creates a draft at revision 1 from already validated `content`.
-    public func create(_ request: CreateDraftRequest, content: LetterContent, actor: ActorIdentity, fingerprint: Data) async throws -> Draft {
+    public func create(_ request: CreateDraftRequest, content: LetterContent, actor: ActorIdentity, fingerprint: Data, replay: Idempotency.Replay? = nil) async throws -> Draft {
         let digest = try content.digest()
         let at = StoredTime.millis(now())
         return try await pool.write { db in
-            try Idempotency.run(db, method: DraftingAPI.createDraft.fullName, requestID: request.requestID, fingerprint: fingerprint) {
+            try Idempotency.run(db, method: DraftingAPI.createDraft.fullName, requestID: request.requestID, fingerprint: fingerprint, replay: replay) {
                 let id = UUID().uuidString.lowercased()
                 try db.execute(
                     sql: """
@@ -88,11 +88,11 @@ public final class DraftingStore: Sendable {
     }
 
     /// Makes revision latest+1 from `base_revision` (optimistic concurrency).
-    public func update(_ request: UpdateDraftRequest, content: LetterContent, actor: ActorIdentity, fingerprint: Data) async throws -> Draft {
+    public func update(_ request: UpdateDraftRequest, content: LetterContent, actor: ActorIdentity, fingerprint: Data, replay: Idempotency.Replay? = nil) async throws -> Draft {
         let digest = try content.digest()
         let at = StoredTime.millis(now())
         return try await pool.write { db in
-            try Idempotency.run(db, method: DraftingAPI.updateDraft.fullName, requestID: request.requestID, fingerprint: fingerprint) {
+            try Idempotency.run(db, method: DraftingAPI.updateDraft.fullName, requestID: request.requestID, fingerprint: fingerprint, replay: replay) {
                 let row = try Self.draftRow(db, id: request.draftID)
                 let state = DraftState(rawValue: row["state"]) ?? .unspecified
                 let latest: Int64 = row["latest_revision"]
@@ -117,10 +117,10 @@ public final class DraftingStore: Sendable {
     }
 
     /// The drafter's paraf on the latest revision; locks it.
-    public func paraf(_ request: ParafDraftRequest, actor: ActorIdentity, fingerprint: Data) async throws -> ParafDraftResponse {
+    public func paraf(_ request: ParafDraftRequest, actor: ActorIdentity, fingerprint: Data, replay: Idempotency.Replay? = nil) async throws -> ParafDraftResponse {
         let at = StoredTime.millis(now())
         return try await pool.write { db in
-            try Idempotency.run(db, method: DraftingAPI.parafDraft.fullName, requestID: request.requestID, fingerprint: fingerprint) {
+            try Idempotency.run(db, method: DraftingAPI.parafDraft.fullName, requestID: request.requestID, fingerprint: fingerprint, replay: replay) {
                 let row = try Self.draftRow(db, id: request.draftID)
                 let state = DraftState(rawValue: row["state"]) ?? .unspecified
                 let latest: Int64 = row["latest_revision"]
@@ -152,10 +152,10 @@ public final class DraftingStore: Sendable {
     }
 
     /// Unlocks an initialled draft after the Sekretaris returned it, keeping the notes.
-    public func reopen(_ request: ReopenDraftRequest, actor: ActorIdentity, fingerprint: Data) async throws -> Draft {
+    public func reopen(_ request: ReopenDraftRequest, actor: ActorIdentity, fingerprint: Data, replay: Idempotency.Replay? = nil) async throws -> Draft {
         let at = StoredTime.millis(now())
         return try await pool.write { db in
-            try Idempotency.run(db, method: DraftingAPI.reopenDraft.fullName, requestID: request.requestID, fingerprint: fingerprint) {
+            try Idempotency.run(db, method: DraftingAPI.reopenDraft.fullName, requestID: request.requestID, fingerprint: fingerprint, replay: replay) {
                 let row = try Self.draftRow(db, id: request.draftID)
                 let state = DraftState(rawValue: row["state"]) ?? .unspecified
                 let latest: Int64 = row["latest_revision"]
