@@ -468,8 +468,8 @@ def test_acting_official_signs_on_behalf_of_the_camat(office):
     expect(grpc.StatusCode.PERMISSION_DENIED, office.gateway.Sign,
            g.SignRequest(request_id=uuid.uuid4().hex, letter_id=letter_id, passphrase=SEKCAM_PASSPHRASE),
            metadata=office.md("sri"))
-    office.admin.CreateDelegation(g.CreateDelegationRequest(request_id="plh-sri", from_user_id="camat", to_user_id="sri",
-                                                            kind="plh", valid_until=until), metadata=office.md("admin"))
+    delegation = office.admin.CreateDelegation(g.CreateDelegationRequest(request_id="plh-sri", from_user_id="camat", to_user_id="sri",
+                                                                         kind="plh", valid_until=until), metadata=office.md("admin"))
     grant = office.admin.GrantActing(g.GrantActingRequest(user_id="sri", role="camat", acting_for="camat",
                                                           valid_until=until), metadata=office.md("admin"))
     try:
@@ -477,6 +477,8 @@ def test_acting_official_signs_on_behalf_of_the_camat(office):
                                                    passphrase=SEKCAM_PASSPHRASE), metadata=office.md("sri"))
         assert signed.signature.verified, signed.signature.verification_detail
         assert signed.signature.signer_id == "sri" and signed.signature.on_behalf_of == "camat"
+        # The delegation signed under, so the signature can be checked offline (issue 11, item 15).
+        assert signed.signature.delegation_id and signed.signature.delegation_id == delegation.delegation_id
         step5 = [s for s in signed.journey.steps if s.step == 5][0]
         assert step5.actor.id == "sri" and step5.actor.role == "camat" and step5.actor.acting_for == "camat"
         assert office.register(letter_id).journey.state == g.JOURNEY_STATE_COMPLETED

@@ -241,6 +241,7 @@ extension GatewayService {
         info.algorithm = record.algorithm
         info.signedAt = record.fields.signedAt
         info.onBehalfOf = record.fields.onBehalfOf
+        info.delegationID = record.fields.delegationId
         info.signature = record.signature
         if let verification {
             info.verified = verification.valid

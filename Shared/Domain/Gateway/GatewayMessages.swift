@@ -241,10 +241,13 @@ extension GatewayAPI {
         public var signature: Data = Data()
         public var verified: Bool = false
         public var verificationDetail: String = ""
+        /// The Plh/Plt delegation the signature was made under ("" for the Camat's own), so an
+        /// acting official's signature can be checked offline against the published delegations.
+        public var delegationID: String = ""
         public init() {}
         public enum CodingKeys: Int, CodingKey {
             case signatureID = 1, signerID, signerName, keyID, algorithm, signedAt, onBehalfOf, signature, verified,
-                verificationDetail
+                verificationDetail, delegationID
         }
     }
 
