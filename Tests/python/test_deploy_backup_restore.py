@@ -106,9 +106,11 @@ def test_backup_and_restore_blocks_of_the_readme(protos):
         # The backup block, as root, while the registry runs.
         backup = run(["bash", "-c", script(first, account, "backup")], timeout=120)
         assert backup.stdout.split() == ["ok"], backup.stdout       # one database on this host, intact
-        days = list(first.path("/var/backups/surat").iterdir())
+        days = [p for p in first.path("/var/backups/surat").iterdir() if p.is_dir()]
         assert len(days) == 1
         day = days[0]
+        # The marker `surat doctor` reads for the age of the last backup (deploy/README.md, Monitoring).
+        assert first.path("/var/backups/surat/last-backup").is_file()
         assert owner_and_mode(day) == (account, account, 0o700)
         assert sorted(p.name for p in day.iterdir()) == ["SHA256SUMS", "etc-surat.tar.gz", "registry-receipt.key",
                                                           "registry.sqlite"]

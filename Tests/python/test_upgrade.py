@@ -53,9 +53,18 @@ def test_the_new_gateway_migrates_the_previous_release_database_without_loss(tmp
             assert [s.step for s in journey.steps][-1] == 6
     finally:
         gateway.stop()
-    # Migrated forward: the new migration ran, nothing was lost, the registration was backfilled.
-    assert sqlite(database, "SELECT identifier FROM grdb_migrations ORDER BY rowid").split() == \
-        fixture["migrations"] + ["gateway-v2-registration"]
+    # Migrated forward: the old migrations stay first, then every migration of this release ran
+    # (the same list a new database gets), nothing was lost, the registration was backfilled.
+    migrated = sqlite(database, "SELECT identifier FROM grdb_migrations ORDER BY rowid").split()
+    assert migrated[:len(fixture["migrations"])] == fixture["migrations"]
+    assert "gateway-v2-registration" in migrated[len(fixture["migrations"]):]
+    fresh = ServiceProcess([swift_bin("surat-gateway"), "--port", free_port(), "--data-directory", tmp_path / "fresh",
+                            "--service-token-file", tmp_path / "gateway.token",
+                            *[arg for backend in ("drafting", "approval", "signing", "registry")
+                              for arg in (f"--{backend}-address", f"127.0.0.1:{unused}")]])
+    fresh.stop()
+    assert sorted(migrated) == sorted(sqlite(tmp_path / "fresh" / "gateway.sqlite",
+                                             "SELECT identifier FROM grdb_migrations").split())
     for table, count in counts_before.items():
         assert sqlite(database, f"SELECT COUNT(*) FROM {table}").strip() == count, table
     assert sqlite(database, "SELECT letter_id, number FROM registration").strip() == \

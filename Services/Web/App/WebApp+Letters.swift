@@ -268,6 +268,7 @@ extension WebApp {
                 html += """
                 <form method="post" action="\(base)paraf" class="stack paraf">\(hidden)
                 <input type="hidden" name="revision" value="\(draft.revision)">
+                <input type="hidden" name="revision_digest" value="\(Self.hex(draft.revisionDigest))">
                 <p>Bila konsep revisi \(draft.revision) sudah benar, bubuhkan paraf untuk mengirimnya ke Sekretaris.</p>
                 <button type="submit" class="primary">Paraf revisi \(draft.revision) dan kirim ke Sekretaris</button></form>
                 """
@@ -368,8 +369,10 @@ extension WebApp {
             ], session: session)
         case "paraf":
             return try await act(session, back: back, success: "Konsep diparaf dan dikirim ke Sekretaris. Langkah 2 selesai.") {
-                _ = try await call(GatewayAPI.paraf, GatewayAPI.ParafRequest(requestID: requestID, letterID: id,
-                                                                            revision: Int64(form.text("revision")) ?? 0), session)
+                // The drafter initials exactly the revision the page showed (its number and digest).
+                _ = try await call(GatewayAPI.paraf, GatewayAPI.ParafRequest(
+                    requestID: requestID, letterID: id, revision: Int64(form.text("revision")) ?? 0,
+                    revisionDigest: Data(hexString: form.text("revision_digest")) ?? Data()), session)
             }
         case "setujui":
             return try await act(session, back: back, success: "Surat disetujui dan diparaf Sekretaris. Langkah 3 selesai.") {
