@@ -64,6 +64,25 @@ private final class LetterComposer {
 
     static func validate(_ request: LetterDocumentRequest) throws(LetterDocumentError) {
         let content = request.content
+        // Every printed field is one line of text: a control character would break the layout
+        // (and Pango's markup parser refuses most of them).
+        var printed: [(String, String)] = [
+            ("classificationCode", content.classificationCode), ("subject", content.subject), ("place", content.place),
+            ("signature.position", request.signature.position), ("signature.principalPosition", request.signature.principalPosition),
+            ("signature.intermediatePosition", request.signature.intermediatePosition), ("signature.name", request.signature.name),
+            ("signature.rank", request.signature.rank), ("signature.grade", request.signature.grade), ("signature.nip", request.signature.nip),
+        ]
+        printed += content.addressees.enumerated().flatMap { index, addressee in
+            [("addressees[\(index)].name", addressee.name), ("addressees[\(index)].address", addressee.address)]
+        }
+        printed += content.tembusan.enumerated().map { ("tembusan[\($0)]", $1) }
+        printed += request.parafs.enumerated().flatMap { index, paraf in
+            [("parafs[\(index)].label", paraf.label), ("parafs[\(index)].initials", paraf.initials)]
+        }
+        if case .final(let details) = request.mode { printed.append(("number", details.number)) }
+        if let (field, _) = printed.first(where: { $0.1.containsControlCharacter }) {
+            throw .invalidLetter(field: field, reason: "contains a control character (line breaks and tabs included)")
+        }
         if content.subject.trimmingCharacters(in: .whitespaces).isEmpty {
             throw .invalidLetter(field: "subject", reason: "a letter needs a subject (Hal)")
         }

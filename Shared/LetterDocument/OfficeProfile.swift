@@ -258,6 +258,20 @@ extension OfficeProfile {
 
     /// Checks what every render needs; `final` adds the verification URL.
     func validate(final: Bool) throws(LetterDocumentError) {
+        // Every label, found by reflection so a label added later is checked too.
+        var printed: [(String, String)] = Mirror(reflecting: labels).children.compactMap { child in
+            guard let value = child.value as? String else { return nil }
+            return ("labels.\(child.label ?? "")", value)
+        }
+        printed += kop.governmentLines.map { ("kop.governmentLines", $0) }
+        printed += kop.unitLines.map { ("kop.unitLines", $0) }
+        printed += kop.addressLines.map { ("kop.addressLines", $0) }
+        printed += footerLines.map { ("footerLines", $0) }
+        printed += positions.map { ("positions", $0.title) }
+        printed += [("place", place), ("numberUnit", numberUnit)]
+        if let (field, _) = printed.first(where: { $0.1.containsControlCharacter }) {
+            throw .invalidProfile(field: field, reason: "contains a control character; give each printed line its own entry")
+        }
         if kop.governmentLines.isEmpty && kop.unitLines.isEmpty {
             throw .invalidProfile(field: "kop", reason: "needs at least one government or unit line")
         }
@@ -304,5 +318,12 @@ extension OfficeProfile.Signer {
         rank = try container.decodeIfPresent(String.self, forKey: .rank) ?? ""
         grade = try container.decodeIfPresent(String.self, forKey: .grade) ?? ""
         positionID = try container.decode(String.self, forKey: .positionID)
+    }
+}
+
+extension String {
+    /// True for C0/C1 control characters and DEL, which no printed line may hold.
+    var containsControlCharacter: Bool {
+        unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 }
