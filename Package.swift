@@ -62,6 +62,13 @@ let sharedTargets: [Target] = [
         path: "Shared/LetterDocument",
         swiftSettings: swiftSettings
     ),
+    // Maps the services' records (Domain) onto LetterDocument's model: content, signature, paraf.
+    .target(
+        name: "LetterDocumentDomain",
+        dependencies: ["LetterDocument", "Domain"],
+        path: "Shared/LetterDocumentDomain",
+        swiftSettings: swiftSettings
+    ),
     // Codable <-> protobuf (proto3) wire format.
     .target(name: "Wire", path: "Shared/Wire", swiftSettings: swiftSettings),
     // gRPC-compatible server and client over SwiftNIO sockets and nghttp2 sessions.
@@ -258,7 +265,7 @@ let testTargets: [Target] = [
     // The letter renderer, checked with the real PDF tools (pdftotext, zbarimg, qpdf, pdftoppm).
     .testTarget(
         name: "LetterDocumentTests",
-        dependencies: ["LetterDocument", .product(name: "Crypto", package: "swift-crypto")],
+        dependencies: ["LetterDocument", "LetterDocumentDomain", "Domain", .product(name: "Crypto", package: "swift-crypto")],
         path: "Tests/LetterDocumentTests",
         swiftSettings: swiftSettings
     ),
