@@ -326,16 +326,32 @@ private final class LetterComposer {
         switch request.mode {
         case .final(let details): return details.number
         case .preview(let at):
-            let parts = IndonesianText.components(letterDate ?? at, timeZone: timeZone)
-            return profile.numberFormat
-                .replacingOccurrences(of: "{classification}", with: content.classificationCode)
-                .replacingOccurrences(of: "{sequence}", with: profile.labels.unnumberedSequence)
-                .replacingOccurrences(of: "{unit}", with: profile.numberUnit)
-                .replacingOccurrences(of: "{office}", with: profile.numberUnit)
-                .replacingOccurrences(of: "{year}", with: String(parts.year))
-                .replacingOccurrences(of: "{monthRoman}", with: IndonesianText.roman(parts.month))
-                .replacingOccurrences(of: "{month}", with: String(parts.month))
+            return previewNumber(at: letterDate ?? at)
         }
+    }
+
+    /// The registry's number template (placeholders as in proto-notes/registry.md) filled with
+    /// what is known before numbering, the sequence left blank. Unknown placeholders stay as written.
+    func previewNumber(at date: Date) -> String {
+        let parts = IndonesianText.components(date, timeZone: timeZone)
+        var result = ""
+        var rest = Substring(profile.numberFormat)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            result += rest[..<open]
+            let name = rest[rest.index(after: open)..<close]
+            switch name {
+            case "classification": result += content.classificationCode
+            case "unit": result += profile.numberUnit
+            case "office": result += profile.numberOffice
+            case "year": result += String(parts.year)
+            case "month": result += parts.month < 10 ? "0\(parts.month)" : String(parts.month)
+            case "month_roman": result += IndonesianText.roman(parts.month)
+            case _ where name == "sequence" || name.hasPrefix("sequence:"): result += profile.labels.unnumberedSequence
+            default: result += rest[open...close]
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
     }
 
     var attachmentText: String {

@@ -18,10 +18,13 @@ public struct OfficeProfile: Codable, Sendable, Hashable {
     /// People who sign, with rank and NIP; `id` matches the signing service's signer id.
     public var signers: [Signer] = []
     /// The registry's number template, shown with a blank sequence on previews, e.g.
-    /// `{classification}/{sequence}/{unit}/{year}` (keys as in proto-notes/registry.md).
+    /// `{classification}/{sequence}/{unit}/{year}` (placeholders as the registry's: `{sequence:N}`,
+    /// `{month}`, `{month_roman}`, `{office}` too; see proto-notes/registry.md).
     public var numberFormat: String = "{classification}/{sequence}/{unit}/{year}"
-    /// The value of `{unit}` and `{office}` in `numberFormat`, e.g. `416-313`.
+    /// The value of `{unit}` in `numberFormat`, e.g. `416-313`.
     public var numberUnit: String = ""
+    /// The value of `{office}` in `numberFormat`.
+    public var numberOffice: String = ""
     /// Place of the place/date line when the letter has none, e.g. `Sooko`.
     public var place: String = ""
     /// IANA time zone of the office: dates on the letter are in this zone.
