@@ -64,6 +64,25 @@ private final class LetterComposer {
 
     static func validate(_ request: LetterDocumentRequest) throws(LetterDocumentError) {
         let content = request.content
+        // Every printed field is one line of text: a control character would break the layout
+        // (and Pango's markup parser refuses most of them).
+        var printed: [(String, String)] = [
+            ("classificationCode", content.classificationCode), ("subject", content.subject), ("place", content.place),
+            ("signature.position", request.signature.position), ("signature.principalPosition", request.signature.principalPosition),
+            ("signature.intermediatePosition", request.signature.intermediatePosition), ("signature.name", request.signature.name),
+            ("signature.rank", request.signature.rank), ("signature.grade", request.signature.grade), ("signature.nip", request.signature.nip),
+        ]
+        printed += content.addressees.enumerated().flatMap { index, addressee in
+            [("addressees[\(index)].name", addressee.name), ("addressees[\(index)].address", addressee.address)]
+        }
+        printed += content.tembusan.enumerated().map { ("tembusan[\($0)]", $1) }
+        printed += request.parafs.enumerated().flatMap { index, paraf in
+            [("parafs[\(index)].label", paraf.label), ("parafs[\(index)].initials", paraf.initials)]
+        }
+        if case .final(let details) = request.mode { printed.append(("number", details.number)) }
+        if let (field, _) = printed.first(where: { $0.1.containsControlCharacter }) {
+            throw .invalidLetter(field: field, reason: "contains a control character (line breaks and tabs included)")
+        }
         if content.subject.trimmingCharacters(in: .whitespaces).isEmpty {
             throw .invalidLetter(field: "subject", reason: "a letter needs a subject (Hal)")
         }
@@ -307,16 +326,32 @@ private final class LetterComposer {
         switch request.mode {
         case .final(let details): return details.number
         case .preview(let at):
-            let parts = IndonesianText.components(letterDate ?? at, timeZone: timeZone)
-            return profile.numberFormat
-                .replacingOccurrences(of: "{classification}", with: content.classificationCode)
-                .replacingOccurrences(of: "{sequence}", with: profile.labels.unnumberedSequence)
-                .replacingOccurrences(of: "{unit}", with: profile.numberUnit)
-                .replacingOccurrences(of: "{office}", with: profile.numberUnit)
-                .replacingOccurrences(of: "{year}", with: String(parts.year))
-                .replacingOccurrences(of: "{monthRoman}", with: IndonesianText.roman(parts.month))
-                .replacingOccurrences(of: "{month}", with: String(parts.month))
+            return previewNumber(at: letterDate ?? at)
         }
+    }
+
+    /// The registry's number template (placeholders as in proto-notes/registry.md) filled with
+    /// what is known before numbering, the sequence left blank. Unknown placeholders stay as written.
+    func previewNumber(at date: Date) -> String {
+        let parts = IndonesianText.components(date, timeZone: timeZone)
+        var result = ""
+        var rest = Substring(profile.numberFormat)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            result += rest[..<open]
+            let name = rest[rest.index(after: open)..<close]
+            switch name {
+            case "classification": result += content.classificationCode
+            case "unit": result += profile.numberUnit
+            case "office": result += profile.numberOffice
+            case "year": result += String(parts.year)
+            case "month": result += parts.month < 10 ? "0\(parts.month)" : String(parts.month)
+            case "month_roman": result += IndonesianText.roman(parts.month)
+            case _ where name == "sequence" || name.hasPrefix("sequence:"): result += profile.labels.unnumberedSequence
+            default: result += rest[open...close]
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
     }
 
     var attachmentText: String {

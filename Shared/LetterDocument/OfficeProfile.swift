@@ -18,10 +18,13 @@ public struct OfficeProfile: Codable, Sendable, Hashable {
     /// People who sign, with rank and NIP; `id` matches the signing service's signer id.
     public var signers: [Signer] = []
     /// The registry's number template, shown with a blank sequence on previews, e.g.
-    /// `{classification}/{sequence}/{unit}/{year}` (keys as in proto-notes/registry.md).
+    /// `{classification}/{sequence}/{unit}/{year}` (placeholders as the registry's: `{sequence:N}`,
+    /// `{month}`, `{month_roman}`, `{office}` too; see proto-notes/registry.md).
     public var numberFormat: String = "{classification}/{sequence}/{unit}/{year}"
-    /// The value of `{unit}` and `{office}` in `numberFormat`, e.g. `416-313`.
+    /// The value of `{unit}` in `numberFormat`, e.g. `416-313`.
     public var numberUnit: String = ""
+    /// The value of `{office}` in `numberFormat`.
+    public var numberOffice: String = ""
     /// Place of the place/date line when the letter has none, e.g. `Sooko`.
     public var place: String = ""
     /// IANA time zone of the office: dates on the letter are in this zone.
@@ -258,6 +261,20 @@ extension OfficeProfile {
 
     /// Checks what every render needs; `final` adds the verification URL.
     func validate(final: Bool) throws(LetterDocumentError) {
+        // Every label, found by reflection so a label added later is checked too.
+        var printed: [(String, String)] = Mirror(reflecting: labels).children.compactMap { child in
+            guard let value = child.value as? String else { return nil }
+            return ("labels.\(child.label ?? "")", value)
+        }
+        printed += kop.governmentLines.map { ("kop.governmentLines", $0) }
+        printed += kop.unitLines.map { ("kop.unitLines", $0) }
+        printed += kop.addressLines.map { ("kop.addressLines", $0) }
+        printed += footerLines.map { ("footerLines", $0) }
+        printed += positions.map { ("positions", $0.title) }
+        printed += [("place", place), ("numberUnit", numberUnit)]
+        if let (field, _) = printed.first(where: { $0.1.containsControlCharacter }) {
+            throw .invalidProfile(field: field, reason: "contains a control character; give each printed line its own entry")
+        }
         if kop.governmentLines.isEmpty && kop.unitLines.isEmpty {
             throw .invalidProfile(field: "kop", reason: "needs at least one government or unit line")
         }
@@ -304,5 +321,12 @@ extension OfficeProfile.Signer {
         rank = try container.decodeIfPresent(String.self, forKey: .rank) ?? ""
         grade = try container.decodeIfPresent(String.self, forKey: .grade) ?? ""
         positionID = try container.decode(String.self, forKey: .positionID)
+    }
+}
+
+extension String {
+    /// True for C0/C1 control characters and DEL, which no printed line may hold.
+    var containsControlCharacter: Bool {
+        unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
     }
 }

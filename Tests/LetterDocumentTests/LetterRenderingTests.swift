@@ -113,6 +113,14 @@ struct LetterRenderingTests {
         #expect(digests.allSatisfy { $0 == expected })
     }
 
+    @Test func previewNumberFollowsTheRegistryTemplate() throws {
+        var profile = try SampleLetters.profile()
+        profile.numberFormat = "{classification}/{sequence:4}/{office}.{unit}/{month_roman}/{month}/{year}/{unknown}"
+        profile.numberOffice = "KEC"
+        let text = collapsingSpaces(try PDFTools(LetterRenderer.render(SampleLetters.request(SampleLetters.preview, profile: profile)).pdf).text())
+        #expect(text.contains("Nomor : 005/ /KEC.416-313/XI/11/2026/{unknown}"), "\(text)")
+    }
+
     @Test func oneAddresseeIsPrintedUnderYth() throws {
         let rendered = try LetterRenderer.render(SampleLetters.request(content: SampleLetters.content(addressees: 1)))
         let tools = try PDFTools(rendered.pdf)

@@ -32,6 +32,24 @@ struct LetterValidationTests {
         }
     }
 
+    @Test func controlCharactersInPrintedFieldsAreRefused() throws {
+        var content = SampleLetters.content()
+        content.subject = "Undangan\u{0}Rapat"
+        #expect(throws: LetterDocumentError.invalidLetter(field: "subject", reason: "contains a control character (line breaks and tabs included)")) {
+            try LetterRenderer.render(SampleLetters.request(content: content))
+        }
+        content = SampleLetters.content()
+        content.tembusan.append("Arsip\nkedua")
+        #expect(throws: LetterDocumentError.invalidLetter(field: "tembusan[2]", reason: "contains a control character (line breaks and tabs included)")) {
+            try LetterRenderer.render(SampleLetters.request(content: content))
+        }
+        var profile = try SampleLetters.profile()
+        profile.labels.tembusan = "Tembusan\u{7}"
+        #expect(throws: LetterDocumentError.invalidProfile(field: "labels.tembusan", reason: "contains a control character; give each printed line its own entry")) {
+            try LetterRenderer.render(SampleLetters.request(profile: profile))
+        }
+    }
+
     @Test func finalLetterNeedsNumberAndUrlSafeVerificationID() throws {
         let bad = [FinalDetails(number: "", date: SampleLetters.date, verificationID: "abc"),
                    FinalDetails(number: SampleLetters.number, date: SampleLetters.date, verificationID: "a/b?c")]
