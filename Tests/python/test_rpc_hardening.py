@@ -21,7 +21,8 @@ from hpack import Encoder
 from hyperframe.frame import GoAwayFrame, PingFrame, RstStreamFrame, Frame
 
 from rpc_support import rss_kib, start_echo
-from test_rpc_hostile import PREFACE, Peer, echo_request, ended, grpc_headers, headers_of, raw_frame
+from test_rpc_hostile import (PREFACE, Peer, echo_request, ended, grpc_headers, headers_of, raw_frame,
+                              read_frames_until_closed)
 
 ENHANCE_YOUR_CALM = 0xB
 MIB = 1024 * 1024
@@ -248,28 +249,6 @@ def test_connections_past_the_per_address_cap_are_closed_at_once(protos):
 
 # 4. Floods of frames that do no work -----------------------------------------------------------
 
-def frames_until_closed(sock, timeout=15.0):
-    sock.settimeout(timeout)
-    buffer = b""
-    try:
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                break
-            buffer += data
-    except (socket.timeout, ConnectionResetError):
-        pass
-    frames = []
-    while len(buffer) >= 9:
-        frame, length = Frame.parse_frame_header(memoryview(buffer[:9]))
-        if len(buffer) < 9 + length:
-            break
-        frame.parse_body(memoryview(buffer[9:9 + length]))
-        frames.append(frame)
-        buffer = buffer[9 + length:]
-    return frames
-
-
 def flood(port, frames):
     sock = raw_connection(port)
     try:
@@ -277,7 +256,7 @@ def flood(port, frames):
             sock.sendall(b"".join(frames[start:start + 200]))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the server hung up first
-    received = frames_until_closed(sock)
+    received = read_frames_until_closed(sock, timeout=15.0)
     sock.close()
     return [f for f in received if isinstance(f, GoAwayFrame)]
 
