@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import LetterSeal
+import ServiceKit
 
 /// The site's pages: plain HTML in Bahasa Indonesia, one small inline-free stylesheet served
 /// from /gaya.css, no JavaScript, readable on a phone (one column, viewport meta). Every value
@@ -26,21 +27,7 @@ enum Pages {
     code{overflow-wrap:anywhere}
     """
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     static func layout(title: String, _ body: String) -> String {
         """

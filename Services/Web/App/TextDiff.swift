@@ -1,5 +1,6 @@
 import Foundation
 import LetterDocument
+import ServiceKit
 
 /// A line diff (longest common subsequence) for the Sekretaris: what changed in the letter since
 /// the revision they returned. Letters are short, so the quadratic table is fine; a cap keeps a
@@ -48,21 +49,7 @@ enum TextDiff {
 }
 
 enum HTML {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     /// The letter body in the letter markup (proto-notes/letter-markup.md), parsed by the same
     /// parser the PDF renderer uses, as HTML: paragraphs, numbered/lettered/bulleted lists, the
