@@ -141,7 +141,7 @@ let sharedTargets: [Target] = [
 
 let executableTargets: [Target] = [
     // The example echo service used by tests and the transport benchmark.
-    .target(name: "EchoService", dependencies: ["RPC"], path: "Services/Echo/EchoService", swiftSettings: swiftSettings),
+    .target(name: "EchoService", dependencies: ["RPC"], path: "Services/Echo/Service", swiftSettings: swiftSettings),
     .executableTarget(
         name: "surat-echo",
         dependencies: ["EchoService", "RPC", "ProtoDescriptors", "Observability", logging],
@@ -199,7 +199,7 @@ let executableTargets: [Target] = [
             "RegistryCore", "ServiceKit", "Domain", "RPC", "Wire", "LetterDocument", "LetterMapping", "LetterSeal", logging,
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
-        path: "Services/Registry/Server",
+        path: "Services/Registry/Service",
         swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -224,7 +224,8 @@ let executableTargets: [Target] = [
     .target(
         name: "DraftingCore",
         dependencies: ["ServiceKit", "Domain", "RPC", logging, .product(name: "GRDB", package: "GRDB.swift")],
-        path: "Services/Drafting/Core",
+        path: "Services/Drafting",
+        sources: ["Core", "Service"],
         swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -236,7 +237,8 @@ let executableTargets: [Target] = [
     .target(
         name: "ApprovalCore",
         dependencies: ["ServiceKit", "Domain", "RPC", logging, .product(name: "GRDB", package: "GRDB.swift")],
-        path: "Services/Approval/Core",
+        path: "Services/Approval",
+        sources: ["Core", "Service"],
         swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -261,7 +263,8 @@ let executableTargets: [Target] = [
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "Metrics", package: "swift-metrics"),
         ],
-        path: "Services/Signing/Core",
+        path: "Services/Signing",
+        sources: ["Core", "Service"],
         swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -278,7 +281,7 @@ let executableTargets: [Target] = [
             "Domain", "RPC", "ServiceKit", "LetterSeal", logging, .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "MultipartKit", package: "multipart-kit"),
         ],
-        path: "Services/Verify/Core",
+        path: "Services/Verify/Service",
         swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -297,7 +300,7 @@ let executableTargets: [Target] = [
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
-        path: "Services/Web/App",
+        path: "Services/Web/Service",
         swiftSettings: swiftSettings
     ),
     .executableTarget(

@@ -20,7 +20,7 @@ the decoded message: `SerializeToString(deterministic=True)` after dropping unkn
 For every WORKDIR/swift/NAME.bin Swift wrote, it parses the bytes as the case's message type,
 compares the message with the expected one, and (where the case says so) compares the bytes
 with the canonical bytes. Mismatches are printed; the exit status is 1 if there were any.
-The Swift struct for each case is defined in "Tests/WireTests/Test Utilities/Messages.swift".
+The Swift struct for each case is defined in "Tests/WireTests/TestUtilities/Messages.swift".
 """
 import sys
 import tempfile
