@@ -215,8 +215,9 @@ public final class RPCServer: Sendable {
             }
         }
         state.withLockedValue { $0 = .stopped }
-        if ownsGroup { try? await group.shutdownGracefully() }
+        // Before an owned group stops: the promise belongs to one of its loops.
         stopped.succeed(())
+        if ownsGroup { try? await group.shutdownGracefully() }
         logger.info("server stopped")
     }
 

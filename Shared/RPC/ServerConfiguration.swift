@@ -50,6 +50,11 @@ public struct ServerConfiguration: Sendable {
     /// How long accepting pauses when the process is out of file descriptors (EMFILE/ENFILE),
     /// instead of retrying the failing accept in a tight loop.
     public var acceptBackoff: Duration = .milliseconds(250)
+    /// A unary request message this large (bytes, after decompression) or larger runs its handler
+    /// off the event loop, like a method registered with `HandlerExecution.offEventLoop`: its
+    /// decoding and whatever the handler does per byte (hashing, copying) then cannot stall the
+    /// other connections on the loop. Smaller calls stay on the loop (no thread hop).
+    public var offLoopRequestSize: Int = 64 << 10
     /// Event-loop threads; 0 means one per core.
     public var eventLoopThreads: Int = 0
     /// Receives connection, byte, reset/GOAWAY and per-call counts (metrics); nil counts nothing.

@@ -5,6 +5,8 @@ public struct ServiceDescriptor: Sendable {
     /// Fully qualified service name, e.g. `surat.drafting.v1.Drafting`.
     public let name: String
     var methods: [String: MethodHandler] = [:]
+    /// Methods registered to run off the event loop (`HandlerExecution.offEventLoop`).
+    var offLoopMethods: Set<String> = []
     /// The Swift request and response types of each unary method, described as protobuf sees
     /// them; the contract test compares them with the descriptors compiled from proto-notes/.
     package private(set) var messageSchemas: [String: MethodSchemas] = [:]
@@ -13,13 +15,16 @@ public struct ServiceDescriptor: Sendable {
         self.name = name
     }
 
-    /// Registers a unary handler. The method's service must be this service.
+    /// Registers a unary handler. The method's service must be this service; `execution` says
+    /// whether it may run on the event loop (see `HandlerExecution`).
     public mutating func unary<Request, Response>(
         _ method: RPCMethod<Request, Response>,
+        execution: HandlerExecution = .eventLoop,
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
         precondition(method.service == name, "\(method.fullName) registered on service \(name)")
         messageSchemas[method.name] = MethodSchemas(Request.self, Response.self)
+        setExecution(execution, of: method.name)
         methods[method.name] = .unary { requestBytes, context in
             let request = try decodeRequest(Request.self, requestBytes)
             return UnaryResult(message: try encodeResponse(try await handler(request, context)))
@@ -30,14 +35,23 @@ public struct ServiceDescriptor: Sendable {
     /// response headers, `trailers` next to `grpc-status`.
     public mutating func unaryWithMetadata<Request, Response>(
         _ method: RPCMethod<Request, Response>,
+        execution: HandlerExecution = .eventLoop,
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> ServerResponse<Response>
     ) {
         precondition(method.service == name, "\(method.fullName) registered on service \(name)")
         messageSchemas[method.name] = MethodSchemas(Request.self, Response.self)
+        setExecution(execution, of: method.name)
         methods[method.name] = .unary { requestBytes, context in
             let response = try await handler(try decodeRequest(Request.self, requestBytes), context)
             return UnaryResult(message: try encodeResponse(response.message),
                                headers: response.headers, trailers: response.trailers)
+        }
+    }
+
+    private mutating func setExecution(_ execution: HandlerExecution, of method: String) {
+        switch execution {
+        case .eventLoop: offLoopMethods.remove(method)
+        case .offEventLoop: offLoopMethods.insert(method)
         }
     }
 

@@ -16,11 +16,15 @@ public enum ServiceLogging {
             guard !done else { return }
             // Every logger in the process (also ones libraries create themselves) starts at the
             // configured level, so `logLevel` governs all output.
+            // Lines go to standard error through a queue of their own: a handler on an event
+            // loop never waits for the log (QueuedLogStream).
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = StreamLogHandler(label: label, stream: QueuedLogStream.standardError)
                 handler.logLevel = parsed
                 return handler
             }
+            // `exit` (a failed start, the end of main) writes what is still queued first.
+            atexit { QueuedLogStream.standardError.flush() }
             done = true
         }
         var logger = Logger(label: label)

@@ -104,4 +104,16 @@ struct OutboxAndExportTests {
         #expect(html.contains("<tr class=\"cancelled\">"))
         #expect(!html.contains("<Sooko>"))
     }
+
+    @Test func anExportOverItsEntryLimitIsRefusedBeforeRendering() async throws {
+        let fixture = try RegistryFixture()
+        defer { fixture.remove() }
+        for _ in 0..<3 { _ = try await fixture.store.register(fixture.request()) }
+        #expect(try await fixture.store.export(AgendaQuery(), maxEntries: 3).count == 3)
+        let error = await #expect(throws: RegistryError.self) {
+            _ = try await fixture.store.export(AgendaQuery(), maxEntries: 2)
+        }
+        #expect(error?.kind == .resourceExhausted)
+        #expect(error?.message.contains("more than 2 agenda entries") == true)
+    }
 }

@@ -17,8 +17,9 @@ public struct DraftingService: Sendable {
     /// The service as the RPC server registers it.
     public var descriptor: ServiceDescriptor {
         var descriptor = ServiceDescriptor(name: DraftingAPI.serviceName)
-        descriptor.unary(DraftingAPI.createDraft) { request, context in try await createDraft(request, context) }
-        descriptor.unary(DraftingAPI.updateDraft) { request, context in try await updateDraft(request, context) }
+        // Both hash and store contents of up to 4 MiB: off the event loop.
+        descriptor.unary(DraftingAPI.createDraft, execution: .offEventLoop) { request, context in try await createDraft(request, context) }
+        descriptor.unary(DraftingAPI.updateDraft, execution: .offEventLoop) { request, context in try await updateDraft(request, context) }
         descriptor.unary(DraftingAPI.parafDraft) { request, context in try await parafDraft(request, context) }
         descriptor.unary(DraftingAPI.reopenDraft) { request, context in try await reopenDraft(request, context) }
         descriptor.unary(DraftingAPI.getDraft) { request, context in try await getDraft(request, context) }

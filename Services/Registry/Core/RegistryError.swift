@@ -9,6 +9,7 @@ package struct RegistryError: Error, Sendable, Equatable, CustomStringConvertibl
         case permissionDenied
         case unauthenticated
         case unavailable
+        case resourceExhausted
         case internalError
     }
 

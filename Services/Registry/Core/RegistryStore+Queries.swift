@@ -39,10 +39,20 @@ extension RegistryStore {
     }
 
     /// Every entry matching `query` (paging ignored), for exports.
-    package func export(_ query: AgendaQuery) async throws -> [AgendaEntry] {
-        let (sql, arguments) = Self.filterSQL(query, afterId: 0, limit: nil)
-        return try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(AgendaRow.decode) }
+    /// The entries an export holds, at most `maxEntries` of them: a range holding more is
+    /// refused (RESOURCE_EXHAUSTED) before anything is rendered, so one export's work is bounded.
+    package func export(_ query: AgendaQuery, maxEntries: Int = RegistryStore.maxExportEntries) async throws -> [AgendaEntry] {
+        let (sql, arguments) = Self.filterSQL(query, afterId: 0, limit: maxEntries + 1)
+        let entries = try await pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(AgendaRow.decode) }
+        guard entries.count <= maxEntries else {
+            throw RegistryError(.resourceExhausted, "the export would hold more than \(maxEntries) agenda entries; "
+                + "export a narrower range (a year, or from/until) or page through ListAgenda")
+        }
+        return entries
     }
+
+    /// The most entries one ExportAgenda renders (a busy office registers a few thousand a year).
+    package static let maxExportEntries = 10_000
 
     static func filterSQL(_ query: AgendaQuery, afterId: Int64, limit: Int?) -> (String, StatementArguments) {
         var conditions = ["id > ?"]

@@ -11,6 +11,7 @@ extension RegistryError: RPCErrorConvertible {
         case .permissionDenied: .permissionDenied
         case .unauthenticated: .unauthenticated
         case .unavailable: .unavailable
+        case .resourceExhausted: .resourceExhausted
         case .internalError: .internalError
         }
         return RPCError(code, message, metadata: field.map { ["surat-field": $0] } ?? [:])

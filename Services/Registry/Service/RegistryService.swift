@@ -31,7 +31,10 @@ package final class RegistryService: Sendable {
         service.unary(RegistryAPI.register) { [self] request, context in try await register(request, context) }
         service.unary(RegistryAPI.getEntry) { [self] request, context in try await getEntry(request, context) }
         service.unary(RegistryAPI.listAgenda) { [self] request, context in try await listAgenda(request, context) }
-        service.unary(RegistryAPI.exportAgenda) { [self] request, context in try await exportAgenda(request, context) }
+        // Renders up to RegistryStore.maxExportEntries entries: off the event loop.
+        service.unary(RegistryAPI.exportAgenda, execution: .offEventLoop) { [self] request, context in
+            try await exportAgenda(request, context)
+        }
         service.unary(RegistryAPI.cancelLetter) { [self] request, context in try await cancel(request, context) }
         service.unary(RegistryAPI.verifyReceipt) { [self] request, context in try await verifyReceipt(request, context) }
         service.unary(RegistryAPI.getDeliveries) { [self] request, context in try await getDeliveries(request, context) }

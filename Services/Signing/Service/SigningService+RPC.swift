@@ -26,7 +26,8 @@ extension SigningService {
         service.unary(SigningAPI.changePassphrase) { request, context in
             try await self.changePassphrase(request, caller: try Self.caller(context), deadline: context.deadline)
         }
-        service.unary(SigningAPI.uploadForSignature) { request, context in
+        // Hashes the uploaded content (up to 4 MiB): off the event loop.
+        service.unary(SigningAPI.uploadForSignature, execution: .offEventLoop) { request, context in
             try await self.upload(request, caller: try Self.caller(context))
         }
         service.unary(SigningAPI.sign) { request, context in

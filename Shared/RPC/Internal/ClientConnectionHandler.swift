@@ -349,6 +349,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     func sessionFrameSent(streamID: Int32, endStream: Bool) {}
 
+    /// The request's stream is closed by nghttp2 (or reset) right after; the call fails then.
+    func sessionStreamFailed(streamID: Int32, error: HTTP2SessionError) {}
+
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let call = calls[streamID] else { return }
         finish(call, Self.outcome(of: call, resetCode: errorCode))

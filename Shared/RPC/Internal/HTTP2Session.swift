@@ -28,6 +28,10 @@ protocol HTTP2SessionDelegate: AnyObject {
     func sessionGoAway(lastStreamID: Int32, errorCode: UInt32)
     /// A HEADERS or DATA frame of ours went out; `endStream` when it ended our side.
     func sessionFrameSent(streamID: Int32, endStream: Bool)
+    /// A frame of this stream could not be submitted or sent (headers or trailers too large to
+    /// send, say); the session has reset the stream with INTERNAL_ERROR, so the call ends
+    /// (`sessionStreamClosed` follows) instead of waiting for its deadline.
+    func sessionStreamFailed(streamID: Int32, error: HTTP2SessionError)
 }
 
 /// HTTP/2 error codes used when resetting streams.
@@ -41,10 +45,15 @@ struct HTTP2ErrorCode: RawRepresentable, Hashable {
     static let enhanceYourCalm = HTTP2ErrorCode(rawValue: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
 }
 
-/// A fatal nghttp2 error: the connection cannot continue.
+/// An nghttp2 error code: fatal for the connection where a session operation throws it, for one
+/// stream where it is reported through `sessionStreamFailed`.
 struct HTTP2SessionError: Error, CustomStringConvertible {
     var code: Int32
-    var description: String { "nghttp2: " + String(cString: nghttp2_strerror(code)) }
+    /// What failed, e.g. "submit trailers".
+    var operation = ""
+    var description: String {
+        (operation.isEmpty ? "" : operation + ": ") + "nghttp2: " + String(cString: nghttp2_strerror(code))
+    }
 }
 
 final class HTTP2Session {
@@ -176,8 +185,9 @@ final class HTTP2Session {
         let submitted = nghttp2_submit_settings(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
         guard submitted == 0 else { throw HTTP2SessionError(code: submitted) }
         // A larger connection window than the 64 KiB default, so many concurrent streams flow.
-        nghttp2_session_set_local_window_size(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0,
-                                              Int32(settings.initialWindowSize * 16))
+        let widened = nghttp2_session_set_local_window_size(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0,
+                                                            Int32(settings.initialWindowSize * 16))
+        guard widened == 0 else { throw HTTP2SessionError(code: widened, operation: "set the connection window") }
     }
 
     deinit {
@@ -228,10 +238,14 @@ final class HTTP2Session {
     }
 
     /// Acknowledges `count` received DATA bytes of a stream (open or closed): the peer may
-    /// send that much more. Only with `manualFlowControl`.
-    func consume(streamID: Int32, count: Int) {
+    /// send that much more. Only with `manualFlowControl`. Throws only fatal errors (out of
+    /// memory); the connection cannot continue then.
+    func consume(streamID: Int32, count: Int) throws {
         guard let session, count > 0 else { return }
-        nghttp2_session_consume(session, streamID, count)
+        let result = nghttp2_session_consume(session, streamID, count)
+        if result != 0, nghttp2_is_fatal(result) != 0 {
+            throw HTTP2SessionError(code: result, operation: "acknowledge received DATA")
+        }
     }
 
     /// Body bytes of one stream submitted but not yet taken by nghttp2.
@@ -251,10 +265,12 @@ final class HTTP2Session {
     // MARK: Submitting frames
 
     /// Response or request headers, optionally followed by a body. With `body == nil` the
-    /// HEADERS frame ends the stream (a Trailers-Only gRPC response, or an HTTP error).
+    /// HEADERS frame ends the stream (a Trailers-Only gRPC response, or an HTTP error). When
+    /// nghttp2 refuses it, the stream is reset with INTERNAL_ERROR and the error returned.
+    @discardableResult
     func submitResponse(streamID: Int32, headers: [(String, String)], body: [UInt8]?,
-                        finished: Bool = true, trailers: [(String, String)]? = nil) -> Bool {
-        guard let session else { return false }
+                        finished: Bool = true, trailers: [(String, String)]? = nil) -> HTTP2SessionError? {
+        guard let session else { return HTTP2SessionError(code: NGHTTP2_ERR_INVALID_STATE.rawValue, operation: "submit a response") }
         let result: Int32
         if let body {
             outbound[streamID] = OutboundBody(bytes: body, finished: finished, trailers: trailers)
@@ -268,8 +284,12 @@ final class HTTP2Session {
                 nghttp2_submit_response(session, streamID, nva, count, nil)
             }
         }
-        if result != 0 { dropOutbound(streamID) }
-        return result == 0
+        guard result == 0 else {
+            dropOutbound(streamID)
+            resetStream(streamID, code: .internalError)
+            return HTTP2SessionError(code: result, operation: "submit a response")
+        }
+        return nil
     }
 
     /// A client request: headers and a complete body that ends the stream. Returns the new
@@ -310,30 +330,40 @@ final class HTTP2Session {
     private func resumeIfDeferred(_ streamID: Int32) {
         guard let session, outbound[streamID]?.deferred == true else { return }
         outbound[streamID]!.deferred = false
-        nghttp2_session_resume_data(session, streamID)
+        // Fails only when the stream is gone or has no DATA pending: nothing left to resume.
+        if nghttp2_session_resume_data(session, streamID) != 0 { dropOutbound(streamID) }
     }
 
-    func resetStream(_ streamID: Int32, code: HTTP2ErrorCode) {
-        guard let session else { return }
-        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, code.rawValue)
+    /// RST_STREAM; returns false when nghttp2 refused it (out of memory, or a stream id it does
+    /// not know: the stream is already closed), which leaves nothing else to do for the stream.
+    @discardableResult
+    func resetStream(_ streamID: Int32, code: HTTP2ErrorCode) -> Bool {
+        guard let session else { return false }
+        return nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, code.rawValue) == 0
     }
 
-    /// The first step of a graceful shutdown: tells the client to open no new streams.
-    func submitShutdownNotice() {
-        guard let session else { return }
-        nghttp2_submit_shutdown_notice(session)
+    /// The first step of a graceful shutdown: tells the client to open no new streams. False when
+    /// nghttp2 refused (it already sent GOAWAY, or is out of memory): the caller closes instead.
+    @discardableResult
+    func submitShutdownNotice() -> Bool {
+        guard let session else { return false }
+        return nghttp2_submit_shutdown_notice(session) == 0
     }
 
     /// GOAWAY with the last stream this side processed; after it, no new streams are accepted.
-    func submitGoAway(code: HTTP2ErrorCode = .noError) {
-        guard let session else { return }
+    /// False when nghttp2 refused (out of memory): the caller closes the connection instead.
+    @discardableResult
+    func submitGoAway(code: HTTP2ErrorCode = .noError) -> Bool {
+        guard let session else { return false }
         let last = nghttp2_session_get_last_proc_stream_id(session)
-        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, code.rawValue, nil, 0)
+        return nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, code.rawValue, nil, 0) == 0
     }
 
-    func submitPing() {
-        guard let session else { return }
-        nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+    /// PING; false when nghttp2 refused (out of memory).
+    @discardableResult
+    func submitPing() -> Bool {
+        guard let session else { return false }
+        return nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil) == 0
     }
 
     /// Lays out every name and value in one buffer and hands nghttp2 an `nghttp2_nv` array
@@ -401,10 +431,19 @@ final class HTTP2Session {
             if body.finished {
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
                 if let trailers = body.trailers, let session {
-                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                    _ = withHeaderBlock(trailers) { nva, count in
+                    let submitted = withHeaderBlock(trailers) { nva, count in
                         nghttp2_submit_trailer(session, streamID, nva, count)
                     }
+                    guard submitted == 0 else {
+                        // Without its trailers the answer has no status: nghttp2 resets the
+                        // stream (INTERNAL_ERROR) when this callback fails.
+                        outbound[streamID] = nil
+                        outboundPendingBytes -= body.bytes.count - body.offset
+                        delegate?.sessionStreamFailed(
+                            streamID: streamID, error: HTTP2SessionError(code: submitted, operation: "submit trailers"))
+                        return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+                    }
+                    flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
                 }
                 outbound[streamID] = nil
                 return count
@@ -508,6 +547,23 @@ final class HTTP2Session {
             }
             session.delegate?.sessionFrameSent(
                 streamID: header.stream_id, endStream: header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0)
+            return 0
+        }
+        // A HEADERS frame (response headers, trailers, a request) nghttp2 could not send, e.g.
+        // a header block over its 64 KiB send limit. For a request nghttp2 closes the stream
+        // itself; an answer would otherwise hang half-sent until the client's deadline.
+        nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks) { _, frame, errorCode, userData in
+            guard let frame, frame.pointee.hd.stream_id > 0 else { return 0 }
+            let session = HTTP2Session.from(userData)
+            let streamID = frame.pointee.hd.stream_id
+            let isRequest = frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue)
+                && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST
+            if !isRequest {
+                session.dropOutbound(streamID)
+                session.resetStream(streamID, code: .internalError)
+            }
+            session.delegate?.sessionStreamFailed(
+                streamID: streamID, error: HTTP2SessionError(code: errorCode, operation: "send a frame"))
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in

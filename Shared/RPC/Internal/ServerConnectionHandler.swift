@@ -7,6 +7,8 @@ final class ServerRouter: Sendable {
         let handler: MethodHandler
         let fullName: String
         let requiresAuthentication: Bool
+        /// Registered with `HandlerExecution.offEventLoop`.
+        let runsOffLoop: Bool
     }
 
     let routes: [String: Route]
@@ -25,7 +27,8 @@ final class ServerRouter: Sendable {
             let open = StandardServices.isUnauthenticated(service: service.name)
             for (name, handler) in service.methods {
                 routes["/\(service.name)/\(name)"] = Route(
-                    handler: handler, fullName: "\(service.name)/\(name)", requiresAuthentication: !open)
+                    handler: handler, fullName: "\(service.name)/\(name)", requiresAuthentication: !open,
+                    runsOffLoop: service.offLoopMethods.contains(name))
             }
         }
         self.routes = routes
@@ -403,6 +406,13 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     func sessionGoAway(lastStreamID: Int32, errorCode: UInt32) {}
 
+    func sessionStreamFailed(streamID: Int32, error: HTTP2SessionError) {
+        logger.error("resetting a stream (INTERNAL_ERROR): its answer could not be sent", metadata: [
+            "http2.stream": "\(streamID)", "rpc.method": "\(streams[streamID]?.route?.fullName ?? "")", "error": "\(error)",
+        ])
+        scheduleFlush()
+    }
+
     func sessionFrameSent(streamID: Int32, endStream: Bool) {
         guard endStream, let stream = streams[streamID], let code = stream.resetAfterResponse else { return }
         stream.resetAfterResponse = nil
@@ -525,9 +535,18 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     /// over it, holds the acknowledgement back so the peer's flow-control windows close.
     private func acknowledge(streamID: Int32, count: Int) {
         if unacknowledged.isEmpty, queuedBytes <= budget {
-            session?.consume(streamID: streamID, count: count)
+            consume(streamID: streamID, count: count)
         } else {
             unacknowledged[streamID, default: 0] += count
+        }
+    }
+
+    private func consume(streamID: Int32, count: Int) {
+        do {
+            try session?.consume(streamID: streamID, count: count)
+        } catch {
+            logger.error("closing the connection: cannot acknowledge request data", metadata: ["error": "\(error)"])
+            context?.close(promise: nil)
         }
     }
 
@@ -541,7 +560,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             }
         }
         if !unacknowledged.isEmpty, queuedBytes <= budget, let session {
-            for (id, count) in unacknowledged { session.consume(streamID: id, count: count) }
+            for (id, count) in unacknowledged { consume(streamID: id, count: count) }
             unacknowledged.removeAll()
             if session.wantsWrite { scheduleFlush() }
         }
@@ -598,7 +617,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         let interceptors = route.requiresAuthentication ? router.interceptors : router.unauthenticatedInterceptors
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let id = stream.id
-        let executor: any TaskExecutor = self.executor
+        // Small calls of ordinary methods run on this loop; heavy ones on the global executor,
+        // so their synchronous work cannot stall the other connections this loop serves.
+        let offLoop = route.runsOffLoop || message.count >= router.configuration.offLoopRequestSize
+        let executor: any TaskExecutor = offLoop ? globalConcurrentExecutor : self.executor
         let task = Task(executorPreference: executor) { [handler, message, context, interceptors, id, loopBound] in
             await ServerConnectionHandler.execute(handler, message: message, context: context,
                                                   interceptors: interceptors, streamID: id, connection: loopBound)
@@ -672,8 +694,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             var trailers = [("grpc-status", "0")]
             trailers.append(contentsOf: response.trailers.wirePairs)
             if !stream.requestEnded { stream.resetAfterResponse = .noError }
-            _ = session?.submitResponse(streamID: streamID, headers: headers,
-                                        body: GRPCProtocol.frame(response.message), trailers: trailers)
+            submitted(session?.submitResponse(streamID: streamID, headers: headers,
+                                              body: GRPCProtocol.frame(response.message), trailers: trailers), stream)
             observeEnd(stream, .ok)
             scheduleFlush()
         case .failure(let error):
@@ -693,8 +715,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         }
         stream.messages = continuation
         stream.responded = true
-        _ = session?.submitResponse(streamID: stream.id, headers: [(":status", "200"), ("content-type", GRPCProtocol.contentType)],
-                                    body: [], finished: false)
+        submitted(session?.submitResponse(streamID: stream.id, headers: [(":status", "200"), ("content-type", GRPCProtocol.contentType)],
+                                          body: [], finished: false), stream)
         let writer = ResponseWriter { message in
             await withCheckedContinuation { (written: CheckedContinuation<Void, Never>) in
                 eventLoop.execute { loopBound.value.appendStreamMessage(streamID: id, message: message, written: written) }
@@ -796,17 +818,24 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         var headers = [(":status", "200"), ("content-type", GRPCProtocol.contentType)]
         headers.append(contentsOf: GRPCProtocol.statusFields(error))
         if !stream.requestEnded || reset != .noError { stream.resetAfterResponse = reset }
-        _ = session?.submitResponse(streamID: stream.id, headers: headers, body: nil)
+        submitted(session?.submitResponse(streamID: stream.id, headers: headers, body: nil), stream)
         scheduleFlush()
+    }
+
+    /// Logs an answer nghttp2 refused; the session has reset the stream (INTERNAL_ERROR), and
+    /// `sessionStreamClosed` ends the call.
+    private func submitted(_ error: HTTP2SessionError?, _ stream: ServerStream) {
+        guard let error else { return }
+        sessionStreamFailed(streamID: stream.id, error: error)
     }
 
     /// A plain HTTP answer for requests that are not gRPC at all.
     private func respondHTTP(_ stream: ServerStream, status: Int, text: String) {
         stream.responded = true
         if !stream.requestEnded { stream.resetAfterResponse = .noError }
-        _ = session?.submitResponse(streamID: stream.id,
-                                    headers: [(":status", String(status)), ("content-type", "text/plain; charset=utf-8")],
-                                    body: Array(text.utf8))
+        submitted(session?.submitResponse(streamID: stream.id,
+                                          headers: [(":status", String(status)), ("content-type", "text/plain; charset=utf-8")],
+                                          body: Array(text.utf8)), stream)
         scheduleFlush()
     }
 
@@ -835,7 +864,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             let handler = loopBound.value
             guard handler.streams.isEmpty else { return }
             handler.logger.debug("closing idle connection")
-            handler.session?.submitGoAway()
+            if handler.session?.submitGoAway() == false {
+                handler.logger.warning("cannot submit GOAWAY to an idle connection; closing it without")
+            }
             handler.draining = true
             handler.flush()
             handler.context?.close(promise: nil)
@@ -847,12 +878,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     private func beginGracefulShutdown() {
         guard !draining else { return }
         draining = true
-        session?.submitShutdownNotice()
+        if session?.submitShutdownNotice() == false {
+            logger.warning("cannot submit the shutdown notice (GOAWAY); in-flight calls still finish")
+        }
         flush()
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         eventLoop.scheduleTask(in: .milliseconds(100)) {
             let handler = loopBound.value
-            handler.session?.submitGoAway()
+            if handler.session?.submitGoAway() == false {
+                handler.logger.warning("cannot submit GOAWAY; in-flight calls still finish")
+            }
             handler.flush()
             if handler.streams.isEmpty { handler.closeWhenFlushed() }
         }
