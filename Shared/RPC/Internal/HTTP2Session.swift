@@ -553,12 +553,21 @@ final class HTTP2Session {
         // a header block over its 64 KiB send limit. For a request nghttp2 closes the stream
         // itself; an answer would otherwise hang half-sent until the client's deadline.
         nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks) { _, frame, errorCode, userData in
-            guard let frame, frame.pointee.hd.stream_id > 0 else { return 0 }
+            // Only HEADERS: other frames (an RST_STREAM after the session began to close, say)
+            // are not sent because the stream or the session is going away anyway, and
+            // answering them with another RST_STREAM would fail the same way, again and again.
+            guard let frame, frame.pointee.hd.stream_id > 0, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue)
+            else { return 0 }
+            switch errorCode {
+            case NGHTTP2_ERR_SESSION_CLOSING.rawValue, NGHTTP2_ERR_STREAM_CLOSED.rawValue,
+                 NGHTTP2_ERR_STREAM_CLOSING.rawValue, NGHTTP2_ERR_STREAM_SHUT_WR.rawValue:
+                return 0
+            default:
+                break
+            }
             let session = HTTP2Session.from(userData)
             let streamID = frame.pointee.hd.stream_id
-            let isRequest = frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue)
-                && frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST
-            if !isRequest {
+            if frame.pointee.headers.cat != NGHTTP2_HCAT_REQUEST {
                 session.dropOutbound(streamID)
                 session.resetStream(streamID, code: .internalError)
             }
