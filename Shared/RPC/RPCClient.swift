@@ -1,4 +1,3 @@
-import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -39,16 +38,13 @@ public final class RPCClient: Sendable {
     private let tls: ClientTLSConfiguration?
     private let sslContext: NIOSSLContext?
     private let group: any EventLoopGroup
-    private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
-    public init(host: String, port: Int, tls: ClientTLSConfiguration? = nil, maxReceiveMessageSize: Int = 4 << 20,
-                logger: Logger = Logger(label: "surat.rpc.client")) throws {
+    public init(host: String, port: Int, tls: ClientTLSConfiguration? = nil, maxReceiveMessageSize: Int = 4 << 20) throws {
         self.host = host
         self.port = port
         self.tls = tls
         self.maxReceiveMessageSize = maxReceiveMessageSize
-        self.logger = logger
         self.group = MultiThreadedEventLoopGroup.singleton
         self.sslContext = try tls.map(Self.makeSSLContext)
     }

@@ -25,7 +25,7 @@ public final class BackendClients: Sendable {
                   colon > address.startIndex else {
                 throw ConfigError.invalid("\(key) must be host:port, got \"\(address)\"")
             }
-            return try RPCClient(host: String(address[..<colon]), port: port, tls: tls, logger: logger)
+            return try RPCClient(host: String(address[..<colon]), port: port, tls: tls)
         }
         drafting = try client(configuration.draftingAddress, "draftingAddress")
         approval = try client(configuration.approvalAddress, "approvalAddress")

@@ -149,7 +149,7 @@ package final class RPCDeliveryTransport: DeliveryTransport {
     private func client(for endpoint: String) throws -> RPCClient {
         if let client = clients.get()[endpoint] { return client }
         let (host, port) = try Endpoint.parse(endpoint, key: "endpoint")
-        let client = try RPCClient(host: host, port: port, tls: tls, logger: logger)
+        let client = try RPCClient(host: host, port: port, tls: tls)
         return clients.withValue { clients in
             if let existing = clients[endpoint] { return existing }
             clients[endpoint] = client

@@ -48,7 +48,7 @@ package final class PublishedKeyDirectory: Sendable {
             client = nil
         } else {
             let (host, port) = try Endpoint.parse(signingEndpoint, key: "signingEndpoint")
-            client = try RPCClient(host: host, port: port, tls: tls, logger: logger)
+            client = try RPCClient(host: host, port: port, tls: tls)
         }
         token = signingToken
         self.refreshInterval = refreshInterval

@@ -35,7 +35,7 @@ final class RegistryLookup: Sendable {
         let tls = try ClientTLSConfiguration.fromConfiguration(
             trustRootsPath: configuration.registryTrustRootsPath, certificatePath: configuration.registryCertificatePath,
             keyPath: configuration.registryKeyPath, keyPrefix: "registry")
-        client = try RPCClient(host: endpoint.host, port: endpoint.port, tls: tls, maxReceiveMessageSize: 4 << 20, logger: logger)
+        client = try RPCClient(host: endpoint.host, port: endpoint.port, tls: tls, maxReceiveMessageSize: 4 << 20)
         metadata = ServiceMetadata.make(token: try configuration.resolvedServiceToken(), actor: nil)
         timeout = .seconds(configuration.registryTimeoutSeconds)
         cacheFor = .seconds(configuration.cacheSeconds)

@@ -12,8 +12,7 @@ public final class GatewayLink: Sendable {
 
     public init(configuration: WebConfiguration, logger: Logger) throws {
         let (host, port) = try configuration.gatewayEndpoint()
-        client = try RPCClient(host: host, port: port, tls: try configuration.gatewayTLS(), maxReceiveMessageSize: 16 << 20,
-                               logger: logger)
+        client = try RPCClient(host: host, port: port, tls: try configuration.gatewayTLS(), maxReceiveMessageSize: 16 << 20)
         timeout = .seconds(max(1, configuration.gatewayTimeoutSeconds))
     }
 

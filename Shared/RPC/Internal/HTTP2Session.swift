@@ -38,11 +38,9 @@ protocol HTTP2SessionDelegate: AnyObject {
 struct HTTP2ErrorCode: RawRepresentable, Hashable {
     var rawValue: UInt32
     static let noError = HTTP2ErrorCode(rawValue: NGHTTP2_NO_ERROR.rawValue)
-    static let protocolError = HTTP2ErrorCode(rawValue: NGHTTP2_PROTOCOL_ERROR.rawValue)
     static let internalError = HTTP2ErrorCode(rawValue: NGHTTP2_INTERNAL_ERROR.rawValue)
     static let refusedStream = HTTP2ErrorCode(rawValue: NGHTTP2_REFUSED_STREAM.rawValue)
     static let cancel = HTTP2ErrorCode(rawValue: NGHTTP2_CANCEL.rawValue)
-    static let enhanceYourCalm = HTTP2ErrorCode(rawValue: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
 }
 
 /// An nghttp2 error code: fatal for the connection where a session operation throws it, for one
@@ -357,13 +355,6 @@ final class HTTP2Session {
         guard let session else { return false }
         let last = nghttp2_session_get_last_proc_stream_id(session)
         return nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, code.rawValue, nil, 0) == 0
-    }
-
-    /// PING; false when nghttp2 refused (out of memory).
-    @discardableResult
-    func submitPing() -> Bool {
-        guard let session else { return false }
-        return nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil) == 0
     }
 
     /// Lays out every name and value in one buffer and hands nghttp2 an `nghttp2_nv` array
