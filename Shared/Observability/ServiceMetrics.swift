@@ -12,8 +12,21 @@ public final class ServiceMetrics: Sendable {
     /// from the database, process figures). Should be quick; runs off the event loops.
     public typealias Collector = @Sendable () async -> Void
 
+    /// Renders metrics kept outside the registry (the RPC server's, counted per event loop) in
+    /// the Prometheus text format; runs at every scrape, after the registry's own.
+    public typealias Exposition = @Sendable () -> [UInt8]
+
     public let registry: PrometheusCollectorRegistry
     private let collectors = NIOLockedValueBox<[Collector]>([])
+    private let expositions = NIOLockedValueBox<[Exposition]>([])
+
+    /// Latency histogram buckets: calls take from well under a millisecond (health, a cached
+    /// read) to seconds (a signature under scrypt, a fsync on a slow disk).
+    public static let durationBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+    ]
 
     private static let shared = NIOLockedValueBox<ServiceMetrics?>(nil)
 
@@ -23,13 +36,7 @@ public final class ServiceMetrics: Sendable {
             if let shared { return shared }
             let metrics = ServiceMetrics(registry: PrometheusCollectorRegistry())
             var factory = PrometheusMetricsFactory(registry: metrics.registry)
-            // Calls take from well under a millisecond (health, a cached read) to seconds (a
-            // signature under scrypt, a fsync on a slow disk).
-            factory.defaultDurationHistogramBuckets = [
-                .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
-                .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
-                .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
-            ]
+            factory.defaultDurationHistogramBuckets = durationBuckets
             MetricsSystem.bootstrap(factory)
             shared = metrics
             return metrics
@@ -48,10 +55,16 @@ public final class ServiceMetrics: Sendable {
         collectors.withLockedValue { $0.append(collector) }
     }
 
+    public func addExposition(_ exposition: @escaping Exposition) {
+        expositions.withLockedValue { $0.append(exposition) }
+    }
+
     /// Runs the collectors, then renders every metric in the Prometheus text format (0.0.4).
     public func scrape() async -> [UInt8] {
         for collector in collectors.withLockedValue({ $0 }) { await collector() }
-        return registry.emitToBuffer()
+        var text = registry.emitToBuffer()
+        for exposition in expositions.withLockedValue({ $0 }) { text += exposition() }
+        return text
     }
 
     /// `surat_build_info` and the process gauges (RSS, open descriptors, uptime).

@@ -121,10 +121,8 @@ public final class RPCServer: Sendable {
                     logger.debug("refusing a connection: \(refusal)", metadata: ["rpc.peer": "\(address)"])
                     return channel.eventLoop.makeFailedFuture(RPCError(.resourceExhausted, refusal))
                 }
-                configuration.observer?.connectionOpened()
                 channel.closeFuture.whenComplete { _ in
                     connections.withLockedValue { $0.remove(id, address: address) }
-                    configuration.observer?.connectionClosed()
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     if let sslContext {

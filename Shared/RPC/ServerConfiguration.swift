@@ -57,7 +57,8 @@ public struct ServerConfiguration: Sendable {
     public var offLoopRequestSize: Int = 64 << 10
     /// Event-loop threads; 0 means one per core.
     public var eventLoopThreads: Int = 0
-    /// Receives connection, byte, reset/GOAWAY and per-call counts (metrics); nil counts nothing.
+    /// Counts connections, bytes, resets/GOAWAYs and unary calls for metrics (`ServerTraffic`);
+    /// nil counts nothing.
     public var observer: (any ServerObserver)? = nil
 
     public init() {}

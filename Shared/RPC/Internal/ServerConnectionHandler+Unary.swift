@@ -35,9 +35,9 @@ extension ServerConnectionHandler {
                                message: [UInt8]) {
         let context = makeContext(stream, route: route)
         var observedSince: ContinuousClock.Instant?
-        if let observer {
+        if let traffic {
             observedSince = .now
-            observer.callStarted(method: route.fullName)
+            traffic.callStarted(&pendingTraffic)
         }
         let reserved = estimate(route)
         runningUnaryCalls += 1

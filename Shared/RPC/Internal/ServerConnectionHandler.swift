@@ -46,7 +46,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     var peer = ""
     var logger: Logger
     private var routeLoggers: [String: Logger] = [:]
-    let observer: (any ServerObserver)?
+    /// This loop's share of the server's traffic counts (nil: nothing is counted), and what
+    /// this connection counted since it last handed its figures over (at call boundaries).
+    let traffic: TrafficShard?
+    var pendingTraffic = ConnectionTraffic()
     private var reportedResets = 0
     private var reportedGoAways = 0
 
@@ -55,7 +58,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         self.eventLoop = eventLoop
         self.executor = EventLoopTaskExecutor(eventLoop)
         self.logger = router.logger
-        self.observer = router.configuration.observer
+        self.traffic = router.configuration.observer?.traffic.shard(for: eventLoop)
         self.budget = router.configuration.maxPendingOutboundBytesPerConnection
         self.streamQueueLimit = min(1 << 20, max(1, router.configuration.maxPendingOutboundBytesPerConnection))
     }
@@ -64,6 +67,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        traffic?.connectionOpened()
         peer = context.channel.remoteAddress.map(Self.describe) ?? "unknown"
         logger[metadataKey: "rpc.peer"] = "\(peer)"
         let configuration = router.configuration
@@ -87,6 +91,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     func handlerRemoved(context: ChannelHandlerContext) {
         tearDown()
+        traffic?.connectionClosed(&pendingTraffic)
         session?.delegate = nil
         self.context = nil
     }
@@ -105,7 +110,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session else { return }
         let bytes = unwrapInboundIn(data)
-        observer?.bytesReceived(bytes.readableBytes)
+        pendingTraffic.bytesReceived += bytes.readableBytes
         do {
             try session.receive(bytes)
         } catch {
@@ -169,9 +174,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
             context.close(promise: nil)
             return
         }
-        if let observer { reportControlFrames(session, to: observer) }
+        if let traffic { reportControlFrames(session, to: traffic) }
         if buffer.readableBytes > 0 {
-            observer?.bytesSent(buffer.readableBytes)
+            pendingTraffic.bytesSent += buffer.readableBytes
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             if session.wantsWrite, context.channel.isWritable { scheduleFlush() }
         }
@@ -182,24 +187,23 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     }
 
     /// Reports a unary call's outcome (answered, refused, or abandoned by its client); `since`
-    /// is when it was reported started (nil: it never was, or there is no observer).
+    /// is when it was reported started (nil: it never was, or nothing is counted).
     func observeEnd(_ stream: ServerStream, since: ContinuousClock.Instant?, _ code: RPCError.Code) {
-        guard let observer, let since else { return }
-        observer.callFinished(method: stream.route?.fullName ?? "", code: code, duration: .now - since)
+        guard let traffic, let since else { return }
+        traffic.callFinished(method: stream.route?.fullName ?? "", code: code, duration: .now - since, &pendingTraffic)
     }
 
     /// Reports the RST_STREAM and GOAWAY frames nghttp2 wrote since the last flush.
-    private func reportControlFrames(_ session: HTTP2Session, to observer: any ServerObserver) {
+    /// They are rare, and handed over at once (a peer that is cut off makes no more calls).
+    private func reportControlFrames(_ session: HTTP2Session, to traffic: TrafficShard) {
         let resets = session.resetsSent - reportedResets
-        if resets > 0 {
-            reportedResets = session.resetsSent
-            observer.streamResetsSent(resets)
-        }
         let goAways = session.goAwaysSent - reportedGoAways
-        if goAways > 0 {
-            reportedGoAways = session.goAwaysSent
-            observer.goAwaysSent(goAways)
-        }
+        guard resets > 0 || goAways > 0 else { return }
+        reportedResets = session.resetsSent
+        reportedGoAways = session.goAwaysSent
+        pendingTraffic.streamResetsSent += resets
+        pendingTraffic.goAwaysSent += goAways
+        traffic.fold(&pendingTraffic)
     }
 
     /// Coalesces flushes requested by completing calls into one write per loop tick.
