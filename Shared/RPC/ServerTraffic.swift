@@ -22,7 +22,7 @@ public final class ServerTraffic: Sendable {
     public func snapshot() -> TrafficSnapshot {
         var total = TrafficSnapshot()
         for shard in shards.withLockedValue({ Array($0.values) }) {
-            shard.counts.withLock { total.add($0) }
+            total.add(shard.snapshot())
         }
         return total
     }
@@ -106,25 +106,61 @@ struct ConnectionTraffic {
 }
 
 /// One event loop's counts. Written only from that loop, so its lock is never contended but by
-/// a scrape.
+/// a scrape. A call's figures are found by a slot number the connection keeps per route (no
+/// string is hashed or retained on a call: a method name's storage is shared by every loop, and
+/// its reference count would travel between cores like a shared counter).
 final class TrafficShard: Sendable {
-    let counts = Mutex(TrafficSnapshot())
+    struct Counts {
+        var totals = TrafficSnapshot()
+        var methods: [MethodCalls] = []
+        var slots: [String: Int] = [:]
+    }
+
+    struct MethodCalls {
+        let method: String
+        var byCode: [Int: TrafficSnapshot.CallFigures] = [:]
+    }
+
+    let counts = Mutex(Counts())
     private let bucketBounds: [Int64]
 
     init(bucketBounds: [Int64]) {
         self.bucketBounds = bucketBounds
     }
 
+    /// This shard's counts in the public form.
+    func snapshot() -> TrafficSnapshot {
+        counts.withLock { counts in
+            var snapshot = counts.totals
+            for method in counts.methods {
+                for (code, figures) in method.byCode {
+                    snapshot.calls[.init(method: method.method, code: RPCError.Code(rawValue: code))] = figures
+                }
+            }
+            return snapshot
+        }
+    }
+
+    /// The slot of `method`'s calls; connections take it once per route and keep it.
+    func slot(for method: String) -> Int {
+        counts.withLock { counts in
+            if let slot = counts.slots[method] { return slot }
+            counts.methods.append(MethodCalls(method: method))
+            counts.slots[method] = counts.methods.count - 1
+            return counts.methods.count - 1
+        }
+    }
+
     func connectionOpened() {
-        counts.withLock { $0.connectionsOpened += 1 }
+        counts.withLock { $0.totals.connectionsOpened += 1 }
     }
 
     func connectionClosed(_ pending: inout ConnectionTraffic) {
         let connection = pending
         pending = ConnectionTraffic()
         counts.withLock {
-            $0.connectionsClosed += 1
-            Self.fold(connection, into: &$0)
+            $0.totals.connectionsClosed += 1
+            Self.fold(connection, into: &$0.totals)
         }
     }
 
@@ -133,19 +169,19 @@ final class TrafficShard: Sendable {
         guard !pending.isEmpty else { return }
         let connection = pending
         pending = ConnectionTraffic()
-        counts.withLock { Self.fold(connection, into: &$0) }
+        counts.withLock { Self.fold(connection, into: &$0.totals) }
     }
 
     func callStarted(_ pending: inout ConnectionTraffic) {
         let connection = pending
         pending = ConnectionTraffic()
         counts.withLock {
-            $0.callsStarted += 1
-            Self.fold(connection, into: &$0)
+            $0.totals.callsStarted += 1
+            Self.fold(connection, into: &$0.totals)
         }
     }
 
-    func callFinished(method: String, code: RPCError.Code, duration: Duration, _ pending: inout ConnectionTraffic) {
+    func callFinished(slot: Int, code: RPCError.Code, duration: Duration, _ pending: inout ConnectionTraffic) {
         let connection = pending
         pending = ConnectionTraffic()
         let nanoseconds = duration.nanosecondsClamped
@@ -154,12 +190,11 @@ final class TrafficShard: Sendable {
             bucket = index
             break
         }
-        let key = TrafficSnapshot.CallKey(method: method, code: code)
         let bucketCount = bucketBounds.count + 1
         counts.withLock { counts in
-            counts.callsFinished += 1
-            Self.fold(connection, into: &counts)
-            counts.calls[key, default: TrafficSnapshot.CallFigures(bucketCounts: Array(repeating: 0, count: bucketCount))]
+            counts.totals.callsFinished += 1
+            Self.fold(connection, into: &counts.totals)
+            counts.methods[slot].byCode[code.rawValue, default: TrafficSnapshot.CallFigures(bucketCounts: Array(repeating: 0, count: bucketCount))]
                 .record(nanoseconds: nanoseconds, bucket: bucket)
         }
     }

@@ -45,11 +45,13 @@ struct ServerTrafficTests {
     @Test func durationsFallInTheirBuckets() {
         let shard = TrafficShard(bucketBounds: [1_000_000, 1_000_000_000])
         var pending = ConnectionTraffic(bytesReceived: 7)
+        let slot = shard.slot(for: "m")
+        #expect(shard.slot(for: "other") != slot && shard.slot(for: "m") == slot)
         for duration in [Duration.microseconds(10), .milliseconds(1), .milliseconds(5), .seconds(3)] {
             shard.callStarted(&pending)
-            shard.callFinished(method: "m", code: .ok, duration: duration, &pending)
+            shard.callFinished(slot: slot, code: .ok, duration: duration, &pending)
         }
-        let counts = shard.counts.withLock { $0 }
+        let counts = shard.snapshot()
         #expect(counts.calls[.init(method: "m", code: .ok)]?.bucketCounts == [2, 1, 1])
         #expect(counts.calls[.init(method: "m", code: .ok)]?.totalNanoseconds == 3_006_010_000)
         #expect(counts.bytesReceived == 7 && pending.bytesReceived == 0)

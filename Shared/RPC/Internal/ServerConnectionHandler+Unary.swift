@@ -36,6 +36,8 @@ extension ServerConnectionHandler {
         let context = makeContext(stream, route: route)
         var observedSince: ContinuousClock.Instant?
         if let traffic {
+            if trafficSlots[route.index] < 0 { trafficSlots[route.index] = traffic.slot(for: route.fullName) }
+            stream.trafficSlot = trafficSlots[route.index]
             observedSince = .now
             traffic.callStarted(&pendingTraffic)
         }

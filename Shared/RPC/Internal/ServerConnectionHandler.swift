@@ -50,6 +50,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     /// this connection counted since it last handed its figures over (at call boundaries).
     let traffic: TrafficShard?
     var pendingTraffic = ConnectionTraffic()
+    /// Per route (`Route.index`): its slot in `traffic`, -1 until its first call here.
+    var trafficSlots: [Int]
     private var reportedResets = 0
     private var reportedGoAways = 0
 
@@ -59,6 +61,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         self.executor = EventLoopTaskExecutor(eventLoop)
         self.logger = router.logger
         self.traffic = router.configuration.observer?.traffic.shard(for: eventLoop)
+        self.trafficSlots = Array(repeating: -1, count: traffic == nil ? 0 : router.routes.count)
         self.budget = router.configuration.maxPendingOutboundBytesPerConnection
         self.streamQueueLimit = min(1 << 20, max(1, router.configuration.maxPendingOutboundBytesPerConnection))
     }
@@ -189,8 +192,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
     /// Reports a unary call's outcome (answered, refused, or abandoned by its client); `since`
     /// is when it was reported started (nil: it never was, or nothing is counted).
     func observeEnd(_ stream: ServerStream, since: ContinuousClock.Instant?, _ code: RPCError.Code) {
-        guard let traffic, let since else { return }
-        traffic.callFinished(method: stream.route?.fullName ?? "", code: code, duration: .now - since, &pendingTraffic)
+        guard let traffic, let since, stream.trafficSlot >= 0 else { return }
+        traffic.callFinished(slot: stream.trafficSlot, code: code, duration: .now - since, &pendingTraffic)
     }
 
     /// Reports the RST_STREAM and GOAWAY frames nghttp2 wrote since the last flush.

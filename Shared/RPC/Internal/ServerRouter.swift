@@ -8,6 +8,8 @@ final class ServerRouter: Sendable {
         let requiresAuthentication: Bool
         /// Registered with `HandlerExecution.offEventLoop`.
         let runsOffLoop: Bool
+        /// 0..<routes.count: where connections cache what they need per route.
+        let index: Int
     }
 
     let routes: [String: Route]
@@ -27,7 +29,7 @@ final class ServerRouter: Sendable {
             for (name, handler) in service.methods {
                 routes["/\(service.name)/\(name)"] = Route(
                     handler: handler, fullName: "\(service.name)/\(name)", requiresAuthentication: !open,
-                    runsOffLoop: service.offLoopMethods.contains(name))
+                    runsOffLoop: service.offLoopMethods.contains(name), index: routes.count)
             }
         }
         self.routes = routes

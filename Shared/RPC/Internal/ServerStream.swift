@@ -59,6 +59,8 @@ final class ServerStream {
     var queuedRequestBytes = 0
     /// A streaming handler waiting in `ResponseWriter.send` for its replies to be read.
     var writeWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Where a counted unary call's figures go (`TrafficShard.slot(for:)`); -1 before it starts.
+    var trafficSlot = -1
 
     init(id: Int32) { self.id = id }
 
