@@ -42,7 +42,7 @@ struct ServerStreamStateTests {
     @Test func closingARunningCallHandsBackWhatItHeld() {
         let stream = ServerStream(id: 7)
         stream.headersComplete()
-        stream.run(Task<Void, Never> {}, reservedBytes: 9, observedSince: .now)
+        stream.run(Task<Void, Never> {}, reservedBytes: 9, observedSince: .now())
         let held = stream.close()
         #expect(held.wasRunning && held.reservedBytes == 9 && held.observedSince != nil)
         #expect(!stream.awaitsAnswer && !stream.takesRequestData)

@@ -71,7 +71,7 @@ extension ServerConnectionHandler {
             let held = stream.close()
             observeEnd(stream, since: held.observedSince, .cancelled)
             held.task?.cancel()
-            held.messages?.finish(throwing: RPCError(.unavailable, "connection closed"))
+            held.messages?.continuation.finish(throwing: RPCError(.unavailable, "connection closed"))
             resumeWriters(of: stream)
         }
         streams.removeAll()

@@ -34,11 +34,11 @@ extension ServerConnectionHandler {
                                handler: @escaping @Sendable ([UInt8], ServerContext) async throws -> UnaryResult,
                                message: [UInt8]) {
         let context = makeContext(stream, route: route)
-        var observedSince: ContinuousClock.Instant?
+        var observedSince: NIODeadline?
         if let traffic {
             if trafficSlots[route.index] < 0 { trafficSlots[route.index] = traffic.slot(for: route.fullName) }
             stream.trafficSlot = trafficSlots[route.index]
-            observedSince = .now
+            observedSince = .now()
             traffic.callStarted(&pendingTraffic)
         }
         let reserved = estimate(route)

@@ -191,9 +191,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
 
     /// Reports a unary call's outcome (answered, refused, or abandoned by its client); `since`
     /// is when it was reported started (nil: it never was, or nothing is counted).
-    func observeEnd(_ stream: ServerStream, since: ContinuousClock.Instant?, _ code: RPCError.Code) {
+    func observeEnd(_ stream: ServerStream, since: NIODeadline?, _ code: RPCError.Code) {
         guard let traffic, let since, stream.trafficSlot >= 0 else { return }
-        traffic.callFinished(slot: stream.trafficSlot, code: code, duration: .now - since, &pendingTraffic)
+        let elapsed = NIODeadline.now().uptimeNanoseconds &- since.uptimeNanoseconds
+        traffic.callFinished(slot: stream.trafficSlot, code: code, duration: .nanoseconds(Int64(truncatingIfNeeded: elapsed)),
+                             &pendingTraffic)
     }
 
     /// Reports the RST_STREAM and GOAWAY frames nghttp2 wrote since the last flush.
@@ -311,7 +313,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         let held = stream.close()
         observeEnd(stream, since: held.observedSince, .cancelled)
         held.task?.cancel()
-        held.messages?.finish(throwing: RPCError(.cancelled, "the client cancelled the call"))
+        held.messages?.continuation.finish(throwing: RPCError(.cancelled, "the client cancelled the call"))
         let heldBudget = held.wasRunning || stream.queuedRequestBytes > 0 || !stream.writeWaiters.isEmpty
         release(held)
         queuedRequestBytes -= stream.queuedRequestBytes
@@ -407,7 +409,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, HTTP2SessionDelegate 
         if stream.isStreaming {
             let held = stream.answer(resetAfterSend: .cancel)
             held.task?.cancel()
-            held.messages?.finish(throwing: error)
+            held.messages?.continuation.finish(throwing: error)
             session?.finishBody(streamID: streamID, trailers: GRPCProtocol.statusFields(error))
             scheduleFlush()
         } else if stream.awaitsAnswer {

@@ -1,7 +1,19 @@
 import NIOCore
 
+/// The request messages of a streaming call, boxed: the stream's continuation type is resilient
+/// (its layout is known only at run time), and inside `ServerStream.State` it would make every
+/// copy of the state on every call go through runtime value witnesses.
+final class RequestMessageSink {
+    let continuation: RequestMessages.Stream.Continuation
+
+    init(_ continuation: RequestMessages.Stream.Continuation) {
+        self.continuation = continuation
+    }
+}
+
 /// One inbound stream (one call) on a server connection. Confined to the connection's loop.
-/// Where the call stands is `state`, changed only through the transitions below.
+/// Where the call stands is `state`, changed only through the transitions below. Payloads are of
+/// fixed layout (no resilient standard-library types), so the state costs nothing to copy.
 final class ServerStream {
     /// Where one call stands.
     enum State {
@@ -15,10 +27,10 @@ final class ServerStream {
         case waitingForAdmission(message: [UInt8])
         /// The unary handler runs, holding `reservedBytes` of the reply budget; `observedSince`
         /// is when the server's observer was told it started (nil without an observer).
-        case running(Task<Void, Never>, reservedBytes: Int, observedSince: ContinuousClock.Instant?)
+        case running(Task<Void, Never>, reservedBytes: Int, observedSince: NIODeadline?)
         /// A streaming handler runs: the response headers are out; request messages go to
         /// `messages` until the request ends (then nil).
-        case streaming(Task<Void, Never>, messages: RequestMessages.Stream.Continuation?)
+        case streaming(Task<Void, Never>, messages: RequestMessageSink?)
         /// The answer is submitted; reset the stream with `resetAfterSend` once its last frame
         /// is out, unless the client has ended its side by then.
         case answered(resetAfterSend: HTTP2ErrorCode?)
@@ -32,8 +44,8 @@ final class ServerStream {
         var wasRunning = false
         var task: Task<Void, Never>?
         var reservedBytes = 0
-        var observedSince: ContinuousClock.Instant?
-        var messages: RequestMessages.Stream.Continuation?
+        var observedSince: NIODeadline?
+        var messages: RequestMessageSink?
     }
 
     let id: Int32
@@ -102,7 +114,7 @@ final class ServerStream {
 
     /// The continuation of a streaming call's request messages while the request goes on.
     var requestMessages: RequestMessages.Stream.Continuation? {
-        if case .streaming(_, let messages) = state { messages } else { nil }
+        if case .streaming(_, let messages) = state { messages?.continuation } else { nil }
     }
 
     /// The request message of a call waiting for admission.
@@ -131,7 +143,7 @@ final class ServerStream {
     }
 
     /// receivingMessage or waitingForAdmission → running.
-    func run(_ task: Task<Void, Never>, reservedBytes: Int, observedSince: ContinuousClock.Instant?) {
+    func run(_ task: Task<Void, Never>, reservedBytes: Int, observedSince: NIODeadline?) {
         switch state {
         case .receivingMessage, .waitingForAdmission:
             state = .running(task, reservedBytes: reservedBytes, observedSince: observedSince)
@@ -145,14 +157,14 @@ final class ServerStream {
         guard case .receivingMessage = state else {
             preconditionFailure("stream \(id): a streaming handler started in state \(state)")
         }
-        state = .streaming(task, messages: messages)
+        state = .streaming(task, messages: RequestMessageSink(messages))
     }
 
     /// The request of a streaming call ended: returns its message continuation to finish.
     func endRequestMessages() -> RequestMessages.Stream.Continuation? {
         guard case .streaming(let task, let messages) = state else { return nil }
         state = .streaming(task, messages: nil)
-        return messages
+        return messages?.continuation
     }
 
     /// Any state but closed → answered. Returns what the call held, for the connection to
