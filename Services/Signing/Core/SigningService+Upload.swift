@@ -1,0 +1,84 @@
+import Domain
+import Foundation
+import GRDB
+import Wire
+
+/// SOP step 4: a letter revision initialled by the drafter and the Sekretaris is uploaded for signature.
+extension SigningService {
+    public func upload(_ request: UploadForSignatureRequest, caller: SigningCaller) async throws -> SigningRequestRecord {
+        guard policy.uploadRoles.contains(caller.actorRole) else {
+            throw SigningError(.permissionDenied, "uploading for signature (SOP step 4) needs role \(policy.uploadRoles.joined(separator: " or ")), caller has \"\(caller.actorRole)\"")
+        }
+        try Self.validateRequestId(request.requestId)
+        try Self.validateIdentifier(request.letterId, field: "letter_id")
+        let content: LetterContent
+        do {
+            content = try request.content.validated()
+        } catch {
+            throw SigningError.invalid(error.field, error.problem)
+        }
+        let digest = try content.digest()
+        if !request.revisionDigest.isEmpty && request.revisionDigest != digest {
+            throw SigningError.invalid("revision_digest", "does not match the SHA-256 of the content's canonical bytes (\(LetterContent.hex(digest)))")
+        }
+        let drafter = try Self.checkParaf(request.drafterParaf, field: "drafter_paraf", role: .drafter, digest: digest)
+        let sekretaris = try Self.checkParaf(request.sekretarisParaf, field: "sekretaris_paraf", role: .sekretaris, digest: digest)
+        let fingerprint = try SigningRecords.fingerprint(request)
+        let method = "UploadForSignature"
+        let encoder = ProtobufEncoder()
+        let contentBytes = try content.canonicalBytes()
+        let drafterBytes = try encoder.encode(drafter)
+        let sekretarisBytes = try encoder.encode(sekretaris)
+        let now = clock.nowUnixMillis()
+        let id = try await database.write { db -> String in
+            if let id = try SigningRecords.replay(db, method: method, requestId: request.requestId, fingerprint: fingerprint) {
+                return id
+            }
+            if let existing = try String.fetchOne(db, sql: "SELECT id FROM signing_request WHERE letter_id = ? AND revision_digest = ?",
+                                                  arguments: [request.letterId, digest]) {
+                throw SigningError(.alreadyExists, "letter \(request.letterId) revision \(LetterContent.hex(digest)) is already uploaded as signing request \(existing)")
+            }
+            let id = UUID().uuidString.lowercased()
+            try db.execute(sql: """
+                INSERT INTO signing_request (id, letter_id, revision_digest, content, drafter_paraf, sekretaris_paraf, uploaded_by, uploaded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, request.letterId, digest, Data(contentBytes), Data(drafterBytes), Data(sekretarisBytes), caller.actorId, now])
+            try SigningRecords.recordRequest(db, method: method, requestId: request.requestId, fingerprint: fingerprint, resultId: id, at: now)
+            return id
+        }
+        logger.info("letter uploaded for signature", metadata: ["letter.id": "\(request.letterId)", "signing_request.id": "\(id)",
+                                                                "request.id": "\(request.requestId)"])
+        return try await signingRequest(GetSigningRequestRequest(signingRequestId: id))
+    }
+
+    private static func checkParaf(_ paraf: Paraf?, field: String, role: Role, digest: Data) throws -> Paraf {
+        let who = role == .drafter ? "the drafter's" : "the Sekretaris'"
+        guard let paraf, !paraf.revisionDigest.isEmpty else {
+            throw SigningError(.failedPrecondition, "\(field): the revision carries no paraf of \(who); only a revision initialled by both the drafter and the Sekretaris can be uploaded")
+        }
+        guard paraf.role == role.rawValue else {
+            throw SigningError(.failedPrecondition, "\(field): paraf was given in role \"\(paraf.role)\", \(who) paraf needs role \(role.rawValue)")
+        }
+        guard paraf.revisionDigest == digest else {
+            throw SigningError(.failedPrecondition, "\(field): \(who) paraf is on revision \(LetterContent.hex(paraf.revisionDigest)), not on the uploaded revision \(LetterContent.hex(digest))")
+        }
+        if paraf.actor.id.isEmpty { throw SigningError.invalid("\(field).actor.id", "is required") }
+        return paraf
+    }
+
+    public func signingRequest(_ request: GetSigningRequestRequest) async throws -> SigningRequestRecord {
+        try await database.read { db in
+            if !request.signingRequestId.isEmpty {
+                guard let record = try SigningRecords.signingRequest(db, id: request.signingRequestId) else {
+                    throw SigningError(.notFound, "signing_request_id: no signing request \(request.signingRequestId)")
+                }
+                return record
+            }
+            if request.letterId.isEmpty { throw SigningError.invalid("signing_request_id", "give signing_request_id or letter_id") }
+            guard let record = try SigningRecords.latestSigningRequest(db, letterId: request.letterId) else {
+                throw SigningError(.notFound, "letter_id: letter \(request.letterId) has not been uploaded for signature")
+            }
+            return record
+        }
+    }
+}
