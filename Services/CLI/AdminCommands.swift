@@ -5,7 +5,8 @@ import Foundation
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administration (admin role): users, tokens, acting officials, signers, delegations, registry reconcile, office profile.",
-        subcommands: [Users.self, Tokens.self, Acting.self, Signers.self, Delegations.self, RegistryAdmin.self, OfficeAdmin.self])
+        subcommands: [Users.self, Tokens.self, Acting.self, Signers.self, Delegations.self, RegistryAdmin.self, OfficeAdmin.self,
+                      AuditLog.self])
 
     static func parseDate(_ text: String?, _ flag: String) throws -> Date? {
         guard let text else { return nil }

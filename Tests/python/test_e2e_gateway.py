@@ -542,7 +542,9 @@ def test_replies_match_the_published_proto_field_by_field(office):
     no_unknown_fields(journey)
     populated = {field.name for field, _ in journey.ListFields()}
     every = {field.name for field in journey.DESCRIPTOR.fields}
-    assert every - populated == {"current_step"}   # 0 once completed, so proto3 leaves it out
+    # current_step is 0 once completed, so proto3 leaves it out; a completed letter was neither
+    # withdrawn nor reassigned.
+    assert every - populated == {"current_step", "withdrawal", "reassignments"}
     step = journey.steps[0]
     # `late` is false within the standard, so proto3 leaves it out
     assert {f.name for f in step.DESCRIPTOR.fields} - {f.name for f, _ in step.ListFields()} == {"late"}

@@ -123,6 +123,8 @@ public final class GatewayStore: Sendable {
         }
         // Sign-in passwords (issue 15), in their own file.
         registerPasswordMigrations(&migrator)
+        // The append-only audit log of admin actions (issue 11, item 8), in its own file.
+        registerAuditMigrations(&migrator)
     }
 
     // MARK: Journeys

@@ -20,7 +20,8 @@ public struct SLAReport: Sendable, Equatable, Codable {
     /// zero row so the table always has six lines. Percentiles use the nearest-rank method.
     public static func compute(records: [StepRecord], from: Date, to: Date, standards: SOPStandards) -> SLAReport {
         let finished = records.filter { record in
-            guard let end = record.endedAt, record.outcome != .inProgress else { return false }
+            // A withdrawn letter's last step did not finish: it is not a duration to measure.
+            guard let end = record.endedAt, record.outcome != .inProgress, record.outcome != .withdrawn else { return false }
             return end >= from && end < to
         }
         let rows = SOPStep.allCases.map { step -> StepSLA in

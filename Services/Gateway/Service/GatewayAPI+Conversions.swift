@@ -20,6 +20,7 @@ extension GatewayAPI.JourneyState {
         case .awaitingSignature: .awaitingSignature
         case .signed: .signed
         case .completed: .completed
+        case .withdrawn: .withdrawn
         }
     }
 
@@ -33,6 +34,7 @@ extension GatewayAPI.JourneyState {
         case .awaitingSignature: .awaitingSignature
         case .signed: .signed
         case .completed: .completed
+        case .withdrawn: .withdrawn
         }
     }
 }
@@ -53,6 +55,7 @@ extension GatewayAPI.StepRecord {
         case .inProgress: .inProgress
         case .done: .done
         case .returned: .returned
+        case .withdrawn: .withdrawn
         }
     }
 }
@@ -89,6 +92,24 @@ extension GatewayAPI.Journey {
         }
         totalDurationSeconds = journey.totalDurationSeconds ?? 0
         updatedAt = journey.updatedAt
+        withdrawal = journey.withdrawal.map { record in
+            var message = GatewayAPI.Withdrawal()
+            message.at = record.at
+            message.by = ActorIdentity(record.by)
+            message.reason = record.reason
+            message.atStep = Int32(record.atStep.rawValue)
+            return message
+        }
+        reassignments = journey.reassignments.map { record in
+            var message = GatewayAPI.Reassignment()
+            message.at = record.at
+            message.by = ActorIdentity(record.by)
+            message.role = record.role.rawValue
+            message.previous = ActorIdentity(record.from)
+            message.assignee = ActorIdentity(record.to)
+            message.reason = record.reason
+            return message
+        }
     }
 }
 

@@ -89,8 +89,13 @@ extension GatewayService {
         let actor = GatewayCore.Actor(id: user.user.id, name: user.user.name, role: user.user.role)
         let draft = try await backends.call(backends.drafting, "drafting", DraftingAPI.getDraft,
                                             Domain.GetDraftRequest(draftID: draftID), as: actor)
+        // Content is for those the letter's sifat allows (issue 11, item 6; ContentAccess).
+        let latestSifat = draft.latest?.content.sifat ?? .unspecified
+        try ContentAccess.require(user, journey: journey, sifat: latestSifat)
         if !request.revisionDigest.isEmpty {
-            return try await pastRevisionReply(journey, draft, digest: request.revisionDigest, actor: actor)
+            let reply = try await pastRevisionReply(journey, draft, digest: request.revisionDigest, actor: actor)
+            try ContentAccess.require(user, journey: journey, sifat: reply.content?.sifat ?? .unspecified)
+            return reply
         }
         return draftReply(journey, draft, now: store.now())
     }

@@ -35,23 +35,12 @@ final class OfficeProfileCache: @unchecked Sendable {
 
 // Previews, the final PDF download and the office profile (proto-notes/gateway.md, "The letter document").
 extension GatewayService {
-    /// Anyone recorded on the letter's journey, and the roles that act on every letter (Sekretaris,
-    /// Camat, Staf Umum) and admin.
-    func requireParticipant(_ user: AuthenticatedUser, of journey: GatewayCore.Journey) throws {
-        let onJourney = Set([journey.openedBy.id] + [journey.clerk?.id, journey.drafter?.id].compactMap { $0 }
-            + journey.steps.compactMap { $0.actor?.id } + journey.returns.map(\.by.id))
-        guard onJourney.contains(user.user.id) || !user.roles.isDisjoint(with: [.sekretaris, .camat, .stafUmum, .admin]) else {
-            throw GatewayError(.permissionDenied, "only a participant of letter \(journey.letterID) may preview it (user \(user.user.id) is not on its journey)")
-        }
-    }
-
     func previewLetter(_ request: GatewayAPI.PreviewLetterRequest, _ context: ServerContext) async throws -> GatewayAPI.PreviewLetterReply {
         let backends = try requireBackends()
         let user = try await caller(context)
         guard !request.letterID.isEmpty else { throw InvalidFieldError("letter_id", "is required") }
         guard request.revision >= 0 else { throw InvalidFieldError("revision", "must not be negative") }
         let journey = try await store.journey(request.letterID)
-        try requireParticipant(user, of: journey)
         guard journey.draftID != nil else {
             throw GatewayError.outOfOrder(letterID: journey.letterID, state: journey.state, attempted: "preview the letter before a draft exists")
         }
@@ -62,6 +51,9 @@ extension GatewayService {
         guard let revision = draft.revisions.first(where: { $0.number == number }) else {
             throw InvalidFieldError("revision", "letter \(journey.letterID) has no revision \(number) (latest is \(draft.latestRevision))")
         }
+        // Content is for those the letter's sifat allows (issue 11, item 6; ContentAccess).
+        try ContentAccess.require(user, journey: journey,
+                                  sifat: ContentAccess.strictest([draft.latest?.content.sifat ?? .unspecified, revision.content.sifat]))
         // The signer's block once the letter is signed (a.n./Plh./Plt. included); before, the head's.
         var record: SignatureRecord?
         if let signatureID = journey.signatureID {
@@ -159,6 +151,8 @@ extension GatewayService {
                                                 emblemPNG: request.emblemPNG, expectedVersion: request.expectedVersion),
             as: actor)
         try cache(record)
+        try await audit(context, "SetOfficeProfile", target: "office-profile",
+                        detail: "version=\(record.version) sha256=\(Self.hex(record.sha256))", requestID: request.requestID)
         context.logger.notice("office profile set", metadata: ["user.id": .string(actor.id), "request.id": .string(request.requestID),
                                                                "profile.version": .stringConvertible(record.version)])
         return Self.officeProfile(record)

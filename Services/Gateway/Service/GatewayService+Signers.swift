@@ -40,6 +40,8 @@ extension GatewayService {
                 signer: signer, passphrase: request.passphrase),
             as: admin)
         context.logger.info("signer registered", metadata: ["signer.id": .string(answer.signer.id), "key.id": .string(answer.key.keyId)])
+        try await audit(context, "RegisterSigner", target: "signer:\(answer.signer.id)",
+                        detail: "position=\(answer.signer.position) key=\(answer.key.keyId)", requestID: request.requestID)
         return Self.signerInfo(answer.signer, key: answer.key)
     }
 
@@ -79,6 +81,9 @@ extension GatewayService {
                 validFromUnixMillis: Int64(from.timeIntervalSince1970 * 1000),
                 validUntilUnixMillis: Int64(until.timeIntervalSince1970 * 1000)),
             as: admin)
+        try await audit(context, "CreateDelegation", target: "delegation:\(answer.delegation.delegationId)",
+                        detail: "kind=\(kind.label.lowercased()) from=\(request.fromUserID) to=\(request.toUserID) valid_from=\(Self.auditTime(from)) valid_until=\(Self.auditTime(until))",
+                        requestID: request.requestID)
         var info = GatewayAPI.DelegationInfo()
         info.delegationID = answer.delegation.delegationId
         info.fromUserID = answer.delegation.fromSignerId

@@ -16,6 +16,8 @@ public final class GatewayService: Sendable {
     let logger: Logger
     /// The office profile for previews (GatewayService+Letter.swift).
     let officeProfiles = OfficeProfileCache()
+    /// The registry's units, to refuse at OpenLetter a unit step 6 would refuse (GatewayService+Oversight.swift).
+    let numberingRules = NumberingRulesCache()
     /// Password sign-in: hasher and failure limiter (GatewayService+Sessions.swift).
     let passwords: PasswordSupport
 
@@ -88,7 +90,8 @@ public final class GatewayService: Sendable {
             return try decode(Response.self, stored)
         }
         let journey = try await store.journey(letterID)
-        try journey.requireStep(step, to: action)
+        // Assignment is enforced (issue 11, item 7): steps 2, 4 and 6 by the letter's drafter or clerk.
+        try journey.requireStep(step, to: action, by: actor)
         try precheck(journey)
         let call = StepCall(backendRequestID: BackendRequestID.derive(requestID: requestID, letterID: letterID,
                                                                       operation: method.name),
@@ -131,6 +134,7 @@ public final class GatewayService: Sendable {
         }
         let unit = request.unit.trimmingCharacters(in: .whitespaces)
         guard !unit.isEmpty, unit.unicodeScalars.count <= 40 else { throw InvalidFieldError("unit", "must be 1-40 characters, e.g. 416-313") }
+        try await checkUnitAgainstRegistry(unit, as: actor, context: context)
         let fingerprint = Self.hex(try Idempotency.fingerprint(of: request, actorID: user.user.id))
         let now = store.now()
         let letterID = Self.newLetterID(now: now)
@@ -237,6 +241,7 @@ public final class GatewayService: Sendable {
         registerAdmin(&admin)
         registerLetterDocument(gateway: &gateway, admin: &admin)
         registerSessions(gateway: &gateway, admin: &admin)
+        registerOversight(gateway: &gateway, admin: &admin)
         return [gateway, admin]
     }
 }

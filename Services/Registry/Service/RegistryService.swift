@@ -44,6 +44,7 @@ package final class RegistryService: Sendable {
         service.unary(RegistryAPI.getPublicRecord) { [self] request, context in try await getPublicRecord(request, context) }
         service.unary(RegistryAPI.getLetterPDF) { [self] request, context in try await getLetterPDF(request, context) }
         service.unary(RegistryAPI.findByPDFDigest) { [self] request, context in try await findByPDFDigest(request, context) }
+        service.unary(RegistryAPI.getNumberingRules) { [self] _, context in try numberingRules(context) }
         service.unary(RegistryAPI.getRegistryKey) { [self] _, _ in
             var response = RegistryAPI.GetRegistryKeyResponse()
             response.officeID = store.settings.officeId

@@ -55,6 +55,7 @@ enum Labels {
         case .awaitingSignature: "Menunggu tanda tangan"
         case .signed: "Ditandatangani, belum dinomori"
         case .completed: "Selesai"
+        case .withdrawn: "Ditarik"
         }
     }
 

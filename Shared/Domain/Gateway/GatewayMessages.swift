@@ -14,6 +14,7 @@ extension GatewayAPI {
         case awaitingSignature = 5
         case signed = 6
         case completed = 7
+        case withdrawn = 8
     }
 
     public enum StepOutcome: Int32, Codable, Sendable {
@@ -21,6 +22,7 @@ extension GatewayAPI {
         case inProgress = 1
         case done = 2
         case returned = 3
+        case withdrawn = 4
     }
 
     public struct StepRecord: Codable, Sendable, Hashable {
@@ -78,13 +80,15 @@ extension GatewayAPI {
         public var returns: [ReturnRecord] = []
         public var totalDurationSeconds: Double = 0
         public var updatedAt: Date = Date(timeIntervalSince1970: 0)
+        public var withdrawal: Withdrawal? = nil
+        public var reassignments: [Reassignment] = []
 
         public init() {}
 
         public enum CodingKeys: Int, CodingKey {
             case letterID = 1, subject, classification, unit, state, currentStep, currentStepTitle, openedAt, openedBy,
                 clerk, drafter, draftID, revision, revisionDigest, signingRequestID, signatureID, letterNumber, steps,
-                returns, totalDurationSeconds, updatedAt
+                returns, totalDurationSeconds, updatedAt, withdrawal, reassignments
         }
     }
 

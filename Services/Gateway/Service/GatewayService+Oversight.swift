@@ -1,0 +1,148 @@
+import Domain
+import Foundation
+import GatewayCore
+import RPC
+import ServiceKit
+
+/// The registry's numbering rules as the gateway last fetched them (units a registration may name).
+final class NumberingRulesCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entry: (rules: RegistryAPI.NumberingRules, fetchedAt: ContinuousClock.Instant)?
+    let ttl: Duration
+
+    init(ttl: Duration = .seconds(60)) { self.ttl = ttl }
+
+    func fresh() -> RegistryAPI.NumberingRules? {
+        lock.lock(); defer { lock.unlock() }
+        guard let entry, ContinuousClock.now - entry.fetchedAt < ttl else { return nil }
+        return entry.rules
+    }
+
+    func put(_ rules: RegistryAPI.NumberingRules) {
+        lock.lock(); entry = (rules, .now); lock.unlock()
+    }
+}
+
+// Withdrawal and reassignment of letters (issue 11, items 1 and 7), and the checks at OpenLetter that keep
+// a letter from reaching step 6 with a unit the registry refuses (proto-notes/auth.md, "Assignment").
+extension GatewayService {
+    /// The unit must be one the registry numbers (its configured units, GetNumberingRules): a letter opened
+    /// with another would pass steps 1-5 and then be refused at every Register. The syntax is checked first;
+    /// when the registry cannot be reached, opening a letter does not wait for it: the syntax check alone
+    /// applies (logged), and a letter that step 6 then refuses can be withdrawn.
+    func checkUnitAgainstRegistry(_ unit: String, as actor: GatewayCore.Actor, context: ServerContext) async throws {
+        if let problem = UnitCode.syntaxProblem(unit) { throw InvalidFieldError("unit", problem) }
+        guard let backends else { return }
+        let rules: RegistryAPI.NumberingRules
+        if let cached = numberingRules.fresh() {
+            rules = cached
+        } else {
+            do {
+                rules = try await backends.call(backends.registry, "registry", RegistryAPI.getNumberingRules,
+                                                RegistryAPI.GetNumberingRulesRequest(), as: actor)
+            } catch let error as RPCError where [.unavailable, .deadlineExceeded, .unimplemented].contains(error.code) {
+                context.logger.warning("registry unreachable: unit checked for syntax only",
+                                       metadata: ["unit": .string(unit), "rpc.code": .stringConvertible(error.code.rawValue)])
+                return
+            }
+            numberingRules.put(rules)
+        }
+        guard rules.units.contains(unit) else {
+            throw InvalidFieldError("unit", "'\(unit)' is not a unit the registry numbers (\(rules.units.joined(separator: ", ")))")
+        }
+    }
+
+    /// Admin, or a Staf Umum who is the letter's clerk (any Staf Umum while no clerk is assigned yet).
+    func clerkOrAdmin(_ user: AuthenticatedUser, of journey: GatewayCore.Journey, action: String) throws -> GatewayCore.Actor {
+        if user.roles.contains(.admin) { return try user.actor(for: .admin, action: action) }
+        let actor = try user.actor(for: .stafUmum, action: action)
+        if let clerk = journey.clerk, clerk.id != actor.id {
+            throw GatewayError(.permissionDenied,
+                               "only letter \(journey.letterID)'s clerk (\(clerk.id)) or an admin may \(action); \(actor.id) is not its clerk")
+        }
+        return actor
+    }
+
+    /// The common shape of a letter change outside the six steps: request id replay, authorization on the
+    /// stored journey, one transaction that re-checks the state.
+    func changeLetter<Request: Codable & Sendable>(
+        _ method: RPCMethod<Request, GatewayAPI.JourneyReply>, _ request: Request, requestID: String, letterID: String,
+        context: ServerContext, action: String, auditDetail: String,
+        authorize: @escaping @Sendable (AuthenticatedUser, GatewayCore.Journey) throws -> GatewayCore.Actor,
+        change: @escaping @Sendable (inout GatewayCore.Journey, GatewayCore.Actor, Date) throws -> Void
+    ) async throws -> GatewayAPI.JourneyReply {
+        let user = try await caller(context)
+        try Idempotency.validate(requestID: requestID)
+        guard !letterID.isEmpty else { throw InvalidFieldError("letter_id", "is required") }
+        let letterID = GatewayStore.canonicalLetterID(letterID)
+        let fingerprint = Self.hex(try Idempotency.fingerprint(of: request, actorID: user.user.id))
+        if let stored = try await store.storedResponse(method: method.fullName, requestID: requestID,
+                                                       requestDigest: fingerprint) {
+            return try decode(GatewayAPI.JourneyReply.self, stored)
+        }
+        _ = try authorize(user, try await store.journey(letterID))
+        let now = store.now()
+        let bytes = try await store.update(letterID: letterID, method: method.fullName, requestID: requestID,
+                                           requestDigest: fingerprint) { journey in
+            // Authorized again on the journey inside the transaction: a reassignment may have raced.
+            let actor = try authorize(user, journey)
+            try change(&journey, actor, now)
+            return try self.encode(self.journeyReply(journey, now: now))
+        }
+        context.logger.notice("\(action) recorded", metadata: ["letter.id": .string(letterID), "user.id": .string(user.user.id),
+                                                               "request.id": .string(requestID)])
+        try await audit(context, method.name, target: "letter:\(letterID)", detail: auditDetail, requestID: requestID)
+        return try decode(GatewayAPI.JourneyReply.self, bytes)
+    }
+
+    func withdrawLetter(_ request: GatewayAPI.WithdrawLetterRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
+        try TextCheck.rejectControlCharacters(request.reason, "reason")
+        let reason = request.reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else {
+            throw InvalidFieldError("reason", "is required: 1-500 characters saying why the letter is withdrawn")
+        }
+        return try await changeLetter(GatewayAPI.withdrawLetter, request, requestID: request.requestID,
+                                      letterID: request.letterID, context: context, action: "letter withdrawn",
+                                      auditDetail: "reason=\(reason)",
+                                      authorize: { user, journey in
+            try self.clerkOrAdmin(user, of: journey, action: "withdraw it")
+        }) { journey, actor, now in
+            try journey.withdraw(reason: reason, by: actor, at: now)
+        }
+    }
+
+    func reassignLetter(_ request: GatewayAPI.ReassignLetterRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
+        try TextCheck.rejectControlCharacters(request.reason, "reason")
+        let reason = request.reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else {
+            throw InvalidFieldError("reason", "is required: 1-500 characters saying why the letter is reassigned")
+        }
+        let role = try Role(parsing: request.role)
+        guard role == .stafUmum || role == .drafter else {
+            throw InvalidFieldError("role", "must be staf_umum (the letter's clerk) or drafter")
+        }
+        guard !request.toUserID.isEmpty else { throw InvalidFieldError("to_user_id", "is required") }
+        let target: User
+        do { target = try await store.user(request.toUserID) } catch let error as GatewayError where error.kind == .notFound {
+            throw InvalidFieldError("to_user_id", "no user \(request.toUserID)")
+        }
+        guard target.active, target.role == role else {
+            throw InvalidFieldError("to_user_id", "\(target.id) is not an active \(role.rawValue) user")
+        }
+        let person = GatewayCore.Actor(id: target.id, name: target.name, role: role)
+        return try await changeLetter(GatewayAPI.reassignLetter, request, requestID: request.requestID,
+                                      letterID: request.letterID, context: context, action: "letter reassigned",
+                                      auditDetail: "role=\(role.rawValue) to=\(target.id) reason=\(reason)",
+                                      authorize: { user, journey in
+            try self.clerkOrAdmin(user, of: journey, action: "reassign it")
+        }) { journey, actor, now in
+            try journey.reassign(role, to: person, reason: reason, by: actor, at: now)
+        }
+    }
+
+    func registerOversight(gateway: inout ServiceDescriptor, admin: inout ServiceDescriptor) {
+        gateway.unary(GatewayAPI.withdrawLetter, withdrawLetter)
+        gateway.unary(GatewayAPI.reassignLetter, reassignLetter)
+        gateway.unary(GatewayAPI.listAuditLog, listAuditLog)
+    }
+}
