@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import RegistryCore
 
-@Suite("Cancellation, receipts, queries")
+@Suite("Cancellation, receipts, queries", .timeLimit(.minutes(10)))
 struct CancellationAndReceiptTests {
     @Test func cancellationKeepsTheNumberAndNeedsAReason() async throws {
         let fixture = try RegistryFixture()
@@ -35,6 +35,18 @@ struct CancellationAndReceiptTests {
             try await fixture.store.cancel(requestId: "c-3", number: "065/999/416-313/2025", letterId: nil, reason: "x", actor: "staf")
         }
         #expect(missing?.kind == .notFound)
+    }
+
+    @Test("seals made on several cores land at their own text's index")
+    func parallelSealsMatchTheirTexts() throws {
+        let key = RegistryKey(privateKey: .init())
+        // 64 texts: enough for the workers to split them (texts.count / 8 > 1).
+        let texts = (0..<64).map { Array("receipt \($0)\n".utf8) }
+        let seals = try BatchContext.sign(texts, with: key)
+        #expect(seals.count == texts.count)
+        for (text, seal) in zip(texts, seals) {
+            #expect(ReceiptText.isValidSeal(text: text, signature: seal, registryPublicKey: key.publicKey))
+        }
     }
 
     @Test func receiptIsSealedAndParses() async throws {

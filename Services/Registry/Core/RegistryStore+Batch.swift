@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// Everything the writer thread needs to commit one batch of registrations.
 struct BatchContext: Sendable {
@@ -23,18 +24,18 @@ struct BatchContext: Sendable {
                 // Read and written on GRDB's writer queue, which imports share.
                 // One instant per batch, never earlier than the previous batch's (or an import's).
                 let nowMs = max(clock.now().unixMilliseconds, writerState.lastRegisteredAtMs)
-                var outcome: Assignment?
+                var outcome = Assignment.none
                 try db.inTransaction(.immediate) {
                     defer { assigned = .now }
                     outcome = try assign(batch, nowMs: nowMs, db: db)
                     return .commit
                 }
                 // Committed, and still on the writer queue: publish to readers in commit order.
-                cache.put(outcome!.results.lazy.compactMap { try? $0.get() }.filter { !$0.alreadyRegistered }.map(\.entry))
+                cache.put(outcome.results.lazy.compactMap { try? $0.get() }.filter { !$0.alreadyRegistered }.map(\.entry))
                 writerState.lastRegisteredAtMs = nowMs
-                writerState.requestIds.merge(outcome!.requestIds) { _, new in new }
-                writerState.reconcileRequired.merge(outcome!.reconcileRequired) { max($0, $1) }
-                return (outcome!.results, outcome!.createdDeliveries)
+                writerState.requestIds.merge(outcome.requestIds) { _, new in new }
+                writerState.reconcileRequired.merge(outcome.reconcileRequired) { max($0, $1) }
+                return (outcome.results, outcome.createdDeliveries)
             }
             let committed = ContinuousClock.now
             RegistryMetrics.batchCommitted(
@@ -65,6 +66,8 @@ struct BatchContext: Sendable {
         var requestIds: [String: UUID]
         /// Agenda years newly found behind a caller's high-water mark (written in this transaction).
         var reconcileRequired: [Int: Int64]
+
+        static let none = Assignment(results: [], createdDeliveries: false, requestIds: [:], reconcileRequired: [:])
     }
 
     private func assign(_ batch: [RegistrationRequest], nowMs: Int64, db: Database) throws -> Assignment {
@@ -161,7 +164,7 @@ struct BatchContext: Sendable {
         }
 
         // Pass 2: seal the receipts, spread over the cores (the callers are idle, waiting for us).
-        let seals = Self.sign(fresh.map(\.entry.receipt.text), with: key)
+        let seals = try Self.sign(fresh.map(\.entry.receipt.text), with: key)
 
         // Pass 3: write the rows. With an office profile, each new letter is also promised its
         // final PDF (rendered after this commit, outside the writer: proto-notes/registry.md).
@@ -236,32 +239,24 @@ struct BatchContext: Sendable {
     }
 
     /// Ed25519 seals for `texts`, computed on all cores when there are enough of them.
-    static func sign(_ texts: [[UInt8]], with key: RegistryKey) -> [[UInt8]] {
+    static func sign(_ texts: [[UInt8]], with key: RegistryKey) throws(RegistryError) -> [[UInt8]] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, texts.count / 8)
-        guard workers > 1 else { return texts.map(key.sign) }
-        let seals = SealBuffer(count: texts.count)
+        guard workers > 1 else {
+            var seals: [[UInt8]] = []
+            seals.reserveCapacity(texts.count)
+            for text in texts { seals.append(try key.sign(text)) }
+            return seals
+        }
+        // Slots written by the `concurrentPerform` workers, each index by exactly one worker.
+        let seals = Mutex<[Result<[UInt8], RegistryError>]>(Array(repeating: .success([]), count: texts.count))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < texts.count {
-                seals.set(index, key.sign(texts[index]))
+                let seal = Result { () throws(RegistryError) in try key.sign(texts[index]) }
+                seals.withLock { $0[index] = seal }
                 index += workers
             }
         }
-        return seals.values
+        return try seals.withLock { slots throws(RegistryError) in try slots.map { result throws(RegistryError) in try result.get() } }
     }
-}
-
-/// Slots written by `concurrentPerform` workers, each index by exactly one worker.
-private final class SealBuffer: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<[UInt8]>
-    init(count: Int) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: [])
-    }
-    deinit {
-        storage.deinitialize()
-        storage.deallocate()
-    }
-    func set(_ index: Int, _ value: [UInt8]) { storage[index] = value }
-    var values: [[UInt8]] { Array(storage) }
 }

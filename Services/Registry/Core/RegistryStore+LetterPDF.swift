@@ -194,7 +194,7 @@ extension RegistryStore {
         fields.verificationId = pending.verificationId
         fields.pdfDigest = digest
         let text = ReceiptText.render(fields)
-        let seal = key.sign(text)
+        let seal = try key.sign(text)
         let now = clock.now().unixMilliseconds
         let agendaId = pending.entry.id
         let cache = cache
