@@ -4,7 +4,7 @@ import Logging
 import RPC
 import Testing
 
-@Suite("TLS and mutual TLS")
+@Suite("TLS and mutual TLS", .timeLimit(.minutes(10)))
 struct TLSTests {
     let certificates: URL
 

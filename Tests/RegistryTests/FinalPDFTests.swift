@@ -10,7 +10,7 @@ import Wire
 
 /// The office profile and the final PDF of step 6, through the registry's RPC server in-process
 /// (proto-notes/registry.md, "The office profile" and "The final PDF").
-@Suite("Final PDF and office profile")
+@Suite("Final PDF and office profile", .timeLimit(.minutes(10)))
 struct FinalPDFTests {
     static let profileURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("deploy/letter")

@@ -5,7 +5,7 @@ import Wire
 /// A million mutated, truncated, spliced and random inputs fed to the decoder: each must decode
 /// or throw `WireError` — no trap, no hang, no other error. Deterministic: the seed is printed
 /// and can be overridden with WIRE_FUZZ_SEED to reproduce a run.
-@Suite struct RandomizedRobustnessTests {
+@Suite(.timeLimit(.minutes(5))) struct RandomizedRobustnessTests {
     static let baseSeed: UInt64 = ProcessInfo.processInfo.environment["WIRE_FUZZ_SEED"].flatMap { UInt64($0) }
         ?? 0x5EED_2025_5A7A_0001
     static let chunks = 4
