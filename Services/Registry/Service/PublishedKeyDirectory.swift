@@ -76,9 +76,10 @@ package final class PublishedKeyDirectory: Sendable {
         return report
     }
 
-    private static func unknownToUs(_ report: VerificationReport) -> Bool {
-        guard let problem = report.firstProblem else { return false }
-        return problem.detail.contains("not published") || problem.detail.contains("not among the published")
+    /// Whether the first failure is a key, signer or delegation we have not fetched yet (never
+    /// a revoked or expired key, a bad signature or changed content: fetching cannot mend those).
+    static func unknownToUs(_ report: VerificationReport) -> Bool {
+        report.failures.first?.isUnknownToVerifier ?? false
     }
 
     /// The fetch to wait for: the one under way, or a new one when the keys are stale (or, with
