@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import urllib.request
 import uuid
 
@@ -129,7 +130,8 @@ def test_metrics_move_as_a_letter_goes_through_the_six_steps(cluster, office):
 
     d_before, d = before["drafting"], after["drafting"]
     assert total(d, "surat_database_schema_migrations", database="drafting") >= 1
-    for name, database in [("drafting", "drafting"), ("approval", "approval"), ("signing", "signing"), ("gateway", "gateway")]:
+    for name, database in [("drafting", "drafting"), ("approval", "approval"), ("signing", "signing"), ("gateway", "gateway"),
+                           ("registry", "registry")]:
         assert total(after[name], "surat_database_commit_duration_seconds_count", database=database) > total(
             before[name], "surat_database_commit_duration_seconds_count", database=database), name
     assert total(d, "surat_rpc_server_calls_total", code="OK") >= total(d_before, "surat_rpc_server_calls_total", code="OK") + 2
@@ -146,6 +148,70 @@ def test_metrics_move_as_a_letter_goes_through_the_six_steps(cluster, office):
     assert total(r, "surat_registry_agenda_entries") == total(r_before, "surat_registry_agenda_entries") + 1
     assert total(r, "surat_database_schema_migrations", database="registry") >= 3
     assert "surat_registry_outbox_oldest_pending_seconds" in r
+
+
+def test_database_transactions_and_pool_use_are_measured(cluster, office):
+    """Every service's database: write and read transactions counted and timed, the writer's
+    COMMIT and lock wait per write transaction, readers and writer in use (none once the calls
+    have answered) out of the pool's readers."""
+    before = {name: scrape(cluster, name) for name in SERVICES}
+    letter_id = office.through_step5("Undangan rapat metrik basis data")
+    office.register(letter_id)
+    office.journey(letter_id)
+    after = {name: scrape(cluster, name) for name in SERVICES}
+    for name in SERVICES:
+        b, a = before[name], after[name]
+        db = {"database": name}
+        writes = total(a, "surat_database_transaction_duration_seconds_count", kind="write", **db) - total(
+            b, "surat_database_transaction_duration_seconds_count", kind="write", **db)
+        assert writes >= 1, name
+        assert total(a, "surat_database_transaction_duration_seconds_sum", kind="write", **db) > total(
+            b, "surat_database_transaction_duration_seconds_sum", kind="write", **db), name
+        # One lock wait (at BEGIN) and one COMMIT per write transaction; a background writer (the
+        # registry's outbox, say) may be between the two at a scrape, hence the 1 of slack.
+        lock_waits = total(a, "surat_database_write_lock_wait_seconds_count", **db) - total(
+            b, "surat_database_write_lock_wait_seconds_count", **db)
+        commits = total(a, "surat_database_commit_duration_seconds_count", **db) - total(
+            b, "surat_database_commit_duration_seconds_count", **db)
+        assert writes - 1 <= lock_waits <= writes + 1 and 1 <= commits <= writes + 1, (name, writes, lock_waits, commits)
+        readers_max = total(a, "surat_database_readers_max", **db)
+        assert readers_max == (4 if name == "registry" else 5), name
+        if name in ("drafting", "approval", "signing"):
+            # Nothing runs there but the calls, and they have all been answered.
+            assert total(a, "surat_database_readers_in_use", **db) == 0, name
+            assert total(a, "surat_database_writer_in_use", **db) == 0, name
+        else:
+            assert 0 <= total(a, "surat_database_readers_in_use", **db) <= readers_max, name
+            assert total(a, "surat_database_writer_in_use", **db) in (0, 1), name
+    # Reads: the gateway's journey and the drafting service's draft are read in read transactions.
+    for name in ("gateway", "drafting"):
+        assert total(after[name], "surat_database_transaction_duration_seconds_count", kind="read", database=name) > total(
+            before[name], "surat_database_transaction_duration_seconds_count", kind="read", database=name), name
+
+
+def test_dashboard_and_monitoring_docs_name_only_exported_metrics():
+    """deploy/grafana/surat.json and deploy/README.md "Monitoring" stay in step with the metric names
+    the Swift code exports: every name they use exists, and every exported name is documented."""
+    from conftest import ROOT
+    exported = set()
+    for source in list((ROOT / "Shared").rglob("*.swift")) + list((ROOT / "Services").rglob("*.swift")):
+        exported |= set(re.findall(r'"(surat_(?:rpc|process|build|database|sop|registry|signing)_?[a-z0-9_]*)"',
+                                   source.read_text()))
+    assert {"surat_database_transaction_duration_seconds", "surat_sop_letters"} <= exported
+
+    def family(name):
+        return name if name in exported else re.sub(r"_(bucket|count|sum)$", "", name)
+
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "surat.json").read_text())
+    queried = {family(name) for panel in dashboard["panels"] for target in panel.get("targets", [])
+               for name in re.findall(r"surat_[a-z0-9_]+", target["expr"])}
+    assert queried - exported == set()
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    monitoring = readme[readme.index("## Monitoring"):]
+    monitoring = monitoring[:monitoring.index("\n## ", 1)]
+    documented = {family(name) for name in re.findall(r"`(surat_[a-z0-9_]+)`", monitoring)}
+    assert documented - exported == set()
+    assert exported - documented == set()
 
 
 def test_metrics_port_answers_404_elsewhere(cluster):
@@ -177,6 +243,132 @@ def test_a_traceparent_sent_to_the_gateway_reaches_the_backend_logs(cluster, off
     generated = re.search(r"trace\.id=([0-9a-f]{32})", paraf_lines[-1]).group(1)
     assert generated != trace_id
     assert f"trace.id={generated}" in cluster.log("drafting")
+
+
+class OTLPReceiver:
+    """An OpenTelemetry collector stand-in: OTLP/HTTP on a free port, every span of every POST to
+    /v1/traces decoded with opentelemetry-proto, with the sending service's `service.name`."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+        self.spans, self.paths = [], []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.paths.append((self.path, self.headers["Content-Type"]))
+                request = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+                for resource_spans in request.resource_spans:
+                    attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+                    for scope_spans in resource_spans.scope_spans:
+                        for span in scope_spans.spans:
+                            receiver.spans.append((attributes["service.name"], span))
+                reply = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of_trace(self, trace_id):
+        return [(service, span) for service, span in list(self.spans) if span.trace_id.hex() == trace_id]
+
+    def close(self):
+        self.server.shutdown()
+
+
+class TracedCluster(Cluster):
+    """The five services exporting spans to `receiver`: the gateway told by its --otlp-endpoint
+    flag, the backends by SURAT_OTLP_ENDPOINT (the one setting for every service)."""
+
+    def __init__(self, root, receiver):
+        self.receiver = receiver
+        super().__init__(root)
+
+    def args(self, name, bootstrap=False):
+        extra = ["--otlp-endpoint", self.receiver.endpoint] if name == "gateway" and not bootstrap else []
+        return super().args(name, bootstrap) + extra
+
+    def start(self, name):
+        self.procs[name] = ServiceProcess(self.args(name), log_path=self.root / f"{name}.log",
+                                          env={} if name == "gateway" else {"SURAT_OTLP_ENDPOINT": self.receiver.endpoint})
+
+
+def test_spans_of_one_letter_step_reach_an_otlp_collector_with_the_callers_trace(tmp_path, protos):
+    from opentelemetry.proto.trace.v1 import trace_pb2
+    receiver = OTLPReceiver()
+    cluster = TracedCluster(tmp_path, receiver)
+    try:
+        office = Office(cluster, protos)
+        g = office.g
+        letter_id = office.open("Undangan rapat jejak OTLP").letter_id
+        office.assign(letter_id)
+        office.draft(letter_id, subject="Undangan rapat jejak OTLP")
+        office.paraf(letter_id)
+        office.approve(letter_id)
+        office.upload(letter_id)
+        trace_id, caller_span = uuid.uuid4().hex, uuid.uuid4().hex[:16]
+        signed = office.gateway.Sign(g.SignRequest(request_id=uuid.uuid4().hex, letter_id=letter_id,
+                                                   passphrase="rahasia-camat-sooko"),
+                                     metadata=office.md("camat") + [("traceparent", f"00-{trace_id}-{caller_span}-01")])
+        assert signed.journey.state == g.JOURNEY_STATE_SIGNED
+        office.channel.close()
+        # Spans are sent in batches (every second): wait until the gateway's own span arrived.
+        for _ in range(300):
+            spans = receiver.of_trace(trace_id)
+            if any(service == "surat-gateway" and span.kind == trace_pb2.Span.SPAN_KIND_SERVER for service, span in spans):
+                break
+            time.sleep(0.1)
+        # Backend spans may land in a later batch than the gateway's: stopping flushes them all.
+    finally:
+        cluster.close()
+        receiver.close()
+    assert {path for path, _ in receiver.paths} == {"/v1/traces"}
+    assert {kind for _, kind in receiver.paths} == {"application/x-protobuf"}
+    spans = receiver.of_trace(trace_id)
+    gateway_server = [span for service, span in spans
+                      if service == "surat-gateway" and span.kind == trace_pb2.Span.SPAN_KIND_SERVER]
+    assert [span.name for span in gateway_server] == ["surat.gateway.v1.Gateway/Sign"], spans
+    server = gateway_server[0]
+    assert server.parent_span_id.hex() == caller_span
+    assert server.status.code == trace_pb2.Status.STATUS_CODE_OK
+    assert server.end_time_unix_nano >= server.start_time_unix_nano > 0
+    clients = [span for service, span in spans if service == "surat-gateway" and span.kind == trace_pb2.Span.SPAN_KIND_CLIENT]
+    assert clients and all(span.parent_span_id == server.span_id for span in clients), clients
+    assert "surat.signing.v1.Signing/Sign" in {span.name for span in clients}
+    backends = [(service, span) for service, span in spans if service != "surat-gateway"]
+    assert "surat-signing" in {service for service, _ in backends}
+    by_id = {span.span_id: span for span in clients}
+    for service, span in backends:
+        # Every backend span is the server side of one of the gateway's client spans (or, for a
+        # backend that calls on, of that backend's span): same trace, a parent that was sent.
+        assert span.kind == trace_pb2.Span.SPAN_KIND_SERVER, (service, span)
+        parent = by_id.get(span.parent_span_id)
+        assert parent is not None and parent.name == span.name, (service, span)
+    assert len({span.span_id for _, span in spans}) == len(spans)
+
+
+def test_no_spans_are_exported_unless_an_endpoint_is_configured(cluster, office):
+    office.journey(office.open("Tanpa ekspor jejak").letter_id)
+    for name in SERVICES:
+        assert "exporting spans" not in cluster.log(name), name
+
+
+def test_a_bad_otlp_endpoint_stops_the_service_at_start(tmp_path):
+    run = subprocess.run([str(swift_bin("surat-drafting")), "--port", "0", "--data-directory", str(tmp_path),
+                          "--otlp-endpoint", "https://collector.example:4318"], capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert "otlpEndpoint" in run.stdout + run.stderr
 
 
 def write_certificate(folder, name, days_valid):
@@ -219,6 +411,50 @@ def test_doctor_passes_a_healthy_cluster(cluster, office, tmp_path):
         assert f"OK   {name}: clock within" in out.stdout
     assert "OK   registry: outbox:" in out.stdout
     assert "OK   backup: last backup" in out.stdout
+
+
+def test_doctor_warns_of_a_delegation_ending_soon_a_full_disk_and_an_old_backup(cluster, office, tmp_path):
+    """The doctor's remaining checks (after the healthy-cluster test: the delegation made here
+    ends within a day): a Plh delegation ending soon (from the signing service's metrics), a data
+    directory under the free-space floor, and a backup older than allowed."""
+    from google.protobuf.timestamp_pb2 import Timestamp
+    g = office.g
+    delegation = office.admin.CreateDelegation(g.CreateDelegationRequest(
+        request_id=uuid.uuid4().hex, from_user_id="camat", to_user_id="sri", kind="plh",
+        valid_until=Timestamp(seconds=int(time.time()) + 86_400)), metadata=office.md("admin"))
+    marker = tmp_path / "last-backup"
+    marker.write_text("ok\n")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(marker, (two_days_ago, two_days_ago))
+    plan = {"services": [{"name": name, "address": f"127.0.0.1:{cluster.ports[name]}",
+                          "metrics": f"127.0.0.1:{cluster.metrics_ports[name]}"} for name in SERVICES]
+            + [{"name": "gateway-disk", "address": f"127.0.0.1:{cluster.ports['gateway']}",
+                "dataDirectory": str(cluster.root / "gateway")}],
+            "backupMarker": str(marker), "maxBackupAgeHours": 26, "minFreeDiskMB": 1 << 40}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    out = doctor(tmp_path / "plan.json")
+    assert out.returncode == 2, out.stdout + out.stderr
+    text = out.stdout
+    assert re.search(rf"WARN signing: delegation {re.escape(delegation.delegation_id)} \(sri for camat\) ends in [01]\.\d days", text), text
+    assert "grant a new Plh/Plt delegation" in text
+    assert re.search(r"FAIL gateway-disk: data directory .*gateway: \d+ MB free of \d+ MB", text), text
+    assert re.search(r"FAIL backup: last backup 4[78]\.\d hours ago", text), text
+
+
+def test_a_wrong_passphrase_is_counted(cluster, office):
+    g = office.g
+    letter_id = office.open("Undangan rapat kata sandi").letter_id
+    for step in (office.assign, office.draft, office.paraf, office.approve, office.upload):
+        step(letter_id)
+    before = scrape(cluster, "signing")
+    with pytest.raises(Exception) as refused:
+        office.sign(letter_id, passphrase="bukan-kata-sandinya")
+    assert "wrong passphrase" in str(refused.value)
+    after = scrape(cluster, "signing")
+    assert total(after, "surat_signing_wrong_passphrases") == total(before, "surat_signing_wrong_passphrases") + 1
+    assert total(after, "surat_signing_signers_locked_out") == 0
+    # The right passphrase still signs (one failure is far from a lockout).
+    assert office.sign(letter_id).signature.verified
 
 
 def test_doctor_names_a_stopped_service_and_an_expired_certificate(cluster, tmp_path):

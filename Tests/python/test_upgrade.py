@@ -165,21 +165,22 @@ def number_sequence(letter_number):
 def test_every_service_migrates_the_previous_release_databases_without_loss(tmp_path, protos):
     fixture = json.loads((CLUSTER_FIXTURE / "fixture.json").read_text())
     counts_before = restore_previous_release(tmp_path, fixture)
+    newest = {}
     cluster = UpgradedCluster(tmp_path, fixture)
     try:
         office = fixture_office(cluster, fixture)
         g = office.g
         try:
-            # Schema versions recorded: each service exports what its database now has.
+            # Schema versions recorded: each service exports what its database now has (compared
+            # with a new database's below).
             for name in SERVICES:
                 families = cluster.scrape(name)
                 applied = migrations(tmp_path / name / f"{name}.sqlite")
                 recorded = [s for s in families["surat_database_schema_migrations"].samples
                             if s.labels["database"] == name]
                 assert [s.value for s in recorded] == [len(applied)], name
-                newest = [s.labels["migration"] for s in families["surat_database_schema_info"].samples
-                          if s.labels["database"] == name]
-                assert newest == [applied[-1]], name
+                newest[name] = [s.labels["migration"] for s in families["surat_database_schema_info"].samples
+                                if s.labels["database"] == name]
 
             # The letters: journeys, numbers with verified receipts, signatures, agenda.
             for letter in fixture["completed"]:
@@ -228,7 +229,8 @@ def test_every_service_migrates_the_previous_release_databases_without_loss(tmp_
         cluster.close()
 
     # Migrated forward: the old migrations stay first, every migration of this release ran (the
-    # same set a new database gets), and no table of the old schema lost a row.
+    # same set a new database gets, and the same newest one exported), and no table of the old
+    # schema lost a row.
     fresh = UpgradedCluster.__new__(UpgradedCluster)
     fresh.root, fresh.tokens, fresh.procs, fresh.metrics_ports = tmp_path / "fresh", {
         "gateway": "unused", "registry": "unused"}, {}, {}
@@ -240,6 +242,8 @@ def test_every_service_migrates_the_previous_release_databases_without_loss(tmp_
         fresh.stop(name)
         applied = migrations(tmp_path / name / f"{name}.sqlite")
         assert applied[:len(fixture["migrations"][name])] == fixture["migrations"][name], name
-        assert sorted(applied) == sorted(migrations(fresh.root / name / f"{name}.sqlite")), name
+        new_database = migrations(fresh.root / name / f"{name}.sqlite")
+        assert sorted(applied) == sorted(new_database), name
+        assert newest[name] == [new_database[-1]], name
         for table, count in counts_before[name].items():
             assert int(sqlite(tmp_path / name / f"{name}.sqlite", f'SELECT COUNT(*) FROM "{table}"')) >= count, (name, table)
