@@ -1,9 +1,10 @@
 import Domain
 import Foundation
 import GRDB
+import ServiceKit
 import Wire
 
-/// Plh/Plt delegations of the Camat's signing authority (admin).
+/// Plh/Plt delegations of the Camat's signing authority (admin), on `ExactlyOnce` by request id.
 extension SigningService {
     public func createDelegation(_ request: CreateDelegationRequest, caller: SigningCaller) async throws -> DelegationResponse {
         try Self.requireAdmin(caller, "create a delegation")
@@ -18,12 +19,9 @@ extension SigningService {
         if request.validUntilUnixMillis <= validFrom {
             throw SigningError.invalid("valid_until_unix_millis", "must be after valid_from_unix_millis")
         }
-        let fingerprint = try SigningRecords.fingerprint(request)
-        let method = "CreateDelegation"
-        let id = try await database.write { db -> String in
-            if let id = try SigningRecords.replay(db, method: method, requestId: request.requestId, fingerprint: fingerprint) {
-                return id
-            }
+        let answer = try await once(
+            method: SigningAPI.createDelegation.fullName, requestID: request.requestId, fingerprint: try SigningRecords.fingerprint(request)
+        ) { db in
             guard let head = try SigningRecords.signer(db, id: request.fromSignerId) else {
                 throw SigningError(.notFound, "from_signer_id: no signer \(request.fromSignerId)")
             }
@@ -39,12 +37,11 @@ extension SigningService {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, request.fromSignerId, request.toSignerId, request.kind.rawValue, validFrom,
                                  request.validUntilUnixMillis, request.reference, now, caller.actorId])
-            try SigningRecords.recordRequest(db, method: method, requestId: request.requestId, fingerprint: fingerprint, resultId: id, at: now)
-            return id
+            return DelegationResponse(delegation: try SigningRecords.delegation(db, id: id) ?? PublishedDelegation())
         }
-        logger.info("delegation created", metadata: ["delegation.id": "\(id)", "signer.id": "\(request.toSignerId)",
-                                                     "request.id": "\(request.requestId)"])
-        return try await database.read { db in DelegationResponse(delegation: try SigningRecords.delegation(db, id: id) ?? PublishedDelegation()) }
+        answer.log(logger, done: "delegation created", metadata: [
+            "delegation.id": "\(answer.response.delegation.delegationId)", "signer.id": "\(request.toSignerId)"])
+        return answer.response
     }
 
     public func revokeDelegation(_ request: RevokeDelegationRequest, caller: SigningCaller) async throws -> DelegationResponse {
@@ -52,12 +49,9 @@ extension SigningService {
         try Self.validateRequestId(request.requestId)
         if request.delegationId.isEmpty { throw SigningError.invalid("delegation_id", "is required") }
         let now = clock.nowUnixMillis()
-        let fingerprint = try SigningRecords.fingerprint(request)
-        let method = "RevokeDelegation"
-        let id = try await database.write { db -> String in
-            if let id = try SigningRecords.replay(db, method: method, requestId: request.requestId, fingerprint: fingerprint) {
-                return id
-            }
+        let answer = try await once(
+            method: SigningAPI.revokeDelegation.fullName, requestID: request.requestId, fingerprint: try SigningRecords.fingerprint(request)
+        ) { db in
             guard let delegation = try SigningRecords.delegation(db, id: request.delegationId) else {
                 throw SigningError(.notFound, "delegation_id: no delegation \(request.delegationId)")
             }
@@ -65,10 +59,9 @@ extension SigningService {
                 throw SigningError(.failedPrecondition, "delegation \(delegation.delegationId) is already revoked")
             }
             try db.execute(sql: "UPDATE delegation SET revoked_at = ? WHERE id = ?", arguments: [now, request.delegationId])
-            try SigningRecords.recordRequest(db, method: method, requestId: request.requestId, fingerprint: fingerprint,
-                                             resultId: request.delegationId, at: now)
-            return request.delegationId
+            return DelegationResponse(delegation: try SigningRecords.delegation(db, id: request.delegationId) ?? PublishedDelegation())
         }
-        return try await database.read { db in DelegationResponse(delegation: try SigningRecords.delegation(db, id: id) ?? PublishedDelegation()) }
+        answer.log(logger, done: "delegation revoked", metadata: ["delegation.id": "\(request.delegationId)"])
+        return answer.response
     }
 }

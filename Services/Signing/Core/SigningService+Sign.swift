@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import GRDB
 import Logging
+import ServiceKit
 import Wire
 
 /// SOP step 5: Sign and BulkSign, one signing path for both.
@@ -83,27 +84,39 @@ extension SigningService {
                                                    letterId: item.letterId, signerId: signerId))
     }
 
+    /// Sign as a step: this upload signed by this signer, whatever request id and however the upload
+    /// was named (by id or by letter).
+    static func signNaturalKey(signingRequestId: String, signerId: String) throws -> NaturalKey {
+        try NaturalKey(["signing_request", signingRequestId, "signer", signerId],
+                       asking: SignRequest(signingRequestId: signingRequestId, signerId: signerId), actorID: signerId)
+    }
+
     /// One letter waiting to be signed in this call.
     private struct PendingItem: Sendable {
         var index: Int
         var target: SigningRequestRecord
+        var naturalKey: NaturalKey
     }
 
-    /// What one read finds for the items: earlier results, per-item refusals, and what to sign.
+    /// What one read finds for the items: earlier answers, per-item refusals, and what to sign.
     private struct SignPlan: Sendable {
-        var replayed: [Int: String] = [:]
+        var answered: [Int: ExactlyOnce.Answer<SignatureRecord>] = [:]
+        /// Answered by natural key under a new request id: that id is stored in the write.
+        var adopted: [Int: NaturalKey] = [:]
         var refused: [Int: SigningError] = [:]
         var pending: [PendingItem] = []
         var signer: PublishedSigner?
         var key: StoredKey?
     }
 
-    /// The one signing path behind Sign and BulkSign. Per item: a repeated request id returns the
-    /// signature made for it (no passphrase check, nothing new signed); a missing or already signed
-    /// upload is that item's failure. The key is unlocked once, only when something is left to sign.
+    /// The one signing path behind Sign and BulkSign, each letter its own `ExactlyOnce` Sign step. Per
+    /// item: a repeated request id, or the same signer's signature on the same upload under another
+    /// request id (natural key), answers with the stored signature (no passphrase check, nothing new
+    /// signed); a missing upload, or one signed by someone else, is that item's failure. The key is
+    /// unlocked once (the prepare phase of every step left), and all steps commit in one transaction.
     func signItems(_ items: [BulkSignItem], signerId: String, passphrase: String, caller: SigningCaller,
                    deadline: ContinuousClock.Instant?, logger: Logger) async throws -> [Result<SignatureRecord, SigningError>] {
-        let method = "Sign"
+        let method = SigningAPI.sign.fullName
         let fingerprints = try items.map { try Self.signFingerprint($0, signerId: signerId) }
         var log = logger
         log[metadataKey: "signer.id"] = "\(signerId)"
@@ -112,8 +125,9 @@ extension SigningService {
             var plan = SignPlan()
             for (index, item) in items.enumerated() {
                 do {
-                    if let signatureId = try SigningRecords.replay(db, method: method, requestId: item.requestId, fingerprint: fingerprints[index]) {
-                        plan.replayed[index] = signatureId
+                    if let answer = try ExactlyOnce.storedAnswer(db, method: method, requestID: item.requestId, fingerprint: fingerprints[index],
+                                                                as: SignatureRecord.self) {
+                        plan.answered[index] = answer
                         continue
                     }
                     let target = item.signingRequestId.isEmpty
@@ -124,15 +138,25 @@ extension SigningService {
                             ? "letter_id: letter \(item.letterId) has not been uploaded for signature"
                             : "signing_request_id: no signing request \(item.signingRequestId)")
                     }
+                    let naturalKey = try Self.signNaturalKey(signingRequestId: target.signingRequestId, signerId: signerId)
+                    if let answer = try ExactlyOnce.storedAnswer(db, method: method, requestID: item.requestId, fingerprint: fingerprints[index],
+                                                                naturalKey: naturalKey, as: SignatureRecord.self) {
+                        plan.answered[index] = answer
+                        plan.adopted[index] = naturalKey
+                        continue
+                    }
                     if let existing = target.signature {
                         throw SigningError(.failedPrecondition, "letter \(target.letterId) revision is already signed (signature \(existing.signatureId) by \(existing.fields.signerId))")
                     }
                     if plan.pending.contains(where: { $0.target.signingRequestId == target.signingRequestId }) {
                         throw SigningError.invalid("items", "letter \(target.letterId) is named twice")
                     }
-                    plan.pending.append(PendingItem(index: index, target: target))
+                    plan.pending.append(PendingItem(index: index, target: target, naturalKey: naturalKey))
                 } catch let error as SigningError {
                     plan.refused[index] = error
+                } catch let error as InvalidFieldError {
+                    // A request id reused for another letter: that item's mistake, not the call's.
+                    plan.refused[index] = SigningError.invalid(error.field, error.problem)
                 }
             }
             guard !plan.pending.isEmpty else { return plan }
@@ -144,7 +168,9 @@ extension SigningService {
             plan.key = try SigningRecords.currentKey(db, signerId: signerId)
             return plan
         }
-        var signed: [Int: String] = [:]
+        // Prepare (outside the write transaction): one key unlock for every letter left, and the signatures.
+        var made: [SignedEnvelope] = []
+        var authority = Authority()
         if !plan.pending.isEmpty, let signer = plan.signer {
             guard let key = plan.key, key.published.revokedAtUnixMillis == 0, key.sealed != nil else {
                 throw SigningError(.failedPrecondition, "signer \(signerId) has no usable key (revoked or none); an admin must rotate in a new key")
@@ -161,76 +187,108 @@ extension SigningService {
             }.key
             // Signed now, after the key derivation: the time in the envelope is when the signature was made.
             let now = clock.nowUnixMillis()
-            let authority = try await database.read { db in try Self.authority(db, signer: signer, caller: caller, at: now) }
-            let made = try plan.pending.map { pending -> (PendingItem, Data, Data, SigningEnvelope) in
+            authority = try await database.read { db in try Self.authority(db, signer: signer, caller: caller, at: now) }
+            let onBehalfOf = authority.onBehalfOf
+            let delegationId = authority.delegation?.delegationId ?? ""
+            made = try plan.pending.map { pending in
                 let envelope = SigningEnvelope(letterId: pending.target.letterId, revisionDigest: pending.target.revisionDigest,
                                                signerId: signerId, keyId: key.published.keyId, signedAtUnixMillis: now,
-                                               onBehalfOf: authority.onBehalfOf, delegationId: authority.delegation?.delegationId ?? "")
+                                               onBehalfOf: onBehalfOf, delegationId: delegationId)
                 let envelopeBytes = Data(envelope.canonicalBytes())
-                return (pending, envelopeBytes, try privateKey.signature(for: envelopeBytes), envelope)
+                return SignedEnvelope(pending: pending, envelope: envelope, envelopeBytes: envelopeBytes,
+                                      signature: try privateKey.signature(for: envelopeBytes))
             }
+        }
+        let adopted = plan.adopted
+        if !made.isEmpty || !adopted.isEmpty {
+            let signatures = made
+            let expectedAuthority = authority
+            let signer = plan.signer
+            let keyId = plan.key?.published.keyId
+            let storedAt = Self.date(unixMillis: clock.nowUnixMillis())
             // One transaction for all letters of the call: one fsync, however many letters.
-            let outcome = try await database.write { db -> (signed: [Int: String], replayed: [Int: String], refused: [Int: SigningError]) in
+            let outcome = try await database.write { db -> (answered: [Int: ExactlyOnce.Answer<SignatureRecord>], refused: [Int: SigningError]) in
+                var answered: [Int: ExactlyOnce.Answer<SignatureRecord>] = [:]
+                var refused: [Int: SigningError] = [:]
+                // A natural-key answer found by the read: its new request id gets the same stored reply.
+                for (index, naturalKey) in adopted {
+                    answered[index] = try ExactlyOnce.runInTransaction(
+                        db, method: method, requestID: items[index].requestId, fingerprint: fingerprints[index], naturalKey: naturalKey,
+                        now: storedAt) { _ -> SignatureRecord in
+                            throw SigningError(.internalError, "the stored signature for request \(items[index].requestId) vanished")
+                        }
+                }
+                guard !signatures.isEmpty, let signer, let keyId else { return (answered, refused) }
                 // An admin may have rotated or revoked the key, or ended the delegation, while scrypt ran.
                 let current = try SigningRecords.currentKey(db, signerId: signerId)
-                guard current?.published.keyId == key.published.keyId, current?.published.revokedAtUnixMillis == 0 else {
-                    throw SigningError(.failedPrecondition, "key \(key.published.keyId) was rotated or revoked meanwhile; retry")
+                guard current?.published.keyId == keyId, current?.published.revokedAtUnixMillis == 0 else {
+                    throw SigningError(.failedPrecondition, "key \(keyId) was rotated or revoked meanwhile; retry")
                 }
-                let recheck = try Self.authority(db, signer: signer, caller: caller, at: now)
-                guard recheck.delegation?.delegationId == authority.delegation?.delegationId else {
+                let recheck = try Self.authority(db, signer: signer, caller: caller, at: signatures[0].envelope.signedAtUnixMillis)
+                guard recheck.delegation?.delegationId == expectedAuthority.delegation?.delegationId else {
                     throw SigningError(.permissionDenied, "the delegation changed meanwhile; retry")
                 }
-                var signed: [Int: String] = [:]
-                var replayed: [Int: String] = [:]
-                var refused: [Int: SigningError] = [:]
-                for (pending, envelopeBytes, signatureBytes, envelope) in made {
-                    let item = items[pending.index]
-                    // The same request id may have been signed by a concurrent duplicate meanwhile.
-                    if let signatureId = try SigningRecords.replay(db, method: method, requestId: item.requestId,
-                                                                   fingerprint: fingerprints[pending.index]) {
-                        replayed[pending.index] = signatureId
-                        continue
+                for made in signatures {
+                    let index = made.pending.index
+                    do {
+                        // Each letter is its own step: a concurrent duplicate may have answered it meanwhile,
+                        // and a letter that fails rolls back alone.
+                        var answer: ExactlyOnce.Answer<SignatureRecord>?
+                        try db.inSavepoint {
+                            answer = try ExactlyOnce.runInTransaction(
+                                db, method: method, requestID: items[index].requestId, fingerprint: fingerprints[index],
+                                naturalKey: made.pending.naturalKey, now: storedAt) { db in try Self.store(db, made, keyId: keyId) }
+                            return .commit
+                        }
+                        answered[index] = answer
+                    } catch let error as SigningError {
+                        refused[index] = error
+                    } catch let error as InvalidFieldError {
+                        refused[index] = SigningError.invalid(error.field, error.problem)
                     }
-                    if try String.fetchOne(db, sql: "SELECT id FROM signature WHERE signing_request_id = ?",
-                                           arguments: [pending.target.signingRequestId]) != nil {
-                        refused[pending.index] = SigningError(.failedPrecondition, "letter \(pending.target.letterId) revision was signed meanwhile")
-                        continue
-                    }
-                    let signatureId = UUID().uuidString.lowercased()
-                    try db.execute(sql: """
-                        INSERT INTO signature (id, signing_request_id, letter_id, envelope, signature, key_id, signer_id, on_behalf_of, delegation_id, signed_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [signatureId, pending.target.signingRequestId, pending.target.letterId, envelopeBytes, signatureBytes,
-                                         key.published.keyId, signerId, envelope.onBehalfOf, envelope.delegationId, now])
-                    try SigningRecords.recordRequest(db, method: method, requestId: item.requestId, fingerprint: fingerprints[pending.index],
-                                                     resultId: signatureId, at: now)
-                    signed[pending.index] = signatureId
                 }
-                return (signed, replayed, refused)
+                return (answered, refused)
             }
-            signed = outcome.signed
-            plan.replayed.merge(outcome.replayed) { first, _ in first }
+            plan.answered.merge(outcome.answered) { _, written in written }
             plan.refused.merge(outcome.refused) { first, _ in first }
-            for (index, signatureId) in signed.sorted(by: { $0.key < $1.key }) {
-                log.info("letter signed", metadata: [
-                    "letter.id": "\(made.first { $0.0.index == index }?.0.target.letterId ?? "")", "signature.id": "\(signatureId)",
-                    "request.id": "\(items[index].requestId)", "key.id": "\(key.published.keyId)",
-                    "on_behalf_of": "\(authority.onBehalfOf)", "signer.name": "\(signer.name)"])
-            }
         }
-        let ids = plan.replayed.merging(signed) { first, _ in first }
-        let records = try await database.read { db in
-            try ids.mapValues { id -> SignatureRecord in
-                guard let record = try SigningRecords.signature(db, id: id) else {
-                    throw SigningError(.internalError, "signature \(id) recorded for a request id is missing")
-                }
-                return record
-            }
+        for (index, answer) in plan.answered.sorted(by: { $0.key < $1.key }) {
+            let record = answer.response
+            answer.log(log, done: "letter signed", metadata: [
+                "letter.id": "\(record.fields.letterId)", "signature.id": "\(record.signatureId)", "key.id": "\(record.fields.keyId)",
+                "on_behalf_of": "\(record.fields.onBehalfOf)", "signer.name": "\(record.signerName)", "item": "\(index)"])
         }
         return items.indices.map { index in
-            if let record = records[index] { return .success(record) }
+            if let answer = plan.answered[index] { return .success(answer.response) }
             return .failure(plan.refused[index] ?? SigningError(.internalError, "no result for item \(index)"))
         }
+    }
+
+    /// One letter's signature, made in the prepare phase.
+    private struct SignedEnvelope: Sendable {
+        var pending: PendingItem
+        var envelope: SigningEnvelope
+        var envelopeBytes: Data
+        var signature: Data
+    }
+
+    /// Stores one new signature (the perform of its Sign step) and returns its record, the stored reply.
+    private static func store(_ db: Database, _ made: SignedEnvelope, keyId: String) throws -> SignatureRecord {
+        let target = made.pending.target
+        if let existing = try String.fetchOne(db, sql: "SELECT signer_id FROM signature WHERE signing_request_id = ?",
+                                              arguments: [target.signingRequestId]) {
+            throw SigningError(.failedPrecondition, "letter \(target.letterId) revision was signed meanwhile (by \(existing))")
+        }
+        let signatureId = UUID().uuidString.lowercased()
+        try db.execute(sql: """
+            INSERT INTO signature (id, signing_request_id, letter_id, envelope, signature, key_id, signer_id, on_behalf_of, delegation_id, signed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [signatureId, target.signingRequestId, target.letterId, made.envelopeBytes, made.signature, keyId,
+                             made.envelope.signerId, made.envelope.onBehalfOf, made.envelope.delegationId, made.envelope.signedAtUnixMillis])
+        guard let record = try SigningRecords.signature(db, id: signatureId) else {
+            throw SigningError(.internalError, "signature \(signatureId) was not stored")
+        }
+        return record
     }
 
     /// The Camat signs in their own right; anyone else needs a delegation from a Camat that covers `now`.

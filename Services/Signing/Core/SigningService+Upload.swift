@@ -1,9 +1,13 @@
 import Domain
 import Foundation
 import GRDB
+import ServiceKit
 import Wire
 
 /// SOP step 4: a letter revision initialled by the drafter and the Sekretaris is uploaded for signature.
+/// On `ExactlyOnce` by request id and by natural key (letter, revision digest, parafs, uploader). The
+/// stored reply is the signing request's id, not the record: the content (up to the message limit) is
+/// stored once, and a replay answers with the signing request as it is now.
 extension SigningService {
     public func upload(_ request: UploadForSignatureRequest, caller: SigningCaller) async throws -> SigningRequestRecord {
         guard policy.uploadRoles.contains(caller.actorRole) else {
@@ -23,17 +27,15 @@ extension SigningService {
         }
         let drafter = try Self.checkParaf(request.drafterParaf, field: "drafter_paraf", role: .drafter, digest: digest)
         let sekretaris = try Self.checkParaf(request.sekretarisParaf, field: "sekretaris_paraf", role: .sekretaris, digest: digest)
-        let fingerprint = try SigningRecords.fingerprint(request)
-        let method = "UploadForSignature"
         let encoder = ProtobufEncoder()
         let contentBytes = try content.canonicalBytes()
         let drafterBytes = try encoder.encode(drafter)
         let sekretarisBytes = try encoder.encode(sekretaris)
-        let now = clock.nowUnixMillis()
-        let id = try await database.write { db -> String in
-            if let id = try SigningRecords.replay(db, method: method, requestId: request.requestId, fingerprint: fingerprint) {
-                return id
-            }
+        let answer = try await once(
+            method: SigningAPI.uploadForSignature.fullName, requestID: request.requestId, fingerprint: try SigningRecords.fingerprint(request),
+            naturalKey: try Self.uploadNaturalKey(letterId: request.letterId, digest: digest, drafter: drafter, sekretaris: sekretaris,
+                                                  uploader: caller.actorId)
+        ) { db in
             if let existing = try String.fetchOne(db, sql: "SELECT id FROM signing_request WHERE letter_id = ? AND revision_digest = ?",
                                                   arguments: [request.letterId, digest]) {
                 throw SigningError(.alreadyExists, "letter \(request.letterId) revision \(LetterContent.hex(digest)) is already uploaded as signing request \(existing)")
@@ -42,13 +44,22 @@ extension SigningService {
             try db.execute(sql: """
                 INSERT INTO signing_request (id, letter_id, revision_digest, content, drafter_paraf, sekretaris_paraf, uploaded_by, uploaded_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, request.letterId, digest, Data(contentBytes), Data(drafterBytes), Data(sekretarisBytes), caller.actorId, now])
-            try SigningRecords.recordRequest(db, method: method, requestId: request.requestId, fingerprint: fingerprint, resultId: id, at: now)
-            return id
+                """, arguments: [id, request.letterId, digest, Data(contentBytes), Data(drafterBytes), Data(sekretarisBytes), caller.actorId,
+                                 self.clock.nowUnixMillis()])
+            return SigningRequestReference(signingRequestId: id)
         }
-        logger.info("letter uploaded for signature", metadata: ["letter.id": "\(request.letterId)", "signing_request.id": "\(id)",
-                                                                "request.id": "\(request.requestId)"])
-        return try await signingRequest(GetSigningRequestRequest(signingRequestId: id))
+        answer.log(logger, done: "letter uploaded for signature", metadata: [
+            "letter.id": "\(request.letterId)", "signing_request.id": "\(answer.response.signingRequestId)"])
+        return try await signingRequest(GetSigningRequestRequest(signingRequestId: answer.response.signingRequestId))
+    }
+
+    /// The upload as a step: this letter revision with these parafs, by this uploader. The content is
+    /// named by its digest, so the key is small and the same content under a new request id matches.
+    static func uploadNaturalKey(letterId: String, digest: Data, drafter: Paraf, sekretaris: Paraf, uploader: String) throws -> NaturalKey {
+        try NaturalKey(["letter", letterId, "revision", LetterContent.hex(digest)],
+                       asking: UploadForSignatureRequest(letterId: letterId, revisionDigest: digest, drafterParaf: drafter,
+                                                         sekretarisParaf: sekretaris),
+                       actorID: uploader)
     }
 
     private static func checkParaf(_ paraf: Paraf?, field: String, role: Role, digest: Data) throws -> Paraf {

@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import GRDB
 import Logging
+import ServiceKit
 import Wire
 
 /// The signing service's operations (SOP steps 4 and 5, signer and key administration,
@@ -11,8 +12,11 @@ import Wire
 /// Durability: every mutation is one GRDB write transaction on a database opened with
 /// synchronous=FULL, and the result is returned only after it commits; the slow parts (scrypt,
 /// key generation) happen before the transaction, so a crash leaves either the whole change or none.
+/// Exactly once: every mutating method runs on ServiceKit's `ExactlyOnce` (replay by request id, and
+/// by natural key for Upload and Sign; proto-notes/signing.md, "Retries and durability").
 public final class SigningService: Sendable {
-    let database: any DatabaseWriter
+    let database: DatabasePool
+    let exactlyOnce: ExactlyOnce
     let policy: SigningPolicy
     let clock: SigningClock
     let logger: Logger
@@ -23,8 +27,9 @@ public final class SigningService: Sendable {
     /// Concurrent Sign/BulkSign calls of one signer with the same passphrase share one unlock.
     let sharedUnlocks = SharedUnlocks()
 
-    public init(database: any DatabaseWriter, policy: SigningPolicy = SigningPolicy(), clock: SigningClock = .system, logger: Logger) {
+    public init(database: DatabasePool, policy: SigningPolicy = SigningPolicy(), clock: SigningClock = .system, logger: Logger) {
         self.database = database
+        self.exactlyOnce = ExactlyOnce(pool: database, now: { Self.date(unixMillis: clock.nowUnixMillis()) })
         self.policy = policy
         self.clock = clock
         self.logger = logger
@@ -41,6 +46,33 @@ public final class SigningService: Sendable {
         }
         logger.info("scrypt calibrated", metadata: [
             "scrypt": "N=2^\(cost.log2N) r=\(cost.blockSize) p=\(cost.parallelism)", "kdf.ms": "\(Int(millis.rounded()))"])
+    }
+
+    /// `ExactlyOnce.run` with its request-id refusal as the service's own INVALID_ARGUMENT, so callers
+    /// in-process and over RPC see one error type.
+    func once<Prepared: Sendable, Response: Codable & Sendable>(
+        method: String, requestID: String, fingerprint: Data, naturalKey: NaturalKey? = nil,
+        prepare: @Sendable () async throws -> Prepared, perform: @escaping @Sendable (Database, Prepared) throws -> Response
+    ) async throws -> ExactlyOnce.Answer<Response> {
+        do {
+            return try await exactlyOnce.run(method: method, requestID: requestID, fingerprint: fingerprint, naturalKey: naturalKey,
+                                              prepare: prepare, perform: perform)
+        } catch let error as InvalidFieldError {
+            throw SigningError.invalid(error.field, error.problem)
+        }
+    }
+
+    /// `once` without a prepare phase.
+    func once<Response: Codable & Sendable>(
+        method: String, requestID: String, fingerprint: Data, naturalKey: NaturalKey? = nil,
+        perform: @escaping @Sendable (Database) throws -> Response
+    ) async throws -> ExactlyOnce.Answer<Response> {
+        try await once(method: method, requestID: requestID, fingerprint: fingerprint, naturalKey: naturalKey,
+                       prepare: { () }, perform: { db, _ in try perform(db) })
+    }
+
+    static func date(unixMillis: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(unixMillis) / 1000)
     }
 
     // MARK: - Validation
