@@ -75,7 +75,7 @@ enum Output {
         if !journey.letterNumber.isEmpty { lines.append("number    \(journey.letterNumber)") }
         if let clerk = journey.clerk { lines.append("clerk     \(actor(clerk))") }
         if !journey.draftID.isEmpty {
-            lines.append("draft     \(journey.draftID) revision \(journey.revision) digest \(journey.revisionDigest.prefix(16))…")
+            lines.append("draft     \(journey.draftID) revision \(journey.revision) digest \(LetterContent.hex(journey.revisionDigest).prefix(16))…")
         }
         lines.append("")
         let rows = journey.steps.map { step -> [String] in

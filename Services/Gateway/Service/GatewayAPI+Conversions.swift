@@ -76,7 +76,7 @@ extension GatewayAPI.Journey {
         drafter = journey.drafter.map(ActorIdentity.init)
         draftID = journey.draftID ?? ""
         revision = Int64(journey.revision ?? 0)
-        revisionDigest = journey.revisionDigest ?? ""
+        revisionDigest = GatewayService.digestBytes(journey.revisionDigest)
         signingRequestID = journey.signingRequestID ?? ""
         signatureID = journey.signatureID ?? ""
         letterNumber = journey.letterNumber ?? ""
@@ -87,7 +87,7 @@ extension GatewayAPI.Journey {
             message.at = record.at
             message.by = ActorIdentity(record.by)
             message.notes = record.notes
-            message.revisionDigest = record.revisionDigest
+            message.revisionDigest = GatewayService.digestBytes(record.revisionDigest)
             return message
         }
         totalDurationSeconds = journey.totalDurationSeconds ?? 0

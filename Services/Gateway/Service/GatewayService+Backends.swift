@@ -42,6 +42,7 @@ extension GatewayService {
     func createDraft(_ request: GatewayAPI.CreateDraftRequest, _ context: ServerContext) async throws -> GatewayAPI.DraftReply {
         let backends = try requireBackends()
         guard let content = request.content else { throw InvalidFieldError("content", "is required") }
+        try Self.requireContentFitsReply(content)
         return try await runStep(GatewayAPI.createDraft, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "create the draft (step 2)",
                                  precheck: { journey in
@@ -59,13 +60,14 @@ extension GatewayService {
             // The draft is what gets numbered: the journey follows its subject and classification.
             journey.subject = content.subject
             journey.classification = content.classificationCode
-            return self.draftReply(journey, draft, now: now)
+            return try Self.fitting(self.draftReply(journey, draft, now: now))
         }
     }
 
     func editDraft(_ request: GatewayAPI.EditDraftRequest, _ context: ServerContext) async throws -> GatewayAPI.DraftReply {
         let backends = try requireBackends()
         guard let content = request.content else { throw InvalidFieldError("content", "is required") }
+        try Self.requireContentFitsReply(content)
         return try await runStep(GatewayAPI.editDraft, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "edit the draft (step 2)",
                                  precheck: { try $0.checkCanEditDraft() },
@@ -77,7 +79,7 @@ extension GatewayService {
             try journey.recordDraftEdited(revision: Int(draft.latestRevision), digest: Self.hex(draft.latestDigest), at: now)
             journey.subject = content.subject
             journey.classification = content.classificationCode
-            return self.draftReply(journey, draft, now: now)
+            return try Self.fitting(self.draftReply(journey, draft, now: now))
         }
     }
 
@@ -312,7 +314,7 @@ extension GatewayService {
     static func delivery(_ delivery: RegistryAPI.Delivery) -> GatewayAPI.Delivery {
         var item = GatewayAPI.Delivery()
         item.addressee = delivery.addresseeName
-        item.state = String(describing: delivery.state)
+        item.state = GatewayAPI.DeliveryState(rawValue: delivery.state.rawValue) ?? .unspecified
         item.attempts = delivery.attempts
         item.lastError = delivery.lastError
         item.updatedAt = delivery.deliveredAt ?? delivery.nextAttemptAt

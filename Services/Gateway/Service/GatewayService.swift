@@ -237,6 +237,8 @@ public final class GatewayService: Sendable {
         gateway.unary(GatewayAPI.getSLAReport, slaReport)
         gateway.unary(GatewayAPI.whoAmI, whoAmI)
         registerBackendSteps(&gateway)
+        registerPublishedKeys(&gateway)
+        registerCancelNumber(&gateway)
         var admin = ServiceDescriptor(name: GatewayAPI.adminServiceName)
         registerAdmin(&admin)
         registerLetterDocument(gateway: &gateway, admin: &admin)

@@ -76,6 +76,25 @@ package final class PublishedKeyDirectory: Sendable {
         return report
     }
 
+    /// The signers and delegations as the agenda book prints them (position and name, Plh./Plt.),
+    /// from the cached keys, refreshed first when they are stale.
+    package func agendaSigners() async -> AgendaSigners {
+        if client != nil, let fetch = fetchTask(force: false) { _ = await fetch.value }
+        let remote = state.get().remote
+        var signers: [String: AgendaSigners.Signer] = [:]
+        for signer in fileKeys.signers + remote.signers {
+            signers[signer.id] = AgendaSigners.Signer(name: signer.name, position: signer.position)
+        }
+        let delegations = (fileKeys.delegations + remote.delegations).map { delegation in
+            AgendaSigners.Delegation(
+                fromSignerId: delegation.fromSignerId, toSignerId: delegation.toSignerId,
+                authority: delegation.kind == .unspecified ? "a.n." : delegation.kind.label + ".",
+                validFromMillis: delegation.validFromUnixMillis, validUntilMillis: delegation.validUntilUnixMillis,
+                revokedAtMillis: delegation.revokedAtUnixMillis)
+        }
+        return AgendaSigners(signers: signers, delegations: delegations)
+    }
+
     /// Whether the first failure is a key, signer or delegation we have not fetched yet (never
     /// a revoked or expired key, a bad signature or changed content: fetching cannot mend those).
     static func unknownToUs(_ report: VerificationReport) -> Bool {

@@ -221,6 +221,7 @@ extension RegistryService {
         record.signerName = entry.signerName
         record.cancelled = entry.status == .cancelled
         record.cancelReason = entry.cancelReason
+        record.cancelledAt = entry.status == .cancelled ? entry.cancelledAt : nil
         record.pdfSHA256 = Data(stored.sha256 ?? [])
         record.pdfSize = UInt64(stored.size)
         record.pdfDownloadable = !confidential && !stored.isPending

@@ -289,6 +289,8 @@ package final class RegistryService: Sendable {
     func exportAgenda(_ request: RegistryAPI.ExportAgendaRequest, _ context: ServerContext) async throws -> RegistryAPI.ExportAgendaResponse {
         let query = try query(year: request.year, from: request.from, until: request.until)
         let entries = try await store.export(query)
+        // Signers as printed: position and name, Plh./Plt. with the position signed for.
+        let signers = await keys.agendaSigners()
         let zone = store.settings.timeZone
         var title = request.year != 0 ? "Tahun \(request.year)" : "Semua"
         if request.from != nil || request.until != nil {
@@ -303,11 +305,12 @@ package final class RegistryService: Sendable {
         case .html:
             response.mediaType = "text/html; charset=utf-8"
             response.fileName = baseName + ".html"
-            response.data = Data(AgendaExport.html(entries, zone: zone, officeName: store.settings.officeName, title: title))
+            response.data = Data(AgendaExport.html(entries, zone: zone, officeName: store.settings.officeName, title: title,
+                                                   signers: signers))
         case .csv, .unspecified:
             response.mediaType = "text/csv; charset=utf-8"
             response.fileName = baseName + ".csv"
-            response.data = Data(AgendaExport.csv(entries, zone: zone))
+            response.data = Data(AgendaExport.csv(entries, zone: zone, signers: signers))
         }
         return response
     }
@@ -315,7 +318,8 @@ package final class RegistryService: Sendable {
     // MARK: Cancel
 
     func cancel(_ request: RegistryAPI.CancelLetterRequest, _ context: ServerContext) async throws -> RegistryAPI.CancelLetterResponse {
-        let actor = try context.requireActor(.stafUmum, .admin, action: "CancelLetter (pembatalan)")
+        // The gateway's CancelNumber acts as the Camat (proto-notes/gateway.md, "Cancelling a number").
+        let actor = try context.requireActor(.stafUmum, .admin, .camat, action: "CancelLetter (pembatalan)")
         var letterId: UUID?
         if !request.letterID.isEmpty {
             guard let id = UUID(uuidString: request.letterID) else { throw RegistryError.invalidArgument("letter_id", "must be a UUID") }

@@ -196,7 +196,7 @@ extension WebApp {
         }
         // The Sekretaris (and the drafter) see what changed since the last return.
         if journey.state == .inReview || journey.state == .drafting, let last = journey.returns.last, let current = draft?.content,
-           let digest = Data(hexString: last.revisionDigest),
+           case let digest = last.revisionDigest, !digest.isEmpty,
            let old = try? await call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: id, revisionDigest: digest), session),
            let oldContent = old.content, old.revision != draft?.revision {
             let diff = TextDiff.lines(Self.textLines(oldContent), Self.textLines(current))

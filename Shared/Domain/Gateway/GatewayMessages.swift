@@ -49,7 +49,8 @@ extension GatewayAPI {
         public var at: Date = Date(timeIntervalSince1970: 0)
         public var by: ActorIdentity? = nil
         public var notes: String = ""
-        public var revisionDigest: String = ""
+        /// SHA-256 of the returned revision (32 bytes).
+        public var revisionDigest: Data = Data()
 
         public init() {}
 
@@ -72,7 +73,8 @@ extension GatewayAPI {
         public var drafter: ActorIdentity? = nil
         public var draftID: String = ""
         public var revision: Int64 = 0
-        public var revisionDigest: String = ""
+        /// SHA-256 of the canonical LetterContent (32 bytes).
+        public var revisionDigest: Data = Data()
         public var signingRequestID: String = ""
         public var signatureID: String = ""
         public var letterNumber: String = ""
@@ -325,7 +327,7 @@ extension GatewayAPI {
 
     public struct Delivery: Codable, Sendable, Hashable {
         public var addressee: String = ""
-        public var state: String = ""
+        public var state: DeliveryState = .unspecified
         public var attempts: Int32 = 0
         public var lastError: String = ""
         public var updatedAt: Date? = nil
