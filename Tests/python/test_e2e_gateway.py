@@ -207,15 +207,18 @@ def test_happy_path_all_six_steps(office):
     assert office.paraf(letter_id).state == g.JOURNEY_STATE_IN_REVIEW
     assert office.approve(letter_id).state == g.JOURNEY_STATE_APPROVED
     assert office.upload(letter_id).state == g.JOURNEY_STATE_AWAITING_SIGNATURE
-    signed = office.sign(letter_id)
+    sign_rid = uuid.uuid4().hex
+    signed = office.sign(letter_id, rid=sign_rid)
     assert signed.journey.state == g.JOURNEY_STATE_SIGNED
     assert signed.signature.verified, signed.signature.verification_detail
     assert signed.signature.signer_id == "camat"
-    registered = office.register(letter_id)
+    register_rid = uuid.uuid4().hex
+    registered = office.register(letter_id, rid=register_rid)
     journey = registered.journey
     assert journey.state == g.JOURNEY_STATE_COMPLETED and journey.current_step == 0
     assert NUMBER.match(registered.registration.letter_number), registered.registration.letter_number
     assert registered.registration.receipt_verified, registered.registration.receipt_detail
+    check_receipt_independently(office, registered.registration, letter_id, signed.signature)
     assert journey.letter_number == registered.registration.letter_number
     assert [s.step for s in journey.steps] == [1, 2, 3, 4, 5, 6]
     assert [s.actor.id for s in journey.steps] == ["ani", "dedi", "sri", "ani", "camat", "ani"]
@@ -233,9 +236,38 @@ def test_happy_path_all_six_steps(office):
     by_signature = office.gateway.VerifySignature(g.VerifySignatureRequest(letter_id=letter_id), metadata=office.md("sri"))
     assert by_signature.valid and by_signature.signature.signature_id == journey.signature_id
 
-    # A repeated request id of a finished step returns the first answer.
+    # A repeated request id of a finished step returns the first answer and changes nothing:
+    # the same signature and the same number and receipt, each step recorded once.
+    sign_again = office.sign(letter_id, rid=sign_rid)
+    assert sign_again.signature.signature_id == signed.signature.signature_id
+    assert sign_again.signature.signature == signed.signature.signature
+    register_again = office.register(letter_id, rid=register_rid)
+    assert register_again.registration.letter_number == registered.registration.letter_number
+    assert register_again.registration.receipt == registered.registration.receipt
     again = office.gateway.GetJourney(g.GetJourneyRequest(letter_id=letter_id), metadata=office.md("dedi")).journey
     assert again.letter_number == journey.letter_number
+    assert [s.step for s in again.steps] == [1, 2, 3, 4, 5, 6]
+
+
+def check_receipt_independently(office, registration, letter_id, signature):
+    """The receipt checked without the services' own verifiers: its Ed25519 seal with Python's
+    `cryptography` and the registry key GetPublishedKeys publishes, its text against the letter."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    keys = office.gateway.GetPublishedKeys(office.g.GetPublishedKeysRequest(), metadata=office.md("sri"))
+    text, seal = registration.receipt[:-64], registration.receipt[-64:]
+    Ed25519PublicKey.from_public_bytes(keys.registry_key.public_key).verify(seal, text)  # raises if forged
+    fields = dict(line.split("=", 1) for line in text.decode().splitlines()[1:])
+    assert fields["registry-key"] == keys.registry_key.key_id
+    assert fields["registry-key"] == hashlib.sha256(keys.registry_key.public_key).hexdigest()[:16]
+    assert fields["number"] == registration.letter_number
+    assert fields["letter-id"] == letter_id.lower()
+    assert fields["signature"] == signature.signature.hex()
+    published = {k.key_id: k for k in keys.keys}
+    assert fields["signer-public-key"] == published[signature.key_id].public_key.hex()
+    forged = bytearray(text)
+    forged[-2] ^= 1
+    with pytest.raises(Exception):
+        Ed25519PublicKey.from_public_bytes(keys.registry_key.public_key).verify(seal, bytes(forged))
 
 
 def test_return_with_notes_loop(office):
