@@ -125,6 +125,8 @@ public final class GatewayStore: Sendable {
         registerPasswordMigrations(&migrator)
         // The append-only audit log of admin actions (issue 11, item 8), in its own file.
         registerAuditMigrations(&migrator)
+        // What each step asked of a backend, before asking (GatewayStore+Intents.swift).
+        registerIntentMigrations(&migrator)
     }
 
     // MARK: Journeys
@@ -249,7 +251,7 @@ public final class GatewayStore: Sendable {
     /// Applies a transition to a letter's journey and stores the response under the request id, atomically.
     /// A repeated request id returns the stored response and changes nothing. The state check inside `change`
     /// runs again here, so two racing callers cannot both move the letter.
-    /// `registration`, when given, is recorded in the same transaction (step 6).
+    /// `registration`, when given, is recorded in the same transaction (step 6); the step's intent is closed.
     public func update(letterID: String, method: String, requestID: String, requestDigest: String,
                        registration: HeldRegistration? = nil,
                        _ change: @escaping @Sendable (inout Journey) throws -> Data) async throws -> Data {
@@ -263,6 +265,7 @@ public final class GatewayStore: Sendable {
             try Self.saveJourney(db, journey)
             if let registration { try Self.saveRegistration(db, registration) }
             try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: bytes)
+            try Self.closeIntent(db, letterID: journey.letterID, method: method)
             return bytes
         }
     }

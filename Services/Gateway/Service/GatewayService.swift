@@ -57,12 +57,15 @@ public final class GatewayService: Sendable {
     /// 1. the caller's role must be the step's (PERMISSION_DENIED), the request id valid (INVALID_ARGUMENT);
     /// 2. a request id seen before returns the stored reply without touching anything;
     /// 3. the letter must be at this step (FAILED_PRECONDITION naming the step it is at);
-    /// 4. the backend is called with a request id derived from the gateway's, so a retry after any crash
-    ///    makes the backend return its first result instead of acting twice;
+    /// 4. the step's intent is written durably (GatewayStore+Intents.swift): the backend request id for
+    ///    this ask on this journey, derived from the gateway's request id the first time and reused by
+    ///    every retry of the same ask (also under a new request id, also after a crash), so the backend
+    ///    returns its first result instead of acting twice; a backend that did the step under another
+    ///    request id answers from the step's natural key (proto-notes/services.md, "Exactly once");
     /// 5. the transition and the reply (and, for step 6, the registration record) are stored in ONE
-    ///    transaction (the state is checked again inside).
+    ///    transaction (the state is checked again inside), which closes the intent.
     /// A failure in 3-4 leaves the journey as it was.
-    func runStep<Request: Codable & Sendable, Response: Codable & Sendable, Outcome: Sendable>(
+    func runStep<Request: GatewayStepRequest, Response: Codable & Sendable, Outcome: Sendable>(
         _ method: RPCMethod<Request, Response>, _ request: Request, context: ServerContext,
         requestID: String, letterID: String, step: SOPStep, action: String,
         fingerprintOf fingerprintRequest: Request? = nil,
@@ -86,16 +89,20 @@ public final class GatewayService: Sendable {
         log[metadataKey: "request.id"] = .string(requestID)
         if let stored = try await store.storedResponse(method: method.fullName, requestID: requestID,
                                                        requestDigest: fingerprint) {
-            log.info("repeated request: returning the stored reply")
+            log.info(ExactlyOnce.replayMessage(method: method.fullName), metadata: ["replay.by": "request_id"])
             return try decode(Response.self, stored)
         }
         let journey = try await store.journey(letterID)
         // Assignment is enforced (issue 11, item 7): steps 2, 4 and 6 by the letter's drafter or clerk.
         try journey.requireStep(step, to: action, by: actor)
         try precheck(journey)
-        let call = StepCall(backendRequestID: BackendRequestID.derive(requestID: requestID, letterID: letterID,
-                                                                      operation: method.name),
-                            actor: actor, letterID: letterID)
+        var asked = fingerprintRequest ?? request
+        asked.requestID = ""
+        let backendRequestID = try await store.stepIntent(
+            letterID: letterID, method: method.fullName,
+            asked: Self.hex(try Idempotency.fingerprint(of: asked, actorID: user.user.id)), journeyUpdatedAt: journey.updatedAt,
+            proposed: BackendRequestID.derive(requestID: requestID, letterID: letterID, operation: method.name))
+        let call = StepCall(backendRequestID: backendRequestID, actor: actor, letterID: letterID)
         let outcome: Outcome
         do {
             outcome = try await backend(journey, call)
@@ -247,3 +254,18 @@ public final class GatewayService: Sendable {
         return [gateway, admin]
     }
 }
+
+/// A request `runStep` handles: its request id is emptied to digest what the step asks (the step intent).
+protocol GatewayStepRequest: Codable, Sendable {
+    var requestID: String { get set }
+}
+
+extension GatewayAPI.AssignClerkRequest: GatewayStepRequest {}
+extension GatewayAPI.CreateDraftRequest: GatewayStepRequest {}
+extension GatewayAPI.EditDraftRequest: GatewayStepRequest {}
+extension GatewayAPI.ParafRequest: GatewayStepRequest {}
+extension GatewayAPI.ApproveRequest: GatewayStepRequest {}
+extension GatewayAPI.ReturnDraftRequest: GatewayStepRequest {}
+extension GatewayAPI.UploadForSignatureRequest: GatewayStepRequest {}
+extension GatewayAPI.SignRequest: GatewayStepRequest {}
+extension GatewayAPI.RegisterRequest: GatewayStepRequest {}

@@ -99,6 +99,16 @@ package final class RegistryService: Sendable {
             logger.notice("registration refused", metadata: ["letter.id": "\(letterId)", "request.id": "\(request.requestID)", "error": "\(error)"])
             throw error
         }
+        // The registry's natural key is the letter: a letter already in the book is answered with its
+        // entry (already_registered), logged as a replay, never as a second registration.
+        let metadata: Logger.Metadata = ["letter.id": "\(letterId)", "request.id": "\(request.requestID)",
+                                         "number": "\(outcome.entry.number)"]
+        if outcome.alreadyRegistered {
+            logger.info(ExactlyOnce.replayMessage(method: RegistryAPI.register.fullName),
+                        metadata: metadata.merging(["replay.by": "natural_key"]) { $1 })
+        } else {
+            logger.info("letter registered", metadata: metadata)
+        }
         // Numbered and durable; now the final PDF (if the office has a profile), outside the
         // numbering transaction. The reply waits until PDF, digest and v2 receipt are durable.
         let entry = try await finishFinalPDF(outcome.entry)
