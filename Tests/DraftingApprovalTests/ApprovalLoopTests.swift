@@ -7,7 +7,7 @@ import ServiceKit
 import Testing
 
 /// SOP steps 2-3 end to end over real RPC, and every approval rule.
-@Suite("Drafting and approval loop")
+@Suite("Drafting and approval loop", .timeLimit(.minutes(10)))
 struct ApprovalLoopTests {
     @Test("create, edit, concurrent edit conflict, paraf, approve")
     func happyPath() async throws {

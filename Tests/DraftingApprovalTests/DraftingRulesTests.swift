@@ -6,7 +6,7 @@ import ServiceKit
 import Testing
 
 /// SOP step 2 rules of the drafting service, each over real RPC against an in-process server.
-@Suite("Drafting service rules")
+@Suite("Drafting service rules", .timeLimit(.minutes(10)))
 struct DraftingRulesTests {
     @Test("create makes revision 1 whose digest is the content digest")
     func create() async throws {

@@ -25,7 +25,7 @@ final class FlakyTransport: DeliveryTransport, @unchecked Sendable {
     var counts: [String: Int] { lock.withLock { received } }
 }
 
-@Suite("Outbox and export")
+@Suite("Outbox and export", .timeLimit(.minutes(10)))
 struct OutboxAndExportTests {
     @Test func outboxRetriesWithBackoffThenDelivers() async throws {
         let clock = ManualClock(Date(timeIntervalSince1970: 1_780_000_000))
