@@ -6,7 +6,7 @@ import Logging
 import Testing
 @testable import SigningCore
 
-@Suite("Signing service: steps 4 and 5, keys, delegations, verification")
+@Suite("Signing service: steps 4 and 5, keys, delegations, verification", .timeLimit(.minutes(10)))
 struct SigningServiceTests {
     @Test("sign and verify round trip, independently of the service")
     func roundTrip() async throws {
