@@ -166,8 +166,7 @@ CASES = {
 @pytest.mark.parametrize("name", [
     "approve",
     "register",
-    # The signing service's natural key (signing request + signer) is H1b's part of issue 12.
-    pytest.param("sign", marks=pytest.mark.skip(reason="signing converts to ExactlyOnce separately (issue 12, H1b)")),
+    "sign",
 ])
 def test_step_done_by_backend_then_gateway_sigkilled_retried_under_a_new_request_id(cluster, office, protos, name):
     """The backend did the step under the gateway's backend request id for a client request id that is
