@@ -68,3 +68,25 @@ struct AuditLog: AsyncParsableCommand {
         }
     }
 }
+
+struct SignerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signer", abstract: "Your own signing key (signers: the Camat, a Plh/Plt).", subcommands: [Activate.self])
+
+    struct Activate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the signing key an admin registered you for, sealed under your own passphrase (asked without echo, or SURAT_PASSPHRASE_FILE).")
+        @OptionGroup var client: ClientOptions
+        @OptionGroup var request: RequestOptions
+
+        mutating func run() async throws {
+            let (client, requestID) = (client, request.id)
+            try await runReporting(requestID: requestID) {
+                let passphrase = try Passphrase.read(prompt: "New signing passphrase: ")
+                let info = try await client.call(GatewayAPI.activateSigningKey, GatewayAPI.ActivateSigningKeyRequest(
+                    requestID: requestID, passphrase: passphrase))
+                emit(info, json: client.json) { Admin.Signers.table([$0]) }
+            }
+        }
+    }
+}

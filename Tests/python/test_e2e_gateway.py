@@ -103,14 +103,14 @@ class Office:
         signers = self.admin.ListSigners(self.g.ListSignersRequest(), metadata=self.md("admin")).signers
         # Signers are registered before letters flow: the registry caches the published keys
         # (keyRefreshSeconds), so a key registered later is unknown to it for up to that long.
-        if not any(s.signer_id == "camat" for s in signers):
-            self.admin.RegisterSigner(self.g.RegisterSignerRequest(
-                request_id="signer-camat", user_id="camat", position="Camat Sooko", passphrase=CAMAT_PASSPHRASE),
-                metadata=self.md("admin"))
-        if not any(s.signer_id == "sri" for s in signers):
-            self.admin.RegisterSigner(self.g.RegisterSignerRequest(
-                request_id="signer-sri", user_id="sri", position="Sekretaris Kecamatan Sooko",
-                passphrase=SEKCAM_PASSPHRASE), metadata=self.md("admin"))
+        # An admin registers the signer; the signer makes the key under their own passphrase (issue 11, item 8).
+        for user, position, passphrase in [("camat", "Camat Sooko", CAMAT_PASSPHRASE),
+                                           ("sri", "Sekretaris Kecamatan Sooko", SEKCAM_PASSPHRASE)]:
+            if not any(s.signer_id == user and not s.pending for s in signers):
+                self.admin.RegisterSigner(self.g.RegisterSignerRequest(
+                    request_id=f"signer-{user}", user_id=user, position=position), metadata=self.md("admin"))
+                self.gateway.ActivateSigningKey(self.g.ActivateSigningKeyRequest(
+                    request_id=f"activate-{user}", passphrase=passphrase), metadata=self.md(user))
 
     def md(self, user):
         return [("authorization", f"Bearer {self.tokens[user]}")]

@@ -241,3 +241,72 @@ def test_cli_withdraw_reassign_and_audit(office):
     audit = surat(office, "aud", "admin", "audit", "--action", "WithdrawLetter")
     assert audit.returncode == 0, audit.stderr
     assert f"letter:{letter_id}" in audit.stdout and "Tidak diperlukan lagi" in audit.stdout
+
+
+def test_a_new_signing_key_signs_only_after_the_signer_sets_its_passphrase(office):
+    """An admin registers a signer as pending (no key, no passphrase); Sign by that user fails; the
+    admin cannot activate it; the signer, as themself, sets the passphrase and then signs (item 8)."""
+    g = office.g
+    office.admin.CreateUser(g.CreateUserRequest(user_id="wakil", name="Wakil Camat", role="camat", nip="197501012000031002"),
+                            metadata=office.md("admin"))
+    office.tokens["wakil"] = office.admin.IssueToken(g.IssueTokenRequest(user_id="wakil"), metadata=office.md("admin")).token
+    error = expect(grpc.StatusCode.INVALID_ARGUMENT, office.admin.RegisterSigner, g.RegisterSignerRequest(
+        request_id=rid(), user_id="wakil", position="Camat Sooko", passphrase="admin-knows-this"), metadata=office.md("admin"))
+    assert field_of(error) == "passphrase"
+    error = expect(grpc.StatusCode.INVALID_ARGUMENT, office.admin.RegisterSigner, g.RegisterSignerRequest(
+        request_id=rid(), user_id="eko", position="Seksi"), metadata=office.md("admin"))    # eko has no NIP
+    assert field_of(error) == "user_id" and "NIP" in error.details()
+    info = office.admin.RegisterSigner(g.RegisterSignerRequest(request_id=rid(), user_id="wakil", position="Camat Sooko"),
+                                       metadata=office.md("admin"))
+    assert info.pending and info.key_id == ""
+    listed = {s.signer_id: s for s in office.admin.ListSigners(g.ListSignersRequest(), metadata=office.md("admin")).signers}
+    assert listed["wakil"].pending and listed["wakil"].key_id == "" and not listed["camat"].pending
+    # No key yet: the letter cannot be signed by this user.
+    letter_id = office.open("Surat keterangan").letter_id
+    office.assign(letter_id)
+    office.draft(letter_id, subject="Surat keterangan")
+    office.paraf(letter_id)
+    office.approve(letter_id)
+    office.upload(letter_id)
+    sign = lambda passphrase: call(office, "wakil", "Sign", g.SignRequest(request_id=rid(), letter_id=letter_id,
+                                                                        passphrase=passphrase))
+    with pytest.raises(grpc.RpcError) as refused:
+        sign("admin-knows-this")
+    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED, refused.value.details()
+    assert "not a registered signer" in refused.value.details()
+    assert call(office, "ani", "GetJourney", g.GetJourneyRequest(letter_id=letter_id)).journey.state == g.JOURNEY_STATE_AWAITING_SIGNATURE
+    # Only the signer activates: the admin has no registration of their own.
+    expect(grpc.StatusCode.FAILED_PRECONDITION, call, office, "admin", "ActivateSigningKey",
+           g.ActivateSigningKeyRequest(request_id=rid(), passphrase="admin-knows-this"))
+    activated = call(office, "wakil", "ActivateSigningKey", g.ActivateSigningKeyRequest(request_id=rid(), passphrase="frasa-wakil-sendiri"))
+    assert not activated.pending and activated.key_id and activated.position == "Camat Sooko"
+    expect(grpc.StatusCode.FAILED_PRECONDITION, call, office, "wakil", "ActivateSigningKey",
+           g.ActivateSigningKeyRequest(request_id=rid(), passphrase="again-another-one"), contains="already active")
+    signed = sign("frasa-wakil-sendiri")
+    assert signed.signature.signer_id == "wakil" and signed.signature.key_id == activated.key_id and signed.signature.verified
+    log = call(office, "admin", "ListAuditLog", g.ListAuditLogRequest(limit=500)).entries
+    assert [(e.action, e.actor.id) for e in log if e.target == "signer:wakil"] == [
+        ("RegisterSigner", "admin"), ("ActivateSigningKey", "wakil")]
+
+
+def test_cli_signer_register_then_activate_by_the_signer(office):
+    g = office.g
+    office.admin.CreateUser(g.CreateUserRequest(user_id="plt", name="Plt Camat", role="camat", nip="198001012005011009"),
+                            metadata=office.md("admin"))
+    office.tokens["plt"] = office.admin.IssueToken(g.IssueTokenRequest(user_id="plt"), metadata=office.md("admin")).token
+    registered = surat(office, "admin", "admin", "signer", "register", "plt", "--position", "Plt. Camat Sooko")
+    assert registered.returncode == 0, registered.stderr
+    assert "(pending" in registered.stdout
+    passphrase = office.root / "plt.passphrase"
+    passphrase.write_text("frasa-sandi-plt-sendiri\n")
+    token_file = office.root / "plt.token"
+    token_file.write_text(office.tokens["plt"] + "\n")
+    env = dict(os.environ, SURAT_TOKEN_FILE=str(token_file), SURAT_PASSPHRASE_FILE=str(passphrase),
+               SURAT_ADDRESS=f"127.0.0.1:{office.cluster.ports['gateway']}")
+    activated = subprocess.run([str(swift_bin("surat")), "signer", "activate", "--json"], env=env, capture_output=True,
+                               text=True, timeout=60)
+    assert activated.returncode == 0, activated.stderr
+    info = json.loads(activated.stdout)
+    assert info["signerID"] == "plt" and info["keyID"] and not info.get("pending", False)
+    listed = surat(office, "admin", "admin", "signer", "list")
+    assert "plt" in listed.stdout and "(pending" not in [line for line in listed.stdout.splitlines() if line.startswith("plt")][0]

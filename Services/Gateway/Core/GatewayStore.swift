@@ -125,6 +125,8 @@ public final class GatewayStore: Sendable {
         registerPasswordMigrations(&migrator)
         // The append-only audit log of admin actions (issue 11, item 8), in its own file.
         registerAuditMigrations(&migrator)
+        // Signers an admin registered, waiting for their own passphrase (issue 11, item 8).
+        registerSignerActivationMigrations(&migrator)
         // What each step asked of a backend, before asking (GatewayStore+Intents.swift).
         registerIntentMigrations(&migrator)
     }

@@ -144,5 +144,6 @@ extension GatewayService {
         gateway.unary(GatewayAPI.withdrawLetter, withdrawLetter)
         gateway.unary(GatewayAPI.reassignLetter, reassignLetter)
         gateway.unary(GatewayAPI.listAuditLog, listAuditLog)
+        gateway.unaryWithCallerDeadline(GatewayAPI.activateSigningKey, activateSigningKey)
     }
 }

@@ -373,7 +373,7 @@ enum Templates {
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="signer_user">Pengguna</label><input id="signer_user" name="user_id" required autocapitalize="none">
         <label for="signer_position">Jabatan</label><input id="signer_position" name="position" placeholder="Camat Sooko">
-        <label for="signer_passphrase">Frasa sandi kunci (diberikan kepada penandatangan)</label><input id="signer_passphrase" name="passphrase" type="password" autocomplete="off" required>
+        <p class="hint">Kunci tanda tangan dibuat saat penandatangan sendiri menetapkan frasa sandinya (<code>surat signer activate</code>).</p>
         <button type="submit">Daftarkan</button>
       </form>
       <h3>Delegasi tanda tangan (a.n.)</h3>

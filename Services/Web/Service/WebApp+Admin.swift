@@ -126,10 +126,11 @@ extension WebApp {
     func adminRegisterSigner(_ request: Request) async throws -> Response {
         let session = try await requireSession(request)
         let form = try await requireForm(request, session)
-        return try await act(session, back: "/admin", success: "Penandatangan didaftarkan dengan kunci baru.") {
+        // The signer makes their own key (ActivateSigningKey, `surat signer activate`): no passphrase here.
+        return try await act(session, back: "/admin",
+                             success: "Penandatangan didaftarkan; kuncinya dibuat saat ia sendiri menetapkan frasa sandi (surat signer activate).") {
             _ = try await call(GatewayAPI.registerSigner, GatewayAPI.RegisterSignerRequest(
-                requestID: Self.newRequestID(), userID: form.text("user_id").lowercased(), position: form.text("position"),
-                passphrase: form["passphrase"] ?? ""), session)
+                requestID: Self.newRequestID(), userID: form.text("user_id").lowercased(), position: form.text("position")), session)
         }
     }
 

@@ -154,8 +154,10 @@ extension GatewayAPI {
         public var position: String = ""
         public var keyID: String = ""
         public var algorithm: String = ""
+        /// Registered by an admin; no key until the signer activates it (ActivateSigningKey).
+        public var pending: Bool = false
         public init() {}
-        public enum CodingKeys: Int, CodingKey { case signerID = 1, userID, name, nip, position, keyID, algorithm }
+        public enum CodingKeys: Int, CodingKey { case signerID = 1, userID, name, nip, position, keyID, algorithm, pending }
     }
 
     public struct RegisterSignerRequest: Codable, Sendable, Hashable {

@@ -98,3 +98,19 @@ extension GatewayAPI {
         public enum CodingKeys: Int, CodingKey { case entries = 1 }
     }
 }
+
+extension GatewayAPI {
+    public static let activateSigningKey = RPCMethod<ActivateSigningKeyRequest, SignerInfo>(
+        service: serviceName, name: "ActivateSigningKey")
+
+    /// The signer's own passphrase for their new key (issue 11, item 8).
+    public struct ActivateSigningKeyRequest: Codable, Sendable, Hashable {
+        public var requestID: String = ""
+        public var passphrase: String = ""
+        public init(requestID: String = "", passphrase: String = "") {
+            self.requestID = requestID
+            self.passphrase = passphrase
+        }
+        public enum CodingKeys: Int, CodingKey { case requestID = 1, passphrase }
+    }
+}
