@@ -310,3 +310,22 @@ def test_cli_signer_register_then_activate_by_the_signer(office):
     assert info["signerID"] == "plt" and info["keyID"] and not info.get("pending", False)
     listed = surat(office, "admin", "admin", "signer", "list")
     assert "plt" in listed.stdout and "(pending" not in [line for line in listed.stdout.splitlines() if line.startswith("plt")][0]
+
+
+def test_final_pdf_of_a_sangat_rahasia_letter_is_for_participants_only(office):
+    """GetLetterPDF follows the same sifat rule: a Staf Umum who is not on the letter's journey and
+    the admin are refused before the registry is asked; the letter's clerk is not refused for it."""
+    g, L = office.g, office.letter
+    letter_id = secret_letter(office, L.SIFAT_SANGAT_RAHASIA)
+    office.paraf(letter_id)
+    office.approve(letter_id)
+    office.upload(letter_id)
+    office.sign(letter_id)
+    number = office.register(letter_id).registration.letter_number
+    for user, request in [("budi", g.GetLetterPDFRequest(letter_number=number)), ("budi", g.GetLetterPDFRequest(letter_id=letter_id)),
+                          ("admin", g.GetLetterPDFRequest(letter_number=number))]:
+        expect(grpc.StatusCode.PERMISSION_DENIED, call, office, user, "GetLetterPDF", request, contains="Sangat Rahasia")
+    try:
+        call(office, "ani", "GetLetterPDF", g.GetLetterPDFRequest(letter_number=number))
+    except grpc.RpcError as error:     # no office profile in this cluster: the registry may have no PDF
+        assert error.code() != grpc.StatusCode.PERMISSION_DENIED, error.details()

@@ -120,6 +120,13 @@ extension GatewayService {
             number = registered
         default: throw InvalidFieldError("letter_number", "give exactly one of letter_number and letter_id")
         }
+        // The final PDF is content: the sifat rule applies (issue 11, item 6; ContentAccess), from the
+        // content this gateway registered under the number.
+        if let registered = try await store.registeredLetter(number: number) {
+            let sifat = registered.content.isEmpty ? Sifat.unspecified
+                : ((try? decode(LetterContent.self, registered.content))?.sifat ?? .unspecified)
+            try ContentAccess.require(user, journey: try await store.journey(registered.letterID), sifat: sifat)
+        }
         let chunk = try await backends.call(backends.registry, "registry", RegistryAPI.getLetterPDF,
                                             RegistryAPI.GetLetterPDFRequest(number: number, offset: request.offset,
                                                                             maxBytes: request.maxBytes), as: actor)
