@@ -31,11 +31,6 @@ public final class GatewayService: Sendable {
 
     var authenticator: GatewayAuthenticator { GatewayAuthenticator(store: store) }
 
-    /// The calling user with the acting grants valid now.
-    func caller(_ context: ServerContext) async throws -> AuthenticatedUser {
-        try await store.authenticate(token: try GatewayAuthenticator.bearerToken(context.metadata))
-    }
-
     func requireBackends() throws -> BackendClients {
         guard let backends else { throw RPCError(.unavailable, "the gateway runs without backends") }
         return backends
