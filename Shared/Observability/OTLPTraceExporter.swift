@@ -94,7 +94,10 @@ public final class OTLPTraceExporter: Sendable {
             guard !batch.isEmpty else { return }
             if dropped > 0 { logger.warning("dropped \(dropped) spans: the OTLP collector is not keeping up or not reachable") }
             do {
-                try await post(OTLPTraceEncoding.exportRequest(service: service, version: BuildInfo.version, spans: batch))
+                // In a task of its own: stopping the periodic loop (shutdown cancels it) must not
+                // cancel a POST it is making, or that batch would be lost.
+                let body = OTLPTraceEncoding.exportRequest(service: service, version: BuildInfo.version, spans: batch)
+                try await Task { try await self.post(body) }.value
             } catch {
                 logger.warning("could not export \(batch.count) spans to http://\(host):\(port)\(path): \(error)")
             }
