@@ -3,7 +3,7 @@ import Logging
 import Testing
 @testable import RegistryCore
 
-/// An inbox in memory that fails the first `failures` attempts.
+/// An inbox in memory that fails the first `failures` attempts (`@unchecked`: `lock` guards its state).
 final class FlakyTransport: DeliveryTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var failuresLeft: Int

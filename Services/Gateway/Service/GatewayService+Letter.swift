@@ -9,6 +9,7 @@ import ServiceKit
 /// The office profile as the gateway last fetched it from the registry, parsed once per version.
 /// Previews use it for `ttl`; a profile set through this gateway replaces it at once, one set
 /// through another gateway (or directly at the registry) is seen within `ttl`.
+/// `@unchecked`: `lock` guards `entry`; `ttl` is a constant.
 final class OfficeProfileCache: @unchecked Sendable {
     struct Entry {
         var version: Int64

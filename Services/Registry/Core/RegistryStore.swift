@@ -125,6 +125,7 @@ package final class RegistryStore: Sendable {
 
 /// Mutable state of the writer, touched only inside closures running on GRDB's serial writer queue
 /// (batches and imports), so never concurrently (kept in a class so the Sendable closure can hold it).
+/// `@unchecked`: GRDB's serial writer queue is its lock; nothing reads or writes it elsewhere.
 final class WriterState: @unchecked Sendable {
     var lastRegisteredAtMs: Int64
     /// Request id → letter of every registration in the book, to refuse a request id reused for
@@ -145,7 +146,7 @@ final class WriterState: @unchecked Sendable {
     }
 }
 
-/// A small lock-protected box.
+/// A small lock-protected box (`@unchecked`: `lock` guards `value`).
 package final class LockedValue<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
