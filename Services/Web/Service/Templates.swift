@@ -197,6 +197,8 @@ enum Templates {
     </section>
     {{/action}}
     {{#waiting}}<section class="card muted-card"><h2>Menunggu</h2><p>{{waiting}}</p></section>{{/waiting}}
+    {{#withdrawal}}<section class="card muted-card" id="ditarik"><h2>Surat ditarik</h2><p>Ditarik oleh {{by}} pada {{at}} (langkah {{step}}): {{reason}}</p></section>{{/withdrawal}}
+    {{#contentHidden}}<section class="card muted-card" id="isi-tertutup"><h2>Isi surat tertutup</h2><p>Surat ini bersifat rahasia: isinya hanya untuk pihak yang menangani surat ini.</p></section>{{/contentHidden}}
     {{#diff}}
     <section class="card">
       <h2>Perubahan sejak dikembalikan (revisi {{fromRevision}} → {{toRevision}})</h2>
@@ -230,6 +232,17 @@ enum Templates {
       </ol>
       {{#total}}<p class="muted">Seluruh perjalanan: {{total}}</p>{{/total}}
     </section>
+    {{#withdrawAction}}
+    <section class="card" id="tarik">
+      <h2>Tarik surat</h2>
+      <p class="muted">Sebelum dinomori, surat dapat ditarik dengan alasan; setelah itu tidak ada langkah lagi.</p>
+      <form method="post" action="{{withdrawAction}}" class="stack">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="request_id" value="{{withdrawRequestID}}">
+        <label for="withdraw_reason">Alasan penarikan</label><input id="withdraw_reason" name="reason" required>
+        <button type="submit">Tarik surat</button>
+      </form>
+    </section>
+    {{/withdrawAction}}
     {{#hasReturns}}
     <section class="card">
       <h2>Catatan pengembalian</h2>

@@ -154,8 +154,14 @@ extension WebApp {
             throw FriendlyError(text: "Surat tidak ditemukan.", code: .notFound)
         }
         var draft: GatewayAPI.DraftReply? = nil
+        var contentHidden = false
         if !journey.draftID.isEmpty {
-            draft = try await call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: id), session)
+            do {
+                draft = try await call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: id), session)
+            } catch let error as FriendlyError where error.code == .permissionDenied {
+                // A Rahasia / Sangat Rahasia letter this user may not read: its journey still shows.
+                contentHidden = true
+            }
         }
         var data: [String: Any] = [
             "subject": journey.subject, "stateLabel": Labels.state(journey.state), "stateKey": journey.state.rawValue,
@@ -180,6 +186,17 @@ extension WebApp {
         data["hasReturns"] = !journey.returns.isEmpty
         data["returns"] = journey.returns.map {
             ["by": $0.by?.name ?? "-", "at": clock.dateTime($0.at), "notes": $0.notes] as [String: Any]
+        }
+        if contentHidden { data["contentHidden"] = true }
+        if let withdrawal = journey.withdrawal {
+            data["withdrawal"] = ["by": withdrawal.by?.name ?? "-", "at": clock.dateTime(withdrawal.at), "reason": withdrawal.reason,
+                                  "step": withdrawal.atStep] as [String: Any]
+        }
+        // Withdrawal before registration: the letter's clerk (any Staf Umum before one is assigned) or an admin.
+        if !(journey.state == .completed || journey.state == .withdrawn),
+           session.holds("admin") || (session.holds("staf_umum") && (journey.clerk.map { $0.id == session.userID } ?? true)) {
+            data["withdrawAction"] = "/surat/\(id)/tarik"
+            data["withdrawRequestID"] = Self.newRequestID()
         }
         if let draft, let content = draft.content {
             var section = contentData(content, revision: draft.revision)
@@ -240,6 +257,7 @@ extension WebApp {
     /// offers; the gateway decides when the form is posted.
     func actionFor(_ journey: GatewayAPI.Journey, draft: GatewayAPI.DraftReply?, session: WebSession) -> ([String: Any]?, String?) {
         let step = Int(journey.currentStep)
+        if journey.state == .withdrawn { return (nil, "Surat ini telah ditarik; tidak ada langkah lagi.") }
         guard journey.state != .completed, let role = Labels.stepRole(step) else {
             return (nil, journey.state == .completed ? nil : "Surat belum dibuka.")
         }
@@ -367,6 +385,11 @@ extension WebApp {
                 "letterID": id, "form": formHTML,
                 "content": contentData(shown, revision: 0, heading: "Pratinjau isi (belum disimpan)"),
             ], session: session)
+        case "tarik":
+            return try await act(session, back: back, success: "Surat ditarik. Tidak ada langkah lagi untuk surat ini.") {
+                _ = try await call(GatewayAPI.withdrawLetter, GatewayAPI.WithdrawLetterRequest(
+                    requestID: requestID, letterID: id, reason: form.text("reason")), session)
+            }
         case "paraf":
             return try await act(session, back: back, success: "Konsep diparaf dan dikirim ke Sekretaris. Langkah 2 selesai.") {
                 // The drafter initials exactly the revision the page showed (its number and digest).
