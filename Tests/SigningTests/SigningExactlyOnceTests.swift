@@ -4,6 +4,7 @@ import GRDB
 import Logging
 import ServiceKit
 import Testing
+import Wire
 @testable import SigningCore
 
 /// Issue 12: every mutating signing method on ServiceKit's `ExactlyOnce`, BulkSign included; replays
@@ -106,5 +107,24 @@ struct SigningExactlyOnceTests {
         let count = try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signature") }
         #expect(count == old.1.count)
         #expect(!logs.text.contains("letter signed"))
+
+        // An upload made before the upgrade, sent again by its clerk under a new request id: the same
+        // signing request (its migrated natural key matches the one the service computes now).
+        let uploads = try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM signing_request") }
+        #expect(uploads.count == 4)
+        for upload in uploads {
+            let content: Data = upload["content"]
+            let drafter: Data = upload["drafter_paraf"]
+            let sekretaris: Data = upload["sekretaris_paraf"]
+            let decoder = ProtobufDecoder()
+            let again = try await service.upload(UploadForSignatureRequest(
+                requestId: "reupload-\(UUID().uuidString)", letterId: upload["letter_id"],
+                content: try decoder.decode(LetterContent.self, from: [UInt8](content)),
+                drafterParaf: try decoder.decode(Paraf.self, from: [UInt8](drafter)),
+                sekretarisParaf: try decoder.decode(Paraf.self, from: [UInt8](sekretaris))),
+                caller: SigningCaller(actorId: upload["uploaded_by"], actorRole: "staf_umum", actorName: "Staf Umum"))
+            #expect(again.signingRequestId == upload["id"] as String)
+        }
+        #expect(try await database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signing_request") } == 4)
     }
 }

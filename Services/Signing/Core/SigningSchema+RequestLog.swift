@@ -21,7 +21,8 @@ extension SigningSchema {
             let response: [UInt8]?
             switch method {
             case "RegisterSigner":
-                response = try encoder.encode(try SigningService.registration(db, keyId: resultId))
+                // A registration whose key or signer is gone cannot be answered; skipped like any missing record.
+                response = try (try? SigningService.registration(db, keyId: resultId)).map { try encoder.encode($0) }
             case "ChangePassphrase":
                 response = try SigningRecords.key(db, id: resultId).map {
                     try encoder.encode(ChangePassphraseResponse(keyId: resultId, changedAtUnixMillis: $0.passphraseChangedAt))
@@ -37,12 +38,15 @@ extension SigningSchema {
                 response = try encoder.encode(SigningRequestReference(signingRequestId: resultId))
                 if let upload = try Row.fetchOne(db, sql: "SELECT * FROM signing_request WHERE id = ?", arguments: [resultId]) {
                     let decoder = ProtobufDecoder()
-                    let drafter: Data = upload["drafter_paraf"]
-                    let sekretaris: Data = upload["sekretaris_paraf"]
-                    naturalKey = try SigningService.uploadNaturalKey(
-                        letterId: upload["letter_id"], digest: upload["revision_digest"],
-                        drafter: try decoder.decode(Paraf.self, from: [UInt8](drafter)),
-                        sekretaris: try decoder.decode(Paraf.self, from: [UInt8](sekretaris)), uploader: upload["uploaded_by"])
+                    let drafterBytes: Data = upload["drafter_paraf"]
+                    let sekretarisBytes: Data = upload["sekretaris_paraf"]
+                    // Parafs that no longer decode leave the upload answerable by its request id only.
+                    if let drafter = try? decoder.decode(Paraf.self, from: [UInt8](drafterBytes)),
+                       let sekretaris = try? decoder.decode(Paraf.self, from: [UInt8](sekretarisBytes)) {
+                        naturalKey = try SigningService.uploadNaturalKey(
+                            letterId: upload["letter_id"], digest: upload["revision_digest"], drafter: drafter, sekretaris: sekretaris,
+                            uploader: upload["uploaded_by"])
+                    }
                 }
             case "Sign":
                 let record = try SigningRecords.signature(db, id: resultId)
