@@ -9,15 +9,14 @@ call timed. That the steps work is what Tests/python/test_e2e_gateway.py tests; 
 Prints letters/s and p50/p90/max per gateway method.
 """
 import argparse
-import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import compile_protos  # noqa: E402
-from test_e2e_gateway import Cluster, Office  # noqa: E402
+from bench_signing import start_cluster  # noqa: E402
+from test_e2e_gateway import Office  # noqa: E402
 
 
 def main():
@@ -26,12 +25,7 @@ def main():
     parser.add_argument("--root", default="/tmp/surat-bench-gateway-latency", help="data directories (emptied first)")
     args = parser.parse_args()
 
-    compile_protos()
-    root = Path(args.root)
-    if root.exists():
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
-    cluster = Cluster(root)
+    cluster = start_cluster(Path(args.root))
     try:
         office = Office(cluster, None)
         timings = {}
