@@ -25,9 +25,7 @@ def office(tmp_path_factory, protos):
     from google.protobuf.timestamp_pb2 import Timestamp
     cluster = Cluster(tmp_path_factory.mktemp("offline"))
     o = Office(cluster, protos)
-    # The Plh delegation exists before the registry first fetches the published keys: it refetches
-    # for an unknown delegation at most once a second, so one made just after a registration
-    # could be refused (a registry limitation outside this test's subject).
+    # The Plh delegation, for the Plh letters below.
     o.delegation = o.admin.CreateDelegation(o.g.CreateDelegationRequest(
         request_id="offline-plh-sri", from_user_id="camat", to_user_id="sri", kind="plh",
         valid_until=Timestamp(seconds=int(time.time()) + 3600)), metadata=o.md("admin"))
