@@ -3,23 +3,24 @@ import Foundation
 import GatewayCore
 import RPC
 import ServiceKit
+import Synchronization
 
 /// The registry's numbering rules as the gateway last fetched them (units a registration may name).
-final class NumberingRulesCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entry: (rules: RegistryAPI.NumberingRules, fetchedAt: ContinuousClock.Instant)?
+final class NumberingRulesCache: Sendable {
+    private let entry = Mutex<(rules: RegistryAPI.NumberingRules, fetchedAt: ContinuousClock.Instant)?>(nil)
     let ttl: Duration
 
     init(ttl: Duration = .seconds(60)) { self.ttl = ttl }
 
     func fresh() -> RegistryAPI.NumberingRules? {
-        lock.lock(); defer { lock.unlock() }
-        guard let entry, ContinuousClock.now - entry.fetchedAt < ttl else { return nil }
-        return entry.rules
+        entry.withLock { entry in
+            guard let entry, ContinuousClock.now - entry.fetchedAt < ttl else { return nil }
+            return entry.rules
+        }
     }
 
     func put(_ rules: RegistryAPI.NumberingRules) {
-        lock.lock(); entry = (rules, .now); lock.unlock()
+        entry.withLock { $0 = (rules, .now) }
     }
 }
 
