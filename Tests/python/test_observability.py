@@ -413,15 +413,23 @@ def test_doctor_passes_a_healthy_cluster(cluster, office, tmp_path):
     assert "OK   backup: last backup" in out.stdout
 
 
-def test_doctor_warns_of_a_delegation_ending_soon_a_full_disk_and_an_old_backup(cluster, office, tmp_path):
-    """The doctor's remaining checks (after the healthy-cluster test: the delegation made here
-    ends within a day): a Plh delegation ending soon (from the signing service's metrics), a data
-    directory under the free-space floor, and a backup older than allowed."""
+def test_doctor_warns_of_keys_and_delegations_ending_soon_a_full_disk_and_an_old_backup(cluster, office, tmp_path):
+    """The doctor's remaining checks (after the healthy-cluster test: the delegation and the key
+    end date made here are within days): a Plh delegation ending soon and a signing key about to
+    expire (from the signing service's metrics), a data directory under the free-space floor, and
+    a backup older than allowed."""
     from google.protobuf.timestamp_pb2 import Timestamp
     g = office.g
     delegation = office.admin.CreateDelegation(g.CreateDelegationRequest(
         request_id=uuid.uuid4().hex, from_user_id="camat", to_user_id="sri", kind="plh",
         valid_until=Timestamp(seconds=int(time.time()) + 86_400)), metadata=office.md("admin"))
+    # No RPC gives a key an end date in the future (a rotation ends the old key now), so the
+    # Sekretaris' key (she signs nothing as herself in this module) gets one in the database: the
+    # signing service reads it at the next scrape.
+    import sqlite3
+    with sqlite3.connect(cluster.root / "signing" / "signing.sqlite", timeout=10) as database:
+        key_id = database.execute("SELECT key_id FROM signing_key WHERE signer_id = 'sri' AND revoked_at = 0").fetchone()[0]
+        database.execute("UPDATE signing_key SET valid_until = ? WHERE key_id = ?", (int((time.time() + 2 * 86_400) * 1000), key_id))
     marker = tmp_path / "last-backup"
     marker.write_text("ok\n")
     two_days_ago = time.time() - 48 * 3600
@@ -437,6 +445,8 @@ def test_doctor_warns_of_a_delegation_ending_soon_a_full_disk_and_an_old_backup(
     text = out.stdout
     assert re.search(rf"WARN signing: delegation {re.escape(delegation.delegation_id)} \(sri for camat\) ends in [01]\.\d days", text), text
     assert "grant a new Plh/Plt delegation" in text
+    assert re.search(rf"WARN signing: signing key {re.escape(key_id)} of sri expires in [12]\.\d days", text), text
+    assert "rotate it before then" in text
     assert re.search(r"FAIL gateway-disk: data directory .*gateway: \d+ MB free of \d+ MB", text), text
     assert re.search(r"FAIL backup: last backup 4[78]\.\d hours ago", text), text
 
