@@ -38,6 +38,11 @@ public final class OTLPTraceExporter: Sendable {
     /// The process's exporter; nil when no OTLP endpoint is configured.
     public static var current: OTLPTraceExporter? { shared.withLockedValue { $0 } }
 
+    /// The exporter of the call this task is handling (bound by ServiceKit's TracingInterceptor
+    /// only when exporting): client spans look here, a task-local read, so a backend call costs
+    /// no lock when export is off.
+    @TaskLocal public static var forCall: OTLPTraceExporter?
+
     /// Starts the process's exporter for `endpoint` (`http://HOST:PORT`, optionally with a path
     /// prefix); an empty endpoint leaves tracing export off.
     @discardableResult
@@ -185,7 +190,7 @@ extension OTLPTraceExporter {
     public static func clientSpan<Result>(
         _ method: String, _ call: (_ traceparent: String?) async throws -> Result
     ) async throws -> Result {
-        guard let exporter = current, let parent = TraceContext.current else { return try await call(nil) }
+        guard let exporter = forCall, let parent = TraceContext.current else { return try await call(nil) }
         let method = method.hasPrefix("/") ? String(method.dropFirst()) : method
         let span = parent.child()
         let start = unixNanos()

@@ -39,8 +39,10 @@ public struct TracingInterceptor: ServerInterceptor {
                                      statusCode: status.0, statusMessage: status.1))
         }
         do {
-            return try await TraceContext.$current.withValue(span) {
-                try await next(context)
+            return try await OTLPTraceExporter.$forCall.withValue(exporter) {
+                try await TraceContext.$current.withValue(span) {
+                    try await next(context)
+                }
             }
         } catch {
             status = OTLPTraceExporter.statusOf(error)
