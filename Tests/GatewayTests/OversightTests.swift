@@ -224,4 +224,38 @@ struct OversightTests {
                                             token: auditor)
         #expect(tokens.entries.count == 3 && tokens.entries.allSatisfy { !$0.detail.contains("surat_") })
     }
+
+    @Test("a journey stored before withdrawals and reassignments existed still decodes, with none")
+    func oldJourneysDecode() throws {
+        let clock = ManualClock()
+        let journey = try journey(at: .inReview, clock: clock)
+        var object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(journey)) as? [String: Any])
+        object.removeValue(forKey: "withdrawal")
+        object.removeValue(forKey: "reassignmentLog")
+        let old = try JSONDecoder().decode(Journey.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.withdrawal == nil && old.reassignments.isEmpty && old.state == .inReview)
+        #expect(old == journey)
+    }
+
+    @Test("signer registrations: pending until activated; repeated with the same position is the same; another is ALREADY_EXISTS")
+    func signerRegistrations() async throws {
+        let store = try GatewayStore(path: Fixtures.temporaryDatabasePath(), clock: ManualClock())
+        _ = try await store.createUser(id: "camat", name: "Pak Camat", role: .camat, nip: "197201011998031005")
+        let admin = Actor(id: "admin", name: "Administrator", role: .admin)
+        let first = try await store.requestSigner(userID: "camat", position: "Camat Sooko", by: admin, requestID: "r1")
+        #expect(first.activatedAt == nil && first.keyID.isEmpty && first.requestedBy == admin)
+        #expect(try await store.requestSigner(userID: "camat", position: "Camat Sooko", by: admin, requestID: "r2") == first)
+        let other = await #expect(throws: GatewayError.self) {
+            _ = try await store.requestSigner(userID: "camat", position: "Plt. Camat", by: admin, requestID: "r3")
+        }
+        #expect(other?.kind == .alreadyExists)
+        try await store.markSignerActivated(userID: "camat", keyID: "key-1")
+        let activated = try #require(try await store.signerRegistration(userID: "camat"))
+        #expect(activated.activatedAt != nil && activated.keyID == "key-1")
+        let again = await #expect(throws: GatewayError.self) {
+            _ = try await store.requestSigner(userID: "camat", position: "Camat Sooko", by: admin, requestID: "r4")
+        }
+        #expect(again?.kind == .alreadyExists && again?.message.contains("key-1") == true)
+        #expect(try await store.signerRegistration(userID: "nobody") == nil)
+    }
 }
