@@ -323,7 +323,8 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "GatewayTests",
-        dependencies: ["GatewayCore", "GatewayService", "Domain", .product(name: "GRDB", package: "GRDB.swift")],
+        dependencies: ["GatewayCore", "GatewayService", "Domain", .product(name: "GRDB", package: "GRDB.swift"),
+                       .product(name: "InMemoryLogging", package: "swift-log")],
         path: "Tests/GatewayTests",
         swiftSettings: swiftSettings
     ),

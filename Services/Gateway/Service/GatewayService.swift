@@ -101,6 +101,12 @@ public final class GatewayService: Sendable {
         let outcome: Outcome
         do {
             outcome = try await backend(journey, call)
+        } catch let error as RPCError where error.code == .cancelled {
+            // The caller went away while a backend worked (BackendClients.call): not a backend failure
+            // (issue 11, item 19). The backend may have finished; a retry gets its result.
+            log.notice("\(action) cancelled by the caller while a backend worked on it; journey unchanged",
+                       metadata: ["rpc.code": "\(error.code.rawValue)", "backend.request.id": .string(call.backendRequestID)])
+            throw error
         } catch {
             // The journey did not move; say why on a line that carries the letter and request ids.
             let code = (error as? RPCError).map { "\($0.code.rawValue)" } ?? "\(type(of: error))"
