@@ -149,8 +149,9 @@ public struct NaturalKey: Sendable, Hashable {
         self.fingerprint = fingerprint
     }
 
-    /// NUL cannot occur in ids (they are validated printable), so the join is unambiguous.
-    static func join(_ parts: [String]) -> String { parts.joined(separator: "\u{0}") }
+    /// Ids are validated printable, so a control character makes the join unambiguous; not NUL, which
+    /// SQLite's C string binding would end the text at (every key of a method would be equal).
+    static func join(_ parts: [String]) -> String { parts.joined(separator: "\u{1}") }
 
     /// `asking` is the request with its request id (and any secret) emptied.
     public init(_ parts: [String], asking request: some Encodable, actorID: String) throws {

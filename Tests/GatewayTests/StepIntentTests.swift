@@ -61,4 +61,26 @@ struct StepIntentTests {
         }
         #expect(try await store.openIntent(letterID: "L1", method: "AssignClerk") == nil)
     }
+
+    @Test("a recorded step is found by its natural key under a new request id, which then replays by request id")
+    func naturalKey() async throws {
+        let clock = ManualClock()
+        let store = try GatewayStore(path: Fixtures.temporaryDatabasePath(), clock: clock)
+        _ = try await openLetter(store, id: "L1")
+        let key = GatewayStore.naturalKey(letterID: "L1", asked: "ask-a")
+        let first = try await store.update(letterID: "L1", method: "AssignClerk", requestID: "r1", requestDigest: "d1",
+                                           naturalKey: key) { journey in
+            try journey.assignClerk(Fixtures.clerk, by: Fixtures.clerk, at: clock.now(), standards: .sop)
+            return Data("assigned".utf8)
+        }
+        #expect(try await store.storedStep(method: "AssignClerk", naturalKey: key, requestID: "r2", requestDigest: "d2") == first)
+        #expect(try await store.storedResponse(method: "AssignClerk", requestID: "r2", requestDigest: "d2") == first)
+        // r2 is now taken by that request: another request under it is refused.
+        await #expect(throws: GatewayError.self) {
+            try await store.storedStep(method: "AssignClerk", naturalKey: key, requestID: "r2", requestDigest: "other")
+        }
+        let otherAsk = GatewayStore.naturalKey(letterID: "L1", asked: "ask-b")
+        #expect(try await store.storedStep(method: "AssignClerk", naturalKey: otherAsk, requestID: "r3", requestDigest: "d3") == nil)
+        #expect(try await store.storedResponse(method: "AssignClerk", requestID: "r3", requestDigest: "d3") == nil)
+    }
 }

@@ -184,6 +184,24 @@ struct ExactlyOnceTests {
         #expect(try await Self.initial(store, InitialRequest(requestID: "r1", draft: "d1", revision: 1), actor: "ani").response == first.response)
     }
 
+    @Test("retiring one natural key leaves the other keys of the method replayable")
+    func retireOnlyItsKey() async throws {
+        let store = try Self.open(try Self.databasePath())
+        _ = try await Self.initial(store, InitialRequest(requestID: "r1", draft: "d1", revision: 1), actor: "ani")
+        let other = try await Self.initial(store, InitialRequest(requestID: "r2", draft: "d2", revision: 1), actor: "ani")
+        try await store.pool.write { db in
+            try ExactlyOnce.retire(db, method: Self.method, naturalKey: ["draft", "d1", "revision", "1"])
+        }
+        let replayed = try await Self.initial(store, InitialRequest(requestID: "r3", draft: "d2", revision: 1), actor: "ani")
+        #expect(replayed.source == .naturalKey)
+        #expect(replayed.response == other.response)
+        // The whole key is stored, not cut at a separator.
+        let keys = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT natural_key FROM idempotency WHERE natural_key IS NOT NULL ORDER BY rowid")
+        }
+        #expect(keys.allSatisfy { $0.hasSuffix("revision\u{1}1") && $0.contains("d2") })
+    }
+
     @Test("the replay log line names the method")
     func replayMessage() {
         #expect(ExactlyOnce.replayMessage(method: "/surat.drafting.v1.Drafting/ParafDraft").description

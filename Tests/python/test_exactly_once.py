@@ -198,3 +198,32 @@ def test_step_done_by_backend_then_gateway_sigkilled_retried_under_a_new_request
         assert journey.letter_number == done_by_backend.entry.number
     else:
         assert again.SerializeToString(deterministic=True) == done_by_backend.SerializeToString(deterministic=True)
+
+
+def test_gateway_answers_a_recorded_step_under_a_new_request_id_with_its_stored_reply(cluster, office):
+    """The client lost its reply AND its request id after the gateway recorded the step: asking the same
+    step again (same user, same request) under a new request id returns the first reply's bytes, not
+    FAILED_PRECONDITION "the letter is at step N"; a different request is still the honest error."""
+    g = office.g
+    letter_id = office.open().letter_id
+    office.assign(letter_id)
+    office.draft(letter_id)
+    shown = office.gateway.GetDraft(g.GetDraftRequest(letter_id=letter_id), metadata=office.md("dedi"))
+
+    def paraf(rid, revision=shown.revision):
+        return office.gateway.Paraf(g.ParafRequest(request_id=rid, letter_id=letter_id, revision=revision,
+                                                   revision_digest=shown.revision_digest), metadata=office.md("dedi"))
+
+    first = paraf("paraf-" + uuid.uuid4().hex)
+    again = paraf("paraf-" + uuid.uuid4().hex)
+    assert again.SerializeToString(deterministic=True) == first.SerializeToString(deterministic=True)
+    with pytest.raises(grpc.RpcError) as refused:
+        paraf("paraf-" + uuid.uuid4().hex, revision=shown.revision + 1)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+    approve = g.ApproveRequest(request_id="approve-" + uuid.uuid4().hex, letter_id=letter_id)
+    approved = office.gateway.Approve(approve, metadata=office.md("sri"))
+    approve.request_id = "approve-" + uuid.uuid4().hex
+    assert office.gateway.Approve(approve, metadata=office.md("sri")).SerializeToString(deterministic=True) \
+        == approved.SerializeToString(deterministic=True)
+    assert done_steps(office, letter_id) == [1, 2, 3]

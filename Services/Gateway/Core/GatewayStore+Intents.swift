@@ -22,6 +22,34 @@ extension GatewayStore {
                 );
                 """)
         }
+        migrator.registerMigration("gateway-request-natural-key-v1") { db in
+            // The natural key of a recorded step (letter + what was asked, by whom), so the same step asked
+            // again under a new request id after it was recorded gets the stored reply (`storedStep`).
+            try db.execute(sql: """
+                ALTER TABLE gateway_request ADD COLUMN natural_key TEXT;
+                CREATE INDEX gateway_request_by_natural_key ON gateway_request(method, natural_key) WHERE natural_key IS NOT NULL;
+                """)
+        }
+    }
+
+    /// The natural key of a step: the letter and the digest of what was asked (the request without its
+    /// request id, and the acting user).
+    public static func naturalKey(letterID: String, asked: String) -> String { "\(letterID)/\(asked)" }
+
+    /// The stored reply of the step recorded under `naturalKey`, if any; stored again under `requestID`
+    /// (same reply), so that id's own retries are answered by request id. For a step the journey has
+    /// moved past: the same actor asking the same step again gets its first reply, not FAILED_PRECONDITION.
+    public func storedStep(method: String, naturalKey: String, requestID: String, requestDigest: String) async throws -> Data? {
+        try await pool.write { db in
+            if let stored = try Self.storedResponse(db, method: method, requestID: requestID, requestDigest: requestDigest) {
+                return stored
+            }
+            guard let response = try Data.fetchOne(db, sql: """
+                SELECT response FROM gateway_request WHERE method = ? AND natural_key = ? ORDER BY rowid LIMIT 1
+                """, arguments: [method, naturalKey]) else { return nil }
+            try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: response)
+            return response
+        }
     }
 
     /// The backend request id for this ask: the one written down for the same ask on the same journey,

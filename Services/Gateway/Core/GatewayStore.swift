@@ -253,9 +253,10 @@ public final class GatewayStore: Sendable {
     /// Applies a transition to a letter's journey and stores the response under the request id, atomically.
     /// A repeated request id returns the stored response and changes nothing. The state check inside `change`
     /// runs again here, so two racing callers cannot both move the letter.
-    /// `registration`, when given, is recorded in the same transaction (step 6); the step's intent is closed.
+    /// `registration`, when given, is recorded in the same transaction (step 6); the step's intent is closed;
+    /// `naturalKey` is stored with the reply (GatewayStore+Intents.swift, `storedStep`).
     public func update(letterID: String, method: String, requestID: String, requestDigest: String,
-                       registration: HeldRegistration? = nil,
+                       registration: HeldRegistration? = nil, naturalKey: String? = nil,
                        _ change: @escaping @Sendable (inout Journey) throws -> Data) async throws -> Data {
         try await pool.write { db in
             if let stored = try Self.storedResponse(db, method: method, requestID: requestID,
@@ -266,16 +267,18 @@ public final class GatewayStore: Sendable {
             let bytes = try change(&journey)
             try Self.saveJourney(db, journey)
             if let registration { try Self.saveRegistration(db, registration) }
-            try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: bytes)
+            try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: bytes,
+                              naturalKey: naturalKey)
             try Self.closeIntent(db, letterID: journey.letterID, method: method)
             return bytes
         }
     }
 
     static func remember(_ db: Database, method: String, requestID: String, requestDigest: String,
-                         response: Data) throws {
+                         response: Data, naturalKey: String? = nil) throws {
         try db.execute(sql: """
-            INSERT INTO gateway_request(method, request_id, request_digest, response, created_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [method, requestID, requestDigest, response, Date().timeIntervalSince1970])
+            INSERT INTO gateway_request(method, request_id, request_digest, response, created_at, natural_key)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [method, requestID, requestDigest, response, Date().timeIntervalSince1970, naturalKey])
     }
 }

@@ -109,6 +109,7 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.paraf, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "paraf the draft (step 2)",
+                                 replaysByNaturalKey: true,
                                  precheck: { journey in
             // "You initial what you read": no defaulting to the latest revision (issue 11).
             guard request.revision >= 1 else {
@@ -152,6 +153,7 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.approve, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .review, action: "approve (step 3)",
+                                 replaysByNaturalKey: true,
                                  backend: { journey, call in
             let digest = request.revisionDigest.isEmpty ? Self.digestBytes(journey.revisionDigest) : request.revisionDigest
             let draftID = try self.requireDraftID(journey)
@@ -246,6 +248,7 @@ extension GatewayService {
         guard !request.passphrase.isEmpty else { throw InvalidFieldError("passphrase", "is required") }
         return try await runStep(GatewayAPI.sign, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .sign, action: "sign (step 5)",
+                                 replaysByNaturalKey: true,
                                  fingerprintOf: Self.withoutPassphrase(request),
                                  backend: { journey, call in
             // The signer is the acting user: signer ids are gateway user ids (see proto-notes/auth.md).
@@ -297,6 +300,7 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.register, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .register, action: "register (step 6)",
+                                 replaysByNaturalKey: true,
                                  registration: { $0.held },
                                  backend: { journey, call in
             let signature = try await backends.call(backends.signing, "signing", SigningAPI.getSignature,

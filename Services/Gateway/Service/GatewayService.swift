@@ -51,7 +51,9 @@ public final class GatewayService: Sendable {
     /// The protocol every SOP step follows:
     /// 1. the caller's role must be the step's (PERMISSION_DENIED), the request id valid (INVALID_ARGUMENT);
     /// 2. a request id seen before returns the stored reply without touching anything;
-    /// 3. the letter must be at this step (FAILED_PRECONDITION naming the step it is at);
+    /// 3. the letter must be at this step (FAILED_PRECONDITION naming the step it is at), unless the step
+    ///    has a natural key (`replaysByNaturalKey`: Paraf, Approve, Sign, Register) and this user already
+    ///    did it, with the same request under another request id: then its stored reply;
     /// 4. the step's intent is written durably (GatewayStore+Intents.swift): the backend request id for
     ///    this ask on this journey, derived from the gateway's request id the first time and reused by
     ///    every retry of the same ask (also under a new request id, also after a crash), so the backend
@@ -63,7 +65,7 @@ public final class GatewayService: Sendable {
     func runStep<Request: GatewayStepRequest, Response: Codable & Sendable, Outcome: Sendable>(
         _ method: RPCMethod<Request, Response>, _ request: Request, context: ServerContext,
         requestID: String, letterID: String, step: SOPStep, action: String,
-        fingerprintOf fingerprintRequest: Request? = nil,
+        replaysByNaturalKey: Bool = false, fingerprintOf fingerprintRequest: Request? = nil,
         precheck: @Sendable (GatewayCore.Journey) throws -> Void = { _ in },
         registration: @Sendable (Outcome) -> GatewayStore.HeldRegistration? = { _ in nil },
         backend: @Sendable (GatewayCore.Journey, StepCall) async throws -> Outcome,
@@ -87,15 +89,27 @@ public final class GatewayService: Sendable {
             log.info(ExactlyOnce.replayMessage(method: method.fullName), metadata: ["replay.by": "request_id"])
             return try decode(Response.self, stored)
         }
+        var askedRequest = fingerprintRequest ?? request
+        askedRequest.requestID = ""
+        let asked = Self.hex(try Idempotency.fingerprint(of: askedRequest, actorID: user.user.id))
+        let naturalKey = replaysByNaturalKey ? GatewayStore.naturalKey(letterID: letterID, asked: asked) : nil
         let journey = try await store.journey(letterID)
-        // Assignment is enforced (issue 11, item 7): steps 2, 4 and 6 by the letter's drafter or clerk.
-        try journey.requireStep(step, to: action, by: actor)
-        try precheck(journey)
-        var asked = fingerprintRequest ?? request
-        asked.requestID = ""
+        do {
+            // Assignment is enforced (issue 11, item 7): steps 2, 4 and 6 by the letter's drafter or clerk.
+            try journey.requireStep(step, to: action, by: actor)
+            try precheck(journey)
+        } catch {
+            // The letter is past this step: if it is this very step by this user (natural key), answer with
+            // its stored reply instead of the error (proto-notes/services.md, "Exactly once").
+            if let naturalKey, let stored = try await store.storedStep(method: method.fullName, naturalKey: naturalKey,
+                                                                         requestID: requestID, requestDigest: fingerprint) {
+                log.info(ExactlyOnce.replayMessage(method: method.fullName), metadata: ["replay.by": "natural_key"])
+                return try decode(Response.self, stored)
+            }
+            throw error
+        }
         let backendRequestID = try await store.stepIntent(
-            letterID: letterID, method: method.fullName,
-            asked: Self.hex(try Idempotency.fingerprint(of: asked, actorID: user.user.id)), journeyUpdatedAt: journey.updatedAt,
+            letterID: letterID, method: method.fullName, asked: asked, journeyUpdatedAt: journey.updatedAt,
             proposed: BackendRequestID.derive(requestID: requestID, letterID: letterID, operation: method.name))
         let call = StepCall(backendRequestID: backendRequestID, actor: actor, letterID: letterID)
         let outcome: Outcome
@@ -116,7 +130,8 @@ public final class GatewayService: Sendable {
         }
         let now = store.now()
         let bytes = try await store.update(letterID: letterID, method: method.fullName, requestID: requestID,
-                                           requestDigest: fingerprint, registration: registration(outcome)) { journey in
+                                           requestDigest: fingerprint, registration: registration(outcome),
+                                           naturalKey: naturalKey) { journey in
             try self.encode(try apply(&journey, outcome, actor, now))
         }
         log.info("\(action) recorded", metadata: ["actor.id": .string(actor.id), "step": .stringConvertible(step.rawValue)])
