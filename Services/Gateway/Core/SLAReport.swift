@@ -27,7 +27,7 @@ public struct SLAReport: Sendable, Equatable, Codable {
         let rows = SOPStep.allCases.map { step -> StepSLA in
             let mine = finished.filter { $0.step == step }
             let durations = mine.compactMap(\.durationSeconds).sorted()
-            let late = mine.filter { $0.isLate(now: $0.endedAt!) }.count
+            let late = mine.filter { record in record.endedAt.map { record.isLate(now: $0) } ?? false }.count
             return StepSLA(step: step, count: mine.count, medianSeconds: nearestRank(durations, 0.5),
                            p90Seconds: nearestRank(durations, 0.9), lateCount: late,
                            standardSeconds: standards.seconds(for: step))

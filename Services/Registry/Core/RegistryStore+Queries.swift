@@ -33,7 +33,7 @@ extension RegistryStore {
         var next = ""
         if entries.count > query.pageSize {
             entries.removeLast()
-            next = String(entries.last!.id)
+            next = entries.last.map { String($0.id) } ?? ""
         }
         return AgendaPage(entries: entries, nextPageToken: next)
     }
@@ -102,15 +102,16 @@ extension RegistryStore {
                                                          reason: trimmed, actor: actor, now: now, fingerprint: fingerprint)
                 return .commit
             }
-            cache.put([cancelled!])
-            return cancelled!
+            guard let cancelled else { throw RegistryError(.internalError, "the cancellation committed no entry") }
+            cache.put([cancelled])
+            return cancelled
         }
     }
 
     private static func cancelInTransaction(_ db: Database, requestId: String, number: String?, letterId: UUID?, reason trimmed: String,
                                             actor: String, now: Int64, fingerprint: String) throws -> AgendaEntry {
         do {
-            let entry: AgendaEntry? = if let number, !number.isEmpty { try AgendaRow.fetch(db, number: number) } else { try AgendaRow.fetch(db, letterId: letterId!) }
+            let entry: AgendaEntry? = if let number, !number.isEmpty { try AgendaRow.fetch(db, number: number) } else if let letterId { try AgendaRow.fetch(db, letterId: letterId) } else { nil }
             if let logged = try String.fetchOne(db, sql: "SELECT fingerprint FROM request_log WHERE request_id = ?", arguments: [requestId]) {
                 guard logged == fingerprint, let entry else {
                     throw RegistryError.invalidArgument("request_id", "'\(requestId)' was already used for a different request")

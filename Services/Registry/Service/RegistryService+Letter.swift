@@ -32,7 +32,7 @@ extension RegistryService {
         }
         var profile: OfficeProfile
         do {
-            profile = try LetterMapping.profile(json: request.profileJSON.isEmpty ? Data(current!.profileJSON) : request.profileJSON,
+            profile = try LetterMapping.profile(json: request.profileJSON.isEmpty ? Data(current?.profileJSON ?? []) : request.profileJSON,
                                                 emblemPNG: Data())
         } catch { throw Self.profileError(error) }
         // The emblem: the request's, else one given inside the JSON, else the current one.
