@@ -173,3 +173,16 @@ def test_a_plh_cancels_and_the_cli_does_it_too(site, protos):
     # Without the grant the Sekretaris is refused again.
     _, third, _ = registered(office)
     expect(grpc.StatusCode.PERMISSION_DENIED, cancel, office, "sri", third, "tanpa wewenang")
+
+
+def test_cli_prints_the_published_keys(site):
+    """`surat keys`: what an offline verifier keeps, as a table and as JSON (item 16)."""
+    (cluster, office, root), _ = site
+    live = (cluster, office, root)
+    table = ok(surat(live, "dedi", "keys"))
+    assert "Camat Sooko" in table and "ed25519:" in table and "registry" in table
+    keys = json.loads(ok(surat(live, "dedi", "keys", "--json")))
+    assert {s["id"] for s in keys["signers"]} >= {"camat", "sri"}
+    assert len(keys["registryKey"]["publicKey"]) == 44  # 32 bytes in base64
+    published = office.gateway.GetPublishedKeys(office.g.GetPublishedKeysRequest(), metadata=office.md("dedi"))
+    assert published.registry_key.key_id in table
