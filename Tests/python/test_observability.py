@@ -214,6 +214,50 @@ def test_dashboard_and_monitoring_docs_name_only_exported_metrics():
     assert exported - documented == set()
 
 
+class UndeliverableCluster(MeteredCluster):
+    """Metered, with the registry's address book sending the Desa's letters to a closed port and
+    giving up after one attempt."""
+
+    def __init__(self, root):
+        self.closed_port = free_port()
+        super().__init__(root)
+
+    def args(self, name, bootstrap=False):
+        extra = ["--address-book", f"Kepala Desa Sooko=127.0.0.1:{self.closed_port}",
+                 "--delivery-max-attempts", "1"] if name == "registry" else []
+        return super().args(name, bootstrap) + extra
+
+
+def test_delivery_failures_are_counted_by_reason_and_named_by_the_doctor(tmp_path, protos):
+    (tmp_path / "cluster").mkdir()
+    cluster = UndeliverableCluster(tmp_path / "cluster")
+    try:
+        office = Office(cluster, protos)
+        before = scrape(cluster, "registry")
+        letter_id = office.through_step5("Undangan yang tidak terkirim")
+        office.register(letter_id)
+        office.channel.close()
+        # The outbox works on its own: wait for the one attempt to have failed.
+        for _ in range(300):
+            after = scrape(cluster, "registry")
+            if total(after, "surat_registry_deliveries", state="failed") >= 1:
+                break
+            time.sleep(0.1)
+        assert total(after, "surat_registry_delivery_failures_total", reason="UNAVAILABLE", gave_up="true") == total(
+            before, "surat_registry_delivery_failures_total", reason="UNAVAILABLE", gave_up="true") + 1
+        assert total(after, "surat_registry_deliveries", state="failed") == 1
+        assert total(after, "surat_registry_deliveries", state="pending") == 0
+        plan = {"services": [{"name": "registry", "address": f"127.0.0.1:{cluster.ports['registry']}",
+                              "metrics": f"127.0.0.1:{cluster.metrics_ports['registry']}"}], "minFreeDiskMB": 1}
+        (tmp_path / "plan.json").write_text(json.dumps(plan))
+        out = doctor(tmp_path / "plan.json")
+    finally:
+        cluster.close()
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "WARN registry: 1 deliveries gave up" in out.stdout, out.stdout
+    assert "deliver those letters by hand" in out.stdout
+
+
 def test_metrics_port_answers_404_elsewhere(cluster):
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(f"http://127.0.0.1:{cluster.metrics_ports['registry']}/", timeout=10)
