@@ -26,7 +26,8 @@ public struct TracingInterceptor: ServerInterceptor {
         var context = context
         context.logger[metadataKey: LogKey.traceID] = "\(span.traceID)"
         context.logger[metadataKey: LogKey.spanID] = "\(span.spanID)"
-        guard let exporter else {
+        // Health checks and reflection (`grpc.*`, a monitor's every few seconds) are not exported.
+        guard let exporter, !context.method.hasPrefix("grpc.") else {
             return try await TraceContext.$current.withValue(span) {
                 try await next(context)
             }

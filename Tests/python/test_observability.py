@@ -366,6 +366,10 @@ def test_spans_of_one_letter_step_reach_an_otlp_collector_with_the_callers_trace
                                                    passphrase="rahasia-camat-sooko"),
                                      metadata=office.md("camat") + [("traceparent", f"00-{trace_id}-{caller_span}-01")])
         assert signed.journey.state == g.JOURNEY_STATE_SIGNED
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+        health = health_pb2_grpc.HealthStub(office.channel).Check(health_pb2.HealthCheckRequest(),
+                                                                 metadata=[("traceparent", f"00-{trace_id}-{caller_span}-01")])
+        assert health.status == health_pb2.HealthCheckResponse.SERVING
         office.channel.close()
         # Spans are sent in batches (every second): wait until the gateway's and the signing
         # service's spans of the call arrived (what else is left is sent at shutdown).
@@ -400,6 +404,8 @@ def test_spans_of_one_letter_step_reach_an_otlp_collector_with_the_callers_trace
         parent = by_id.get(span.parent_span_id)
         assert parent is not None and parent.name == span.name, (service, span)
     assert len({span.span_id for _, span in spans}) == len(spans)
+    # Health checks (a monitor's, every few seconds) are not exported.
+    assert not [span.name for _, span in receiver.spans if span.name.startswith("grpc.")]
 
 
 def test_no_spans_are_exported_unless_an_endpoint_is_configured(cluster, office):
