@@ -13,8 +13,9 @@ import Wire
 /// - by **natural key**: the same step by the same actor (a paraf on draft D revision N by A) under a
 ///   NEW request id gets the first answer's stored reply, so a client or gateway that lost its request id
 ///   is not told FAILED_PRECONDITION about its own step. The natural key's fingerprint is the request
-///   without its request id: the same key asked with different content is not a replay, `perform`
-///   runs and gives the honest error (the state has moved on).
+///   without its request id, and the actor: the same key asked by someone else or with different content
+///   is not a replay, `perform` runs and gives the honest error (the state has moved on). A step that
+///   was undone (a returned revision's paraf) is taken off its key with `retire`.
 ///
 /// Usage, in a service store (`pool` opened by `ServiceDatabase.open`):
 ///
