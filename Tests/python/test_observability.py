@@ -12,6 +12,7 @@ import time
 import urllib.request
 import uuid
 
+import grpc
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -256,6 +257,48 @@ def test_delivery_failures_are_counted_by_reason_and_named_by_the_doctor(tmp_pat
     assert out.returncode == 1, out.stdout + out.stderr
     assert "WARN registry: 1 deliveries gave up" in out.stdout, out.stdout
     assert "deliver those letters by hand" in out.stdout
+
+
+class StrictSigningCluster(MeteredCluster):
+    """Metered, with the signing service locking a signer out after two wrong passphrases."""
+
+    def args(self, name, bootstrap=False):
+        extra = ["--max-failed-passphrase-attempts", "2", "--lockout-seconds", "3600"] if name == "signing" else []
+        return super().args(name, bootstrap) + extra
+
+
+def test_a_lockout_is_counted_and_the_doctor_names_the_locked_signer(tmp_path, protos):
+    (tmp_path / "cluster").mkdir()
+    cluster = StrictSigningCluster(tmp_path / "cluster")
+    try:
+        office = Office(cluster, protos)
+        letter_id = office.open("Undangan yang terkunci").letter_id
+        for step in (office.assign, office.draft, office.paraf, office.approve, office.upload):
+            step(letter_id)
+        before = scrape(cluster, "signing")
+        codes = []
+        for _ in range(3):
+            with pytest.raises(grpc.RpcError) as refused:
+                office.sign(letter_id, passphrase="bukan-kata-sandinya")
+            codes.append(refused.value.code())
+        office.channel.close()
+        # Two wrong passphrases, the second locking the Camat out (and answered as the lockout);
+        # the third attempt is refused by the lockout without a key derivation.
+        assert codes == [grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                         grpc.StatusCode.RESOURCE_EXHAUSTED], codes
+        after = scrape(cluster, "signing")
+        assert total(after, "surat_signing_lockouts") == total(before, "surat_signing_lockouts") + 1
+        assert total(after, "surat_signing_signers_locked_out") == 1
+        assert total(after, "surat_signing_kdf_seconds_count") == total(before, "surat_signing_kdf_seconds_count") + 2
+        assert total(after, "surat_signing_kdf_queue_length") == 0
+        plan = {"services": [{"name": "signing", "address": f"127.0.0.1:{cluster.ports['signing']}",
+                              "metrics": f"127.0.0.1:{cluster.metrics_ports['signing']}"}], "minFreeDiskMB": 1}
+        (tmp_path / "plan.json").write_text(json.dumps(plan))
+        out = doctor(tmp_path / "plan.json")
+    finally:
+        cluster.close()
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "WARN signing: 1 signer(s) locked out after wrong passphrases" in out.stdout, out.stdout
 
 
 def test_metrics_port_answers_404_elsewhere(cluster):
