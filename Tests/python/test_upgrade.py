@@ -234,6 +234,15 @@ def test_every_service_migrates_the_previous_release_databases_without_loss(tmp_
                                                                  max(map(number_sequence, old)) + 2]
             for letter_id in (pending, fresh):
                 assert office.journey(letter_id).state == g.JOURNEY_STATE_COMPLETED
+            # The Camat signed the waiting letter long after the previous release had it uploaded:
+            # step 5 is late against its 5-minute standard, in the journey and in the SOP metrics.
+            step5 = [s for s in office.journey(pending).steps if s.step == 5][-1]
+            assert step5.late
+            sop = cluster.scrape("gateway")
+            late = {s.labels["step"]: s.value for s in sop["surat_sop_steps_late"].samples
+                    if s.name == "surat_sop_steps_late_total"}
+            assert late.get("5") == 1, late
+            assert sum(late.values()) == 1, late
         finally:
             office.channel.close()
     finally:
