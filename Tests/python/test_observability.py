@@ -291,6 +291,12 @@ def test_a_lockout_is_counted_and_the_doctor_names_the_locked_signer(tmp_path, p
         assert total(after, "surat_signing_signers_locked_out") == 1
         assert total(after, "surat_signing_kdf_seconds_count") == total(before, "surat_signing_kdf_seconds_count") + 2
         assert total(after, "surat_signing_kdf_queue_length") == 0
+        # The letter still waits at step 5, in the Camat's queue (the only letter of this cluster).
+        sop = scrape(cluster, "gateway")
+        waiting = {(s.labels["state"], s.labels["step"]): s.value for s in sop["surat_sop_letters"].samples if s.value}
+        assert waiting == {("awaitingSignature", "5"): 1}, waiting
+        queues = {s.labels["role"]: s.value for s in sop["surat_sop_queue_length"].samples if s.value}
+        assert queues == {"camat": 1}, queues
         plan = {"services": [{"name": "signing", "address": f"127.0.0.1:{cluster.ports['signing']}",
                               "metrics": f"127.0.0.1:{cluster.metrics_ports['signing']}"}], "minFreeDiskMB": 1}
         (tmp_path / "plan.json").write_text(json.dumps(plan))
