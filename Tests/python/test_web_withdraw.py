@@ -1,8 +1,10 @@
-"""surat-web and issue 11 (items 1 and 6) without a browser: the letter's clerk gets a withdraw form
-and withdrawing through it stops the letter; a user who may not read a Sangat Rahasia letter's
-content still gets its page (the journey), with the content shown as closed, not an error."""
+"""surat-web and issue 11 (items 1, 6 and 8) without a browser: the letter's clerk gets a withdraw
+form and withdrawing through it stops the letter; a user who may not read a Sangat Rahasia letter's
+content still gets its page (the journey), with the content shown as closed, not an error; a signer
+an admin registered makes their own key on /kunci."""
 import http.cookiejar
 import re
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -24,8 +26,11 @@ def web(tmp_path_factory, protos):
         g = office.g
         office.admin.CreateUser(g.CreateUserRequest(user_id="eko", name="Eko Seksi Kesra", role="drafter"), metadata=office.md("admin"))
         office.admin.SetPassword(g.SetPasswordRequest(user_id="eko", password="Mulai-Enam-2026"), metadata=office.md("admin"))
+        office.admin.CreateUser(g.CreateUserRequest(user_id="wakil", name="Wakil Camat", role="camat", nip="197501012000031002"),
+                                metadata=office.md("admin"))
+        office.admin.SetPassword(g.SetPasswordRequest(user_id="wakil", password="Mulai-Tujuh-2026"), metadata=office.md("admin"))
         # The admin-set password must be changed before the web app opens; do that over the API.
-        for user, initial in [("ani", INITIAL["ani"]), ("eko", "Mulai-Enam-2026")]:
+        for user, initial in [("ani", INITIAL["ani"]), ("eko", "Mulai-Enam-2026"), ("wakil", "Mulai-Tujuh-2026")]:
             token = office.gateway.SignIn(g.SignInRequest(user_id=user, password=initial, client="test")).token
             office.gateway.ChangePassword(g.ChangePasswordRequest(current_password=initial, new_password=NEW_PASSWORD),
                                           metadata=[("authorization", f"Bearer {token}")])
@@ -53,8 +58,11 @@ class WebUser:
 
     def post(self, path, fields):
         data = urllib.parse.urlencode(fields).encode()
-        with self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=30) as response:
-            return response.read().decode()
+        try:
+            with self.opener.open(urllib.request.Request(self.base + path, data=data), timeout=30) as response:
+                return response.read().decode()
+        except urllib.error.HTTPError as error:     # a refused form comes back as its page with a 4xx status
+            return error.read().decode()
 
     @staticmethod
     def csrf(page):
@@ -92,3 +100,25 @@ def test_clerk_withdraws_through_the_web_and_content_stays_closed_to_others(web)
     assert journey.state == g.JOURNEY_STATE_WITHDRAWN and journey.withdrawal.reason == "Pemeriksaan dibatalkan"
     page = ani.get(f"/surat/{letter_id}")
     assert 'id="ditarik"' in page and "Pemeriksaan dibatalkan" in page and "/tarik\"" not in page
+
+
+def test_signer_makes_their_own_key_on_the_web(web):
+    cluster, office = web
+    g = office.g
+    office.admin.RegisterSigner(g.RegisterSignerRequest(request_id="web-signer-wakil", user_id="wakil", position="Camat Sooko"),
+                                metadata=office.md("admin"))
+    wakil = WebUser(cluster.base, "wakil")
+    page = wakil.get("/kunci")
+    assert 'href="/kunci"' in page and 'action="/kunci"' in page
+    refused = wakil.post("/kunci", {"csrf": wakil.csrf(page), "passphrase": "frasa-wakil-sendiri",
+                                    "confirm_passphrase": "frasa-lain"})
+    assert "tidak sama" in refused
+    listed = {s.signer_id: s for s in office.admin.ListSigners(g.ListSignersRequest(), metadata=office.md("admin")).signers}
+    assert listed["wakil"].pending
+    done = wakil.post("/kunci", {"csrf": wakil.csrf(page), "passphrase": "frasa-wakil-sendiri",
+                                 "confirm_passphrase": "frasa-wakil-sendiri"})
+    assert "sudah aktif" in done
+    listed = {s.signer_id: s for s in office.admin.ListSigners(g.ListSignersRequest(), metadata=office.md("admin")).signers}
+    assert not listed["wakil"].pending and listed["wakil"].key_id and listed["wakil"].key_id in done
+    # A drafter is no signer: no link (and the gateway would refuse: no registration waits for them).
+    assert 'href="/kunci"' not in WebUser(cluster.base, "eko").get("/")

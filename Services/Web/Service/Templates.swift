@@ -5,8 +5,27 @@ enum Templates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "password": password, "home": home, "letter": letter, "letters": letters,
         "open": open, "agenda": agenda, "agendaPrint": agendaPrint, "sla": sla, "admin": admin, "error": error,
-        "tokenIssued": tokenIssued, "content": content, "draftPreview": draftPreview,
+        "tokenIssued": tokenIssued, "content": content, "draftPreview": draftPreview, "signingKey": signingKey,
     ]
+
+    /// The signer makes their own signing key (an admin only registered them as a signer).
+    static let signingKey = """
+    <section class="card narrow">
+    <h1>Kunci tanda tangan</h1>
+    {{#activated}}<p>Kunci {{keyID}} untuk jabatan {{position}} sudah aktif. Gunakan frasa sandinya saat menandatangani.</p>{{/activated}}
+    {{^activated}}
+    <p>Admin mendaftarkan Anda sebagai penandatangan. Buat kunci tanda tangan Anda dengan frasa sandi yang hanya Anda ketahui; admin tidak pernah melihatnya.</p>
+    <form method="post" action="/kunci" class="stack">
+      <input type="hidden" name="csrf" value="{{csrf}}">
+      <label for="passphrase">Frasa sandi baru</label>
+      <input id="passphrase" name="passphrase" type="password" autocomplete="new-password" required>
+      <label for="confirm_passphrase">Ulangi frasa sandi</label>
+      <input id="confirm_passphrase" name="confirm_passphrase" type="password" autocomplete="new-password" required>
+      <button type="submit" class="primary">Buat kunci</button>
+    </form>
+    {{/activated}}
+    </section>
+    """
 
     /// The letter's structured content (used by the letter page and the draft preview).
     static let content = """
@@ -58,6 +77,7 @@ enum Templates {
       <div class="who">
         <span class="who-name">{{name}}<small>{{roleLabel}}{{#actingNote}} · {{actingNote}}{{/actingNote}}</small></span>
         <a href="/sandi" class="quiet">Ganti sandi</a>
+        {{#isSigner}}<a href="/kunci" class="quiet">Kunci tanda tangan</a>{{/isSigner}}
         <form method="post" action="/keluar" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="link">Keluar</button></form>
       </div>
       {{/user}}
