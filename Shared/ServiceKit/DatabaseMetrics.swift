@@ -61,7 +61,8 @@ public struct DatabaseMetrics: Sendable {
                 transaction.began = DispatchTime.now().uptimeNanoseconds &- UInt64(elapsed * 1e9)
                 inUse.increment()
                 if !isReader { writeLockWait.recordNanoseconds(Int64(elapsed * 1e9)) }
-            } else if sql.hasPrefix("COMMIT") || sql.hasPrefix("ROLLBACK") {
+            } else if sql.hasPrefix("COMMIT") || (sql.hasPrefix("ROLLBACK") && !sql.contains("SAVEPOINT")) {
+                // (A rollback to a savepoint leaves the transaction open.)
                 if !isReader, sql.hasPrefix("COMMIT") { commitDuration.recordNanoseconds(Int64(elapsed * 1e9)) }
                 guard let began = transaction.began else { return }
                 transaction.began = nil
