@@ -9,8 +9,10 @@ The office in them: users, two signers (Camat, Sekretaris), three letters throug
 fourth letter left awaiting the Camat's signature (step 5), which test_upgrade.py finishes with
 the new binaries.
 
-Run once, by hand, with binaries built from that release:
-`SURAT_BUILD_DIR=/path/to/e4d2fe5/debug python3 Tests/python/make_upgrade_cluster_fixture.py`.
+Run once, by hand, with binaries built from that release and that release's test helpers (the
+Office of test_e2e_gateway.py speaks its API): in a worktree of e4d2fe5 (`git worktree add
+/tmp/prev e4d2fe5`, `swift build`), copy this file into its Tests/python and run it there; then
+copy the written folder back here.
 The binaries are checked: every migration a database holds must be one the release's source
 registers (`git grep registerMigration e4d2fe5`), so a newer build cannot pass for it.
 """
