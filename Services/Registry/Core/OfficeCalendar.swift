@@ -73,11 +73,6 @@ package struct OfficeDate: Sendable, Hashable {
     package var isoDay: String {
         String(format: "%04d-%02d-%02d", year, month, day)
     }
-
-    /// "2025-12-31 23:59:59"
-    package var isoDateTime: String {
-        String(format: "%04d-%02d-%02d %02d:%02d:%02d", year, month, day, hour, minute, second)
-    }
 }
 
 /// Where "now" comes from; tests inject a fixed or stepping clock to cross a year boundary.

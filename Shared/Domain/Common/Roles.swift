@@ -41,7 +41,6 @@ public struct ActorIdentity: Codable, Sendable, Hashable {
 
     /// The parsed role, nil for an unknown string.
     public var knownRole: Role? { Role(rawValue: role) }
-    public var isActing: Bool { actingFor != nil }
 
     public enum CodingKeys: Int, CodingKey {
         case id = 1
