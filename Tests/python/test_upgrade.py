@@ -208,6 +208,14 @@ def test_every_service_migrates_the_previous_release_databases_without_loss(tmp_
                 replayed = office.register(letter["letter_id"], rid=request_id)
                 assert replayed.journey.letter_number == letter["letter_number"]
                 assert replayed.registration.letter_number == letter["letter_number"]
+                # Stored replies are migrated (gateway-stored-replies-bytes-enums-v1): the previous
+                # release's hex digests are their 32 bytes (not 64 ASCII ones), state names the enum.
+                current = office.journey(letter["letter_id"])
+                assert len(replayed.journey.revision_digest) == 32
+                assert replayed.journey.revision_digest == current.revision_digest
+                assert [r.revision_digest for r in replayed.journey.returns] == \
+                    [r.revision_digest for r in current.returns]
+                assert [d.state for d in replayed.deliveries] == [g.DELIVERY_STATE_MANUAL]
             plh = office.gateway.VerifySignature(g.VerifySignatureRequest(letter_id=fixture["completed"][2]["letter_id"]),
                                                  metadata=office.md("sri")).signature
             assert plh.signer_id == "sri" and plh.on_behalf_of == "camat" and plh.delegation_id == fixture["delegation_id"]

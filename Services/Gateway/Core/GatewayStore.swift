@@ -129,6 +129,8 @@ public final class GatewayStore: Sendable {
         registerSignerActivationMigrations(&migrator)
         // What each step asked of a backend, before asking (GatewayStore+Intents.swift).
         registerIntentMigrations(&migrator)
+        // Replies the previous release stored, rewritten in this release's types (issue 11, item 11).
+        registerStoredReplyMigrations(&migrator)
     }
 
     // MARK: Journeys
