@@ -5,7 +5,8 @@ import Observability
 extension ServiceMain {
     /// Starts span export when `otlpEndpoint` (or `SURAT_OTLP_ENDPOINT`) names a collector; nil
     /// (nothing started, nothing per call) otherwise. Call before the server is built: its
-    /// TracingInterceptor takes the exporter when created.
+    /// TracingInterceptor takes the exporter when created. A malformed endpoint is a
+    /// configuration failure (exit status 64).
     public static func startTraceExport(
         settings: ServiceSettings, service: String, logger: Logger,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -15,7 +16,7 @@ extension ServiceMain {
         do {
             return try OTLPTraceExporter.start(endpoint: endpoint, service: service, logger: logger)
         } catch {
-            throw ConfigError.invalid("\(error)")
+            throw ServiceStartupError(.configuration, "\(error)")
         }
     }
 }
