@@ -63,8 +63,8 @@ extension GatewayService {
     }
 
     /// The signer, as themself, sets the passphrase of the key an admin registered them for; the signing
-    /// service makes the key now. The gateway asks it in the name of the admin who registered the signer
-    /// (the signing service registers signers for admins only).
+    /// service makes the key now, asked as the signer (it registers a signer for an admin or for the signer
+    /// themself), so its records name the signer as the key's maker.
     func activateSigningKey(_ request: GatewayAPI.ActivateSigningKeyRequest, _ context: ServerContext) async throws -> GatewayAPI.SignerInfo {
         let backends = try requireBackends()
         let caller = try await caller(context)
@@ -79,6 +79,7 @@ extension GatewayService {
         }
         let signer = PublishedSigner(id: user.id, name: user.name, nip: user.nip, position: registration.position,
                                      role: user.role.rawValue)
+        let me = GatewayCore.Actor(id: user.id, name: user.name, role: user.role)
         let answer: RegisterSignerResponse
         do {
             answer = try await backends.call(
@@ -86,12 +87,12 @@ extension GatewayService {
                 Domain.RegisterSignerRequest(
                     requestId: BackendRequestID.derive(requestID: request.requestID, letterID: "", operation: "ActivateSigningKey"),
                     signer: signer, passphrase: request.passphrase),
-                as: registration.requestedBy)
+                as: me)
         } catch let error as RPCError where error.code == .alreadyExists {
             // Made under a request id whose reply was lost (the gateway stopped before recording it):
             // adopt the signer's published key.
             let published = try await backends.call(backends.signing, "signing", SigningAPI.listPublicKeys,
-                                                    ListPublicKeysRequest(), as: registration.requestedBy)
+                                                    ListPublicKeysRequest(), as: me)
             guard let found = published.signers.first(where: { $0.id == user.id }),
                   let key = published.keys.last(where: { $0.signerId == user.id }) else { throw error }
             answer = RegisterSignerResponse(signer: found, key: key)
