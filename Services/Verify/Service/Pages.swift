@@ -45,7 +45,7 @@ enum Pages {
     static func dateText(_ date: Date?) -> String {
         guard let date else { return "-" }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Jakarta")!
+        calendar.timeZone = TimeZone(identifier: "Asia/Jakarta") ?? TimeZone(secondsFromGMT: 7 * 3600) ?? .gmt  // WIB
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         let months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
         let minute = parts.minute! < 10 ? "0\(parts.minute!)" : "\(parts.minute!)"
