@@ -122,3 +122,22 @@ def test_signer_makes_their_own_key_on_the_web(web):
     assert not listed["wakil"].pending and listed["wakil"].key_id and listed["wakil"].key_id in done
     # A drafter is no signer: no link (and the gateway would refuse: no registration waits for them).
     assert 'href="/kunci"' not in WebUser(cluster.base, "eko").get("/")
+
+
+def test_clerk_reassigns_the_drafter_through_the_web(web):
+    cluster, office = web
+    letter_id = office.open("Undangan musyawarah").letter_id
+    office.assign(letter_id)
+    office.draft(letter_id, subject="Undangan musyawarah")
+    ani = WebUser(cluster.base, "ani")
+    page = ani.get(f"/surat/{letter_id}")
+    assert f'action="/surat/{letter_id}/alihkan"' in page
+    request_id = re.search(r'name="request_id" value="([^"]+)"[^>]*>\s*<label for="reassign_role"', page).group(1)
+    done = ani.post(f"/surat/{letter_id}/alihkan", {"csrf": ani.csrf(page), "request_id": request_id, "role": "drafter",
+                                                    "to_user_id": "eko", "reason": "Dedi cuti"})
+    assert "dialihkan" in done
+    journey = office.journey(letter_id)
+    assert journey.drafter.id == "eko" and [(r.role, r.previous.id, r.reason) for r in journey.reassignments] == [
+        ("drafter", "dedi", "Dedi cuti")]
+    # The page of another user offers no reassignment.
+    assert "/alihkan" not in WebUser(cluster.base, "eko").get(f"/surat/{letter_id}")

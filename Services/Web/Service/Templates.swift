@@ -263,6 +263,19 @@ enum Templates {
       </form>
     </section>
     {{/withdrawAction}}
+    {{#reassignAction}}
+    <section class="card" id="alihkan">
+      <h2>Alihkan penugasan</h2>
+      <form method="post" action="{{reassignAction}}" class="stack">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="request_id" value="{{reassignRequestID}}">
+        <label for="reassign_role">Tugas</label>
+        <select id="reassign_role" name="role"><option value="staf_umum">Staf Umum (langkah 4 dan 6)</option><option value="drafter">Konseptor (langkah 2)</option></select>
+        <label for="reassign_to">Kepada (nama pengguna)</label><input id="reassign_to" name="to_user_id" required autocapitalize="none">
+        <label for="reassign_reason">Alasan</label><input id="reassign_reason" name="reason" required>
+        <button type="submit">Alihkan</button>
+      </form>
+    </section>
+    {{/reassignAction}}
     {{#hasReturns}}
     <section class="card">
       <h2>Catatan pengembalian</h2>

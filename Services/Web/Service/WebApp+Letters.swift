@@ -197,6 +197,11 @@ extension WebApp {
            session.holds("admin") || (session.holds("staf_umum") && (journey.clerk.map { $0.id == session.userID } ?? true)) {
             data["withdrawAction"] = "/surat/\(id)/tarik"
             data["withdrawRequestID"] = Self.newRequestID()
+            // Reassignment (the same people may do it) once a clerk is assigned.
+            if journey.clerk != nil {
+                data["reassignAction"] = "/surat/\(id)/alihkan"
+                data["reassignRequestID"] = Self.newRequestID()
+            }
         }
         if let draft, let content = draft.content {
             var section = contentData(content, revision: draft.revision)
@@ -385,6 +390,12 @@ extension WebApp {
                 "letterID": id, "form": formHTML,
                 "content": contentData(shown, revision: 0, heading: "Pratinjau isi (belum disimpan)"),
             ], session: session)
+        case "alihkan":
+            return try await act(session, back: back, success: "Penugasan surat dialihkan.") {
+                _ = try await call(GatewayAPI.reassignLetter, GatewayAPI.ReassignLetterRequest(
+                    requestID: requestID, letterID: id, role: form.text("role"), toUserID: form.text("to_user_id").lowercased(),
+                    reason: form.text("reason")), session)
+            }
         case "tarik":
             return try await act(session, back: back, success: "Surat ditarik. Tidak ada langkah lagi untuk surat ini.") {
                 _ = try await call(GatewayAPI.withdrawLetter, GatewayAPI.WithdrawLetterRequest(
