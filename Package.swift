@@ -188,7 +188,7 @@ let executableTargets: [Target] = [
     // Registry: numbering, group commit, agenda book, receipts, outbox and inbox store (library, unit-tested).
     .target(
         name: "RegistryCore",
-        dependencies: ["ServiceKit", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging,
+        dependencies: ["ServiceKit", "Domain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging,
                        .product(name: "Metrics", package: "swift-metrics")],
         path: "Services/Registry/Core",
         swiftSettings: swiftSettings

@@ -33,8 +33,34 @@ extension ExactlyOnce {
         return Answer(response: try decode(outcome.bytes), source: outcome.source, method: method, requestID: requestID)
     }
 
-    /// Stores the reply of a step made before the service used this rule (a migration from the
-    /// service's own request log), so retries of it are answered as if `run` had made it.
+    /// ServiceKit's exactly-once records (the `idempotency` table), for a service that opens its
+    /// database itself instead of with `ServiceDatabase.open` (the registry).
+    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+        Idempotency.registerMigrations(&migrator)
+    }
+
+    /// `storedAnswer` without decoding: the stored reply's bytes and how they were found, for a
+    /// store that encodes its replies itself (the registry's batch writer). Throws INVALID_ARGUMENT
+    /// naming `request_id` for a request id used before for a different request.
+    public static func storedReply(
+        _ db: Database, method: String, requestID: String, fingerprint: Data, naturalKey: NaturalKey? = nil
+    ) throws -> (bytes: Data, source: Source)? {
+        try Idempotency.validate(requestID: requestID)
+        let key = ExactlyOnceRecords.Key(method: method, requestID: requestID, fingerprint: fingerprint, naturalKey: naturalKey)
+        return try ExactlyOnceRecords.find(db, key)
+    }
+
+    /// Completes the stored reply of the step `naturalKey` names, under every request id that got it,
+    /// when part of the reply is made after the step's own transaction (the registry's final PDF and
+    /// its v2 receipt): retries from then on get the completed reply's bytes.
+    public static func completeReply(_ db: Database, method: String, naturalKey parts: [String], response: Data) throws {
+        try db.execute(sql: "UPDATE idempotency SET response = ? WHERE method = ? AND natural_key = ?",
+                       arguments: [response, method, NaturalKey.join(parts)])
+    }
+
+    /// Stores a reply without looking first: for a step made before the service used this rule (a
+    /// migration from the service's own request log), or one a batch writer performed or replayed
+    /// after checking `storedReply` itself in the same transaction (one insert per step).
     public static func importReply(
         _ db: Database, method: String, requestID: String, fingerprint: Data, naturalKey: NaturalKey? = nil,
         response: Data, at: Date

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceKit
 
 /// Opens the registry's SQLite file: WAL, synchronous=FULL (a commit is on disk before any caller
 /// hears "registered"), and the schema below.
@@ -183,6 +184,8 @@ package enum RegistryDatabase {
                 CREATE INDEX letter_pdf_pending ON letter_pdf(agenda_id) WHERE pdf IS NULL;
                 """)
         }
+        // ServiceKit's exactly-once records: Register's stored replies (RegistryStore+Batch.swift).
+        ExactlyOnce.registerMigrations(&migrator)
         return migrator
     }
 }

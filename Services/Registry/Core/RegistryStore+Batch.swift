@@ -1,7 +1,12 @@
+import Domain
 import Foundation
 import GRDB
 import Logging
+import ServiceKit
 import Synchronization
+
+/// Encodes the reply of a registration the batch made (its entry as numbered, and the request).
+package typealias ReplyEncoder = @Sendable (AgendaEntry, RegistrationRequest) throws -> Data
 
 /// Everything the writer thread needs to commit one batch of registrations.
 struct BatchContext: Sendable {
@@ -13,6 +18,9 @@ struct BatchContext: Sendable {
     let writerState: WriterState
     let onNewDeliveries: LockedValue<(@Sendable () -> Void)?>
     let cache: EntryCache
+    /// Encodes a new registration's reply (RegistryServer's RegisterResponse), stored in the batch
+    /// transaction as ServiceKit's exactly-once reply; nil = nothing stored.
+    let replyEncoder: LockedValue<ReplyEncoder?>
 
     /// Runs on the writer thread. One transaction for the whole batch; if it fails as a whole,
     /// each registration is retried alone so one bad item cannot fail its neighbours.
@@ -88,7 +96,8 @@ struct BatchContext: Sendable {
         }
 
         // Pass 1: decide each registration and assign numbers in arrival order.
-        enum Slot { case done(Result<RegistrationOutcome, RegistryError>), new(Int), duplicateOf(Int) }
+        enum Slot { case done(Result<RegistrationOutcome, RegistryError>), new(Int), duplicateOf(Int, RegistrationRequest) }
+        let encodeReply = replyEncoder.get()
         var slots: [Slot] = []
         slots.reserveCapacity(batch.count)
         var fresh: [(request: RegistrationRequest, entry: AgendaEntry)] = []
@@ -96,11 +105,36 @@ struct BatchContext: Sendable {
         for request in batch {
             // Same letter twice in one batch, or already in the book: the existing number.
             if let index = freshByLetter[request.letterId] {
-                slots.append(fresh[index].entry.contentDigest == request.contentDigest ? .duplicateOf(index)
+                slots.append(fresh[index].entry.contentDigest == request.contentDigest ? .duplicateOf(index, request)
                     : .done(.failure(Self.conflict(request, number: fresh[index].entry.number))))
                 continue
             }
-            if let existing = try AgendaRow.fetch(db, letterId: request.letterId) {
+            let existing = try AgendaRow.fetch(db, letterId: request.letterId)
+            // ServiceKit's exactly-once rule: a letter in the book may have a stored reply for this
+            // request id, or for the same step (same ask, same actor) under another request id. Only
+            // a letter already in the book is looked up: a new letter costs no extra read.
+            if let existing, let once = request.exactlyOnce, encodeReply != nil {
+                do {
+                    if let found = try ExactlyOnce.storedReply(
+                        db, method: once.method, requestID: request.requestId, fingerprint: once.fingerprint,
+                        naturalKey: once.naturalKey)
+                    {
+                        if found.source == .naturalKey {
+                            // The new request id gets the same reply, so its own retries replay by request id.
+                            try ExactlyOnce.importReply(db, method: once.method, requestID: request.requestId, fingerprint: once.fingerprint,
+                                                        naturalKey: once.naturalKey, response: found.bytes, at: registeredAt)
+                            requestIdsInBatch[request.requestId] = request.letterId
+                        }
+                        slots.append(.done(.success(RegistrationOutcome(
+                            entry: existing, alreadyRegistered: true, reply: found.bytes, replayedBy: found.source))))
+                        continue
+                    }
+                } catch let error as InvalidFieldError {
+                    slots.append(.done(.failure(.invalidArgument(error.field, error.problem))))
+                    continue
+                }
+            }
+            if let existing {
                 slots.append(existing.contentDigest == request.contentDigest
                     ? .done(.success(RegistrationOutcome(entry: existing, alreadyRegistered: true)))
                     : .done(.failure(Self.conflict(request, number: existing.number))))
@@ -171,18 +205,29 @@ struct BatchContext: Sendable {
         let profileVersion = writerState.profileVersion
         let promisePDF = profileVersion > 0
             ? try db.cachedStatement(sql: "INSERT INTO letter_pdf (agenda_id, verification_id, profile_version) VALUES (?, ?, ?)") : nil
+        // Each new registration stores its reply: one insert, in this transaction (exactly once).
+        var replies: [Data?] = Array(repeating: nil, count: fresh.count)
         for index in fresh.indices {
             fresh[index].entry.receipt.signature = seals[index]
             if try Self.insert(&fresh[index].entry, request: fresh[index].request, settings: settings, nowMs: nowMs, db: db) {
                 createdDeliveries = true
             }
             try promisePDF?.execute(arguments: [fresh[index].entry.id, VerificationID.make(), profileVersion])
+            if let once = fresh[index].request.exactlyOnce, let encodeReply {
+                let reply = try encodeReply(fresh[index].entry, fresh[index].request)
+                try ExactlyOnce.importReply(db, method: once.method, requestID: fresh[index].request.requestId,
+                                            fingerprint: once.fingerprint, naturalKey: once.naturalKey, response: reply, at: registeredAt)
+                replies[index] = reply
+            }
         }
         for slot in slots {
             switch slot {
             case .done(let result): results.append(result)
-            case .new(let index): results.append(.success(RegistrationOutcome(entry: fresh[index].entry, alreadyRegistered: false)))
-            case .duplicateOf(let index): results.append(.success(RegistrationOutcome(entry: fresh[index].entry, alreadyRegistered: true)))
+            case .new(let index):
+                results.append(.success(RegistrationOutcome(entry: fresh[index].entry, alreadyRegistered: false, reply: replies[index])))
+            case .duplicateOf(let index, let request):
+                results.append(try Self.duplicate(request, of: fresh[index], reply: replies[index], at: registeredAt,
+                                                  requestIds: &requestIdsInBatch, db: db))
             }
         }
 
@@ -195,6 +240,27 @@ struct BatchContext: Sendable {
         }
         return Assignment(results: results, createdDeliveries: createdDeliveries, requestIds: requestIdsInBatch,
                           reconcileRequired: newReconcile)
+    }
+
+    /// The same letter a second time in one batch: the first one's stored reply when it is the same
+    /// request id or the same step (same ask, same actor), otherwise the entry (`already_registered`).
+    private static func duplicate(
+        _ request: RegistrationRequest, of first: (request: RegistrationRequest, entry: AgendaEntry), reply: Data?, at: Date,
+        requestIds: inout [String: UUID], db: Database
+    ) throws -> Result<RegistrationOutcome, RegistryError> {
+        let plain = RegistrationOutcome(entry: first.entry, alreadyRegistered: true)
+        guard let reply, let once = request.exactlyOnce, let firstOnce = first.request.exactlyOnce else { return .success(plain) }
+        if request.requestId == first.request.requestId {
+            guard once.fingerprint == firstOnce.fingerprint else {
+                return .failure(.invalidArgument("request_id", "\"\(request.requestId)\" was already used for a different \(once.method) request; use a new request id for a new request"))
+            }
+            return .success(RegistrationOutcome(entry: first.entry, alreadyRegistered: true, reply: reply, replayedBy: .requestID))
+        }
+        guard once.naturalKey == firstOnce.naturalKey, requestIds[request.requestId] == nil else { return .success(plain) }
+        try ExactlyOnce.importReply(db, method: once.method, requestID: request.requestId, fingerprint: once.fingerprint,
+                                    naturalKey: once.naturalKey, response: reply, at: at)
+        requestIds[request.requestId] = request.letterId
+        return .success(RegistrationOutcome(entry: first.entry, alreadyRegistered: true, reply: reply, replayedBy: .naturalKey))
     }
 
     /// The refusal while the book waits for reconciliation; nil when numbering may go on.

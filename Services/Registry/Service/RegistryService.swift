@@ -24,6 +24,11 @@ package final class RegistryService: Sendable {
         self.keys = keys
         self.officeSeal = officeSeal
         self.logger = logger
+        // Each new registration stores this reply in its batch transaction (ServiceKit's ExactlyOnce).
+        let settings = store.settings, publicKey = store.key.publicKey
+        store.replyEncoder.set { entry, registration in
+            Data(try ProtobufEncoder().encode(Self.newRegistrationReply(entry, registration, settings: settings, publicKey: publicKey)))
+        }
     }
 
     package var descriptor: ServiceDescriptor {
@@ -92,6 +97,7 @@ package final class RegistryService: Sendable {
             known[Int(position.year)] = max(known[Int(position.year)] ?? 0, position.sequence)
         }
         registration.knownAgendaSequences = known
+        registration.exactlyOnce = try Self.exactlyOnce(request, letterId: letterId, contentDigest: digest, actorID: actor.id)
         let outcome: RegistrationOutcome
         do {
             outcome = try await store.register(registration)
@@ -99,36 +105,72 @@ package final class RegistryService: Sendable {
             logger.notice("registration refused", metadata: ["letter.id": "\(letterId)", "request.id": "\(request.requestID)", "error": "\(error)"])
             throw error
         }
-        // The registry's natural key is the letter: a letter already in the book is answered with its
-        // entry (already_registered), logged as a replay, never as a second registration.
+        // ServiceKit's exactly-once rule: the stored reply of this request id, or of the same step
+        // (the letter, asked the same by the same actor) under another request id, is sent again.
         let metadata: Logger.Metadata = ["letter.id": "\(letterId)", "request.id": "\(request.requestID)",
                                          "number": "\(outcome.entry.number)"]
-        if outcome.alreadyRegistered {
+        if let replayedBy = outcome.replayedBy {
             logger.info(ExactlyOnce.replayMessage(method: RegistryAPI.register.fullName),
-                        metadata: metadata.merging(["replay.by": "natural_key"]) { $1 })
+                        metadata: metadata.merging(["replay.by": "\(replayedBy.rawValue)"]) { $1 })
+        } else if outcome.alreadyRegistered {
+            // In the book without a stored reply for this ask (another actor, or registered before the
+            // registry stored replies, or imported): its entry, already_registered.
+            logger.info("letter already registered: its entry sent", metadata: metadata)
         } else {
             logger.info("letter registered", metadata: metadata)
         }
         // Numbered and durable; now the final PDF (if the office has a profile), outside the
         // numbering transaction. The reply waits until PDF, digest and v2 receipt are durable.
         let entry = try await finishFinalPDF(outcome.entry)
+        if let stored = outcome.reply {
+            var response = try ProtobufDecoder().decode(RegistryAPI.RegisterResponse.self, from: stored)
+            guard response.entry?.receipt?.text != Data(entry.receipt.text) else { return response }
+            // The final PDF was made after the numbering transaction (just now, or at a start after a
+            // crash): its v2 receipt completes the stored reply, for this answer and every later one.
+            response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
+            try await store.completeReply(letterId: letterId, reply: Data(try ProtobufEncoder().encode(response)))
+            return response
+        }
+        var response = outcome.alreadyRegistered
+            ? RegistryAPI.RegisterResponse() : Self.newRegistrationReply(entry, registration, settings: store.settings, publicKey: publicKey)
+        if outcome.alreadyRegistered {
+            response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
+            response.alreadyRegistered = true
+            response.deliveries = try await store.deliveries(letterId: letterId).map { RegistryAPI.Delivery($0, number: outcome.entry.number) }
+        }
+        return response
+    }
+
+    /// Register's keys under the exactly-once rule. The caller's high-water mark (`known_agenda`) is
+    /// left out of both fingerprints (it grows between retries and asks nothing), and the content is
+    /// represented by its SHA-256 (already computed) rather than hashed again.
+    static func exactlyOnce(_ request: RegistryAPI.RegisterRequest, letterId: UUID, contentDigest: Data,
+                            actorID: String) throws -> RegistrationExactlyOnce {
+        var asking = request
+        asking.knownAgenda = []
+        asking.content = contentDigest
+        let fingerprint = try Idempotency.fingerprint(of: asking, actorID: actorID)
+        asking.requestID = ""
+        return RegistrationExactlyOnce(
+            method: RegistryStore.registerMethod, fingerprint: fingerprint,
+            naturalKey: try NaturalKey(RegistrationExactlyOnce.naturalKeyParts(letterId: letterId), asking: asking, actorID: actorID))
+    }
+
+    /// The reply to a registration made now: its entry and its deliveries, just written in the same
+    /// transaction (not read back). Encoded and stored by the batch writer.
+    static func newRegistrationReply(_ entry: AgendaEntry, _ registration: RegistrationRequest, settings: RegistrySettings,
+                                     publicKey: [UInt8]) -> RegistryAPI.RegisterResponse {
         var response = RegistryAPI.RegisterResponse()
         response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
-        response.alreadyRegistered = outcome.alreadyRegistered
-        if outcome.alreadyRegistered {
-            response.deliveries = try await store.deliveries(letterId: letterId).map { RegistryAPI.Delivery($0, number: outcome.entry.number) }
-        } else {
-            // Just written in the same transaction: no need to read them back.
-            response.deliveries = registration.addressees.map { addressee in
-                var delivery = RegistryAPI.Delivery()
-                delivery.letterID = outcome.entry.letterId.uuidString.lowercased()
-                delivery.number = outcome.entry.number
-                delivery.addresseeID = addressee.id
-                delivery.addresseeName = addressee.name
-                delivery.endpoint = addressee.endpoint.isEmpty ? store.settings.addressBook[addressee.name] ?? "" : addressee.endpoint
-                delivery.state = delivery.endpoint.isEmpty ? .manual : .pending
-                return delivery
-            }
+        response.deliveries = registration.addressees.map { addressee in
+            var delivery = RegistryAPI.Delivery()
+            delivery.letterID = entry.letterId.uuidString.lowercased()
+            delivery.number = entry.number
+            delivery.addresseeID = addressee.id
+            delivery.addresseeName = addressee.name
+            delivery.endpoint = addressee.endpoint.isEmpty ? settings.addressBook[addressee.name] ?? "" : addressee.endpoint
+            delivery.state = delivery.endpoint.isEmpty ? .manual : .pending
+            return delivery
         }
         return response
     }
