@@ -85,13 +85,17 @@ struct PublishedKeyFetchTests {
         let digest = Data(SHA256.hash(data: request.content))
         let before = try await directory.verify(request.signature!, contentDigest: digest)
         #expect(before.failures.first == .unknownKey)
-        #expect(signing.calls.value.withLock { $0 } == 1)
+        // One fetch, or two when the first one took longer than the refetch spacing (a loaded
+        // machine): either way the key was not there to be had.
+        let fetchesBefore = signing.calls.value.withLock { $0 }
+        #expect((1...2).contains(fetchesBefore))
         // The key is published after the registry's first fetch (a signer registered since).
         signing.published.value.withLock { $0 = signer.trustedKeys }
         try await ChangingSigning.waitOutRefetchSpacing()
         let after = try await directory.verify(request.signature!, contentDigest: digest)
         #expect(after.valid, "\(after.checks)")
-        #expect(signing.calls.value.withLock { $0 } == 2)
+        // The unknown key sent the registry back to the signing service exactly once more.
+        #expect(signing.calls.value.withLock { $0 } == fetchesBefore + 1)
         await signing.server.shutdownGracefully()
     }
 
