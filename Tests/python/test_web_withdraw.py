@@ -30,7 +30,8 @@ def web(tmp_path_factory, protos):
                                 metadata=office.md("admin"))
         office.admin.SetPassword(g.SetPasswordRequest(user_id="wakil", password="Mulai-Tujuh-2026"), metadata=office.md("admin"))
         # The admin-set password must be changed before the web app opens; do that over the API.
-        for user, initial in [("ani", INITIAL["ani"]), ("eko", "Mulai-Enam-2026"), ("wakil", "Mulai-Tujuh-2026")]:
+        for user, initial in [("ani", INITIAL["ani"]), ("eko", "Mulai-Enam-2026"), ("wakil", "Mulai-Tujuh-2026"),
+                              ("admin", INITIAL["admin"])]:
             token = office.gateway.SignIn(g.SignInRequest(user_id=user, password=initial, client="test")).token
             office.gateway.ChangePassword(g.ChangePasswordRequest(current_password=initial, new_password=NEW_PASSWORD),
                                           metadata=[("authorization", f"Bearer {token}")])
@@ -115,11 +116,14 @@ def test_signer_makes_their_own_key_on_the_web(web):
     assert "tidak sama" in refused
     listed = {s.signer_id: s for s in office.admin.ListSigners(g.ListSignersRequest(), metadata=office.md("admin")).signers}
     assert listed["wakil"].pending
+    admin = WebUser(cluster.base, "admin")
+    assert re.search(r"<td>wakil</td>.*?<td>menunggu penandatangan membuat kuncinya</td>", admin.get("/admin"))
     done = wakil.post("/kunci", {"csrf": wakil.csrf(page), "passphrase": "frasa-wakil-sendiri",
                                  "confirm_passphrase": "frasa-wakil-sendiri"})
     assert "sudah aktif" in done
     listed = {s.signer_id: s for s in office.admin.ListSigners(g.ListSignersRequest(), metadata=office.md("admin")).signers}
     assert not listed["wakil"].pending and listed["wakil"].key_id and listed["wakil"].key_id in done
+    assert f"<td>{listed['wakil'].key_id}</td>" in admin.get("/admin")
     # A drafter is no signer: no link (and the gateway would refuse: no registration waits for them).
     assert 'href="/kunci"' not in WebUser(cluster.base, "eko").get("/")
 

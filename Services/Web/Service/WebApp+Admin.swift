@@ -47,7 +47,10 @@ extension WebApp {
                 ["userID": $0.userID, "role": Labels.role($0.role), "actingFor": $0.actingFor, "from": clock.dateTime($0.validFrom),
                  "until": clock.dateTime($0.validUntil)] as [String: Any]
             },
-            "signers": signers.map { ["userID": $0.userID, "name": $0.name, "position": $0.position, "keyID": $0.keyID] as [String: Any] },
+            "signers": signers.map {
+                ["userID": $0.userID, "name": $0.name, "position": $0.position,
+                 "keyID": $0.pending ? "menunggu penandatangan membuat kuncinya" : $0.keyID] as [String: Any]
+            },
             "roles": Labels.roles.map { ["value": $0, "label": Labels.role($0)] as [String: Any] },
             "profileVersion": profile?.version ?? 0,
             "profileJSON": Self.prettyJSON(profile?.profileJSON ?? Data()),
