@@ -169,16 +169,12 @@ struct StoredReplyMigrationTests {
 
     @Test("the previous release's own database (Tests/fixtures/upgrade/e4d2fe5): every stored reply reads in today's types with the journey's digest")
     func previousReleaseFixture() async throws {
-        let dump = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("fixtures/upgrade/e4d2fe5/gateway.sql")
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fixtures/upgrade/e4d2fe5/gateway.sqlite")
         let path = Fixtures.temporaryDatabasePath()
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        do {
-            let queue = try DatabaseQueue(path: path)
-            let sql = try String(contentsOf: dump, encoding: .utf8)
-            try await queue.writeWithoutTransaction { db in try db.execute(sql: sql) }
-        }
+        try FileManager.default.copyItem(at: fixture, to: URL(fileURLWithPath: path))
         let store = try GatewayStore(path: path)
         let rows = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT method, response FROM gateway_request ORDER BY created_at")

@@ -65,14 +65,14 @@ struct SigningExactlyOnceTests {
     @Test("a database with the former request log is migrated: its request ids and signatures replay as before")
     func migratedRequestLog() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dump = try String(contentsOf: root.appendingPathComponent("Tests/fixtures/upgrade/e4d2fe5/signing.sql"), encoding: .utf8)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("signing-upgrade-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("signing.sqlite").path
         // The release before issue 12 wrote this database (Tests/fixtures/upgrade, made by make_upgrade_cluster_fixture.py).
+        try FileManager.default.copyItem(at: root.appendingPathComponent("Tests/fixtures/upgrade/e4d2fe5/signing.sqlite"),
+                                         to: URL(fileURLWithPath: path))
         let loaded = try DatabaseQueue(path: path)
-        try await loaded.writeWithoutTransaction { db in try db.execute(sql: dump) }
         let old = try await loaded.read { db in
             (try Row.fetchAll(db, sql: "SELECT request_id, result_id FROM request_log WHERE method = 'Sign'"),
              try Row.fetchAll(db, sql: "SELECT * FROM signature"))

@@ -1,5 +1,6 @@
 """Writes Tests/fixtures/upgrade/e4d2fe5/: the five services' databases as the release at commit
-e4d2fe5 left them, as SQL dumps (one per service), plus what the upgrade test needs to know about
+e4d2fe5 left them, the database files themselves (`<service>.sqlite`, vacuumed, 1 KiB pages to
+keep them small), plus what the upgrade test needs to know about
 them in fixture.json (user tokens, letters, numbers, signatures, the migrations each database had).
 
 Other files of a data directory (the registry's receipt key) are copied to `files/<service>/`.
@@ -18,6 +19,7 @@ registers (`git grep registerMigration e4d2fe5`), so a newer build cannot pass f
 """
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -108,7 +110,8 @@ def main():
             migrations[name] = sqlite(database, "SELECT identifier FROM grdb_migrations ORDER BY rowid").split()
             newer = [m for m in migrations[name] if m not in known]
             assert not newer, f"{name}: {newer} are not migrations of {RELEASE}: build that release"
-            (OUT / f"{name}.sql").write_text(sqlite(database, ".dump"))
+            sqlite(database, "PRAGMA journal_mode = DELETE", "PRAGMA page_size = 1024", "VACUUM")
+            shutil.copy(database, OUT / f"{name}.sqlite")
             # Other files of the data directory (the registry's receipt key), byte for byte.
             for extra in sorted((Path(folder) / name).iterdir()):
                 if extra.is_file() and not extra.name.startswith(f"{name}.sqlite"):

@@ -42,7 +42,7 @@ def test_the_new_gateway_migrates_the_previous_release_database_without_loss(tmp
     fixture = json.loads((FIXTURE / "fixture.json").read_text())
     database = tmp_path / "gateway" / "gateway.sqlite"
     database.parent.mkdir()
-    sqlite(database, ".read " + str(FIXTURE / "gateway-741220b.sql"))
+    shutil.copy(FIXTURE / "gateway-741220b.sqlite", database)
     assert sqlite(database, "SELECT identifier FROM grdb_migrations ORDER BY rowid").split() == fixture["migrations"]
     counts_before = {table: sqlite(database, f"SELECT COUNT(*) FROM {table}").strip()
                      for table in ("journey", "step_record", "user", "token", "gateway_request")}
@@ -129,7 +129,7 @@ def restore_previous_release(root, fixture):
         folder = root / name
         folder.mkdir()
         database = folder / f"{name}.sqlite"
-        sqlite(database, ".read " + str(CLUSTER_FIXTURE / f"{name}.sql"))
+        shutil.copy(CLUSTER_FIXTURE / f"{name}.sqlite", database)
         for extra in (CLUSTER_FIXTURE / "files" / name).glob("*") if (CLUSTER_FIXTURE / "files" / name).exists() else []:
             shutil.copy(extra, folder / extra.name)
         assert migrations(database) == fixture["migrations"][name], name
