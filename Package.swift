@@ -152,7 +152,7 @@ let executableTargets: [Target] = [
     .target(
         name: "GatewayCore",
         dependencies: [
-            "Domain", "Wire", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            "Domain", "Wire", "ServiceKit", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ],
         path: "Services/Gateway/Core",
@@ -323,7 +323,7 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "GatewayTests",
-        dependencies: ["GatewayCore", "GatewayService", "Domain", "Wire", .product(name: "GRDB", package: "GRDB.swift"),
+        dependencies: ["GatewayCore", "GatewayService", "Domain", "Wire", "ServiceKit", .product(name: "GRDB", package: "GRDB.swift"),
                        .product(name: "InMemoryLogging", package: "swift-log")],
         path: "Tests/GatewayTests",
         swiftSettings: swiftSettings

@@ -58,6 +58,17 @@ extension ExactlyOnce {
                        arguments: [response, method, NaturalKey.join(parts)])
     }
 
+    /// How many replies `method` has stored (one per request id that got one).
+    public static func storedReplyCount(_ db: Database, method: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM idempotency WHERE method = ?", arguments: [method]) ?? 0
+    }
+
+    /// Every reply `method` has stored, oldest first (the gateway rebuilds registration records from its
+    /// step-6 replies).
+    public static func storedReplies(_ db: Database, method: String) throws -> [Data] {
+        try Data.fetchAll(db, sql: "SELECT response FROM idempotency WHERE method = ? ORDER BY rowid", arguments: [method])
+    }
+
     /// Stores a reply without looking first: for a step made before the service used this rule (a
     /// migration from the service's own request log), or one a batch writer performed or replayed
     /// after checking `storedReply` itself in the same transaction (one insert per step).

@@ -41,14 +41,7 @@ extension GatewayStore {
     /// moved past: the same actor asking the same step again gets its first reply, not FAILED_PRECONDITION.
     public func storedStep(method: String, naturalKey: String, requestID: String, requestDigest: String) async throws -> Data? {
         try await pool.write { db in
-            if let stored = try Self.storedResponse(db, method: method, requestID: requestID, requestDigest: requestDigest) {
-                return stored
-            }
-            guard let response = try Data.fetchOne(db, sql: """
-                SELECT response FROM gateway_request WHERE method = ? AND natural_key = ? ORDER BY rowid LIMIT 1
-                """, arguments: [method, naturalKey]) else { return nil }
-            try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: response)
-            return response
+            try Self.storedReply(db, method: method, requestID: requestID, requestDigest: requestDigest, naturalKey: naturalKey)
         }
     }
 
