@@ -73,7 +73,7 @@ struct SigningExactlyOnceTests {
         try FileManager.default.copyItem(at: root.appendingPathComponent("Tests/fixtures/upgrade/e4d2fe5/signing.sqlite"),
                                          to: URL(fileURLWithPath: path))
         let loaded = try DatabaseQueue(path: path)
-        let old = try await loaded.read { db in
+        let old = try loaded.read { db in
             (try Row.fetchAll(db, sql: "SELECT request_id, result_id FROM request_log WHERE method = 'Sign'"),
              try Row.fetchAll(db, sql: "SELECT * FROM signature"))
         }

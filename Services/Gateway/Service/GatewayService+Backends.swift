@@ -288,7 +288,7 @@ extension GatewayService {
     static func delivery(_ delivery: RegistryAPI.Delivery) -> GatewayAPI.Delivery {
         var item = GatewayAPI.Delivery()
         item.addressee = delivery.addresseeName
-        item.state = GatewayAPI.DeliveryState(rawValue: delivery.state.rawValue) ?? .unspecified
+        item.state = delivery.state
         item.attempts = delivery.attempts
         item.lastError = delivery.lastError
         item.updatedAt = delivery.deliveredAt ?? delivery.nextAttemptAt

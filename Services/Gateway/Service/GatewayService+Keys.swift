@@ -18,12 +18,7 @@ extension GatewayService {
         reply.signers = keys.signers
         reply.keys = keys.keys
         reply.delegations = keys.delegations
-        var key = GatewayAPI.RegistryKey()
-        key.officeID = registryKey.officeID
-        key.officeName = registryKey.officeName
-        key.keyID = registryKey.keyID
-        key.publicKey = registryKey.publicKey
-        reply.registryKey = key
+        reply.registryKey = registryKey
         return reply
     }
 

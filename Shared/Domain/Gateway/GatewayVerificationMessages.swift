@@ -9,24 +9,12 @@ extension GatewayAPI {
     public static let cancelNumber = RPCMethod<CancelNumberRequest, CancelNumberReply>(
         service: serviceName, name: "CancelNumber")
 
-    public struct GetPublishedKeysRequest: Codable, Sendable, Hashable {
-        public init() {}
-        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
-        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-        public enum CodingKeys: Int, CodingKey { case none = 1 }
-    }
+    /// An empty message: encodes to zero bytes.
+    public typealias GetPublishedKeysRequest = EmptyMessage
 
-    /// The key that seals the registry's receipts (`Registration.receipt`).
-    public struct RegistryKey: Codable, Sendable, Hashable {
-        public var officeID: String = ""
-        public var officeName: String = ""
-        /// First 16 hex digits of SHA-256(public key): the receipt's `registry-key` line.
-        public var keyID: String = ""
-        /// Raw 32-byte Ed25519 public key.
-        public var publicKey: Data = Data()
-        public init() {}
-        public enum CodingKeys: Int, CodingKey { case officeID = 1, officeName, keyID, publicKey }
-    }
+    /// The key that seals the registry's receipts (`Registration.receipt`): the registry's
+    /// `GetRegistryKeyResponse` as the gateway passes it on (gateway.proto's `RegistryKey` has the same fields).
+    public typealias RegistryKey = RegistryAPI.GetRegistryKeyResponse
 
     /// The signing service's published signers, keys (with validity) and delegations, and the
     /// registry's receipt key: all an offline verifier needs.
@@ -39,17 +27,9 @@ extension GatewayAPI {
         public enum CodingKeys: Int, CodingKey { case signers = 1, keys, delegations, registryKey }
     }
 
-    /// Where a letter's copy for one addressee is: the registry's outbox state (same values as
-    /// `surat.registry.v1.DeliveryState`).
-    public enum DeliveryState: Int32, Codable, Sendable, CaseIterable {
-        case unspecified = 0
-        case pending = 1
-        case delivered = 2
-        case failed = 3
-        case manual = 4
-        case deliveredManually = 5
-        case withdrawn = 6
-    }
+    /// Where a letter's copy for one addressee is: the registry's outbox state (gateway.proto's
+    /// `DeliveryState` has the values of `surat.registry.v1.DeliveryState`).
+    public typealias DeliveryState = RegistryAPI.DeliveryState
 
     /// Pembatalan nomor by the Camat (or a Plh/Plt acting as Camat), with a mandatory reason.
     public struct CancelNumberRequest: Codable, Sendable, Hashable {

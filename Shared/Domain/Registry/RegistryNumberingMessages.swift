@@ -6,12 +6,8 @@ extension RegistryAPI {
     public static let getNumberingRules = RPCMethod<GetNumberingRulesRequest, NumberingRules>(
         service: serviceName, name: "GetNumberingRules")
 
-    public struct GetNumberingRulesRequest: Codable, Sendable, Hashable {
-        public init() {}
-        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
-        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-        public enum CodingKeys: Int, CodingKey { case none = 1 }
-    }
+    /// An empty message: encodes to zero bytes.
+    public typealias GetNumberingRulesRequest = EmptyMessage
 
     public struct NumberingRules: Codable, Sendable, Hashable {
         /// The unit of a registration that names none.
