@@ -174,18 +174,15 @@ package struct RegistrationOutcome: Sendable {
     package var replayedBy: ExactlyOnce.Source? = nil
 }
 
-/// Register's keys under ServiceKit's exactly-once rule (proto-notes/services.md, "Exactly once").
+/// Register's keys under ServiceKit's exactly-once rule (proto-notes/services.md, "Exactly once"),
+/// stored under `RegistryStore.registerMethod`: `fingerprint` is the request (with its request id) and
+/// the actor; `naturalKey` the letter, with the request without its request id and the actor.
 package struct RegistrationExactlyOnce: Sendable {
-    package var method: String
-    /// The request (with its request id) and the actor.
     package var fingerprint: Data
-    /// The letter, and the request without its request id, and the actor.
     package var naturalKey: NaturalKey
 
-    package init(method: String, fingerprint: Data, naturalKey: NaturalKey) {
-        self.method = method
-        self.fingerprint = fingerprint
-        self.naturalKey = naturalKey
+    package init(fingerprint: Data, naturalKey: NaturalKey) {
+        (self.fingerprint, self.naturalKey) = (fingerprint, naturalKey)
     }
 
     /// The natural key's parts for a letter: the agenda book holds at most one entry per letter.

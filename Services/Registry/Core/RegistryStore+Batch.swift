@@ -116,12 +116,12 @@ struct BatchContext: Sendable {
             if let existing, let once = request.exactlyOnce, encodeReply != nil {
                 do {
                     if let found = try ExactlyOnce.storedReply(
-                        db, method: once.method, requestID: request.requestId, fingerprint: once.fingerprint,
+                        db, method: RegistryStore.registerMethod, requestID: request.requestId, fingerprint: once.fingerprint,
                         naturalKey: once.naturalKey)
                     {
                         if found.source == .naturalKey {
                             // The new request id gets the same reply, so its own retries replay by request id.
-                            try ExactlyOnce.importReply(db, method: once.method, requestID: request.requestId, fingerprint: once.fingerprint,
+                            try ExactlyOnce.importReply(db, method: RegistryStore.registerMethod, requestID: request.requestId, fingerprint: once.fingerprint,
                                                         naturalKey: once.naturalKey, response: found.bytes, at: registeredAt)
                             requestIdsInBatch[request.requestId] = request.letterId
                         }
@@ -215,7 +215,7 @@ struct BatchContext: Sendable {
             try promisePDF?.execute(arguments: [fresh[index].entry.id, VerificationID.make(), profileVersion])
             if let once = fresh[index].request.exactlyOnce, let encodeReply {
                 let reply = try encodeReply(fresh[index].entry, fresh[index].request)
-                try ExactlyOnce.importReply(db, method: once.method, requestID: fresh[index].request.requestId,
+                try ExactlyOnce.importReply(db, method: RegistryStore.registerMethod, requestID: fresh[index].request.requestId,
                                             fingerprint: once.fingerprint, naturalKey: once.naturalKey, response: reply, at: registeredAt)
                 replies[index] = reply
             }
@@ -252,12 +252,12 @@ struct BatchContext: Sendable {
         guard let reply, let once = request.exactlyOnce, let firstOnce = first.request.exactlyOnce else { return .success(plain) }
         if request.requestId == first.request.requestId {
             guard once.fingerprint == firstOnce.fingerprint else {
-                return .failure(.invalidArgument("request_id", "\"\(request.requestId)\" was already used for a different \(once.method) request; use a new request id for a new request"))
+                return .failure(.invalidArgument("request_id", "\"\(request.requestId)\" was already used for a different Register request; use a new request id for a new request"))
             }
             return .success(RegistrationOutcome(entry: first.entry, alreadyRegistered: true, reply: reply, replayedBy: .requestID))
         }
         guard once.naturalKey == firstOnce.naturalKey, requestIds[request.requestId] == nil else { return .success(plain) }
-        try ExactlyOnce.importReply(db, method: once.method, requestID: request.requestId, fingerprint: once.fingerprint,
+        try ExactlyOnce.importReply(db, method: RegistryStore.registerMethod, requestID: request.requestId, fingerprint: once.fingerprint,
                                     naturalKey: once.naturalKey, response: reply, at: at)
         requestIds[request.requestId] = request.letterId
         return .success(RegistrationOutcome(entry: first.entry, alreadyRegistered: true, reply: reply, replayedBy: .naturalKey))

@@ -152,7 +152,7 @@ package final class RegistryService: Sendable {
         let fingerprint = try Idempotency.fingerprint(of: asking, actorID: actorID)
         asking.requestID = ""
         return RegistrationExactlyOnce(
-            method: RegistryStore.registerMethod, fingerprint: fingerprint,
+            fingerprint: fingerprint,
             naturalKey: try NaturalKey(RegistrationExactlyOnce.naturalKeyParts(letterId: letterId), asking: asking, actorID: actorID))
     }
 
