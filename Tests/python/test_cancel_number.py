@@ -13,38 +13,15 @@ import uuid
 import grpc
 import pytest
 
-from conftest import ServiceProcess, free_port, swift_bin
-from test_e2e_gateway import SEKCAM_PASSPHRASE, Office
-from test_letter_pdf import BODY, ROOT, content, ok, profile_json, receipt_fields, surat
-from test_verify_browser import SealedCluster
+from test_e2e_gateway import CAMAT_PASSPHRASE, SEKCAM_PASSPHRASE, expect
+from test_letter_pdf import BODY, content, ok, receipt_fields, surat
+from test_verify_browser import sealed_site
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, protos):
-    root = tmp_path_factory.mktemp("cancel")
-    cluster = SealedCluster(root)
-    office = Office(cluster, protos)
-    for user, token in office.tokens.items():
-        (root / f"{user}.token").write_text(token + "\n")
-    (root / "config.json").write_text(json.dumps({"address": f"127.0.0.1:{cluster.ports['gateway']}"}))
-    (root / "verifier.token").write_text(cluster.verifier_token + "\n")
-    port = free_port()
-    verify = ServiceProcess([swift_bin("surat-verify"), "--port", port,
-                             "--registry-address", f"127.0.0.1:{cluster.ports['registry']}",
-                             "--service-token-file", root / "verifier.token", "--cache-seconds", "0",
-                             "--office-ca-path", root / "seal" / "office-ca.pem"],
-                            log_path=root / "verify.log")
-    live = (cluster, office, root)
-    base = f"http://127.0.0.1:{port}"
-    (root / "profile.json").write_text(json.dumps(profile_json(base)))
-    ok(surat(live, "admin", "admin", "office", "set", "--file", str(root / "profile.json"),
-             "--emblem", str(ROOT / "deploy/letter/sample-emblem.png")))
-    try:
-        yield live, base
-    finally:
-        verify.stop()
-        office.channel.close()
-        cluster.close()
+    with sealed_site(tmp_path_factory.mktemp("cancel"), protos, "--cache-seconds", "0") as site:
+        yield site
 
 
 def registered(office, signer="camat"):
@@ -56,11 +33,7 @@ def registered(office, signer="camat"):
     office.paraf(letter_id)
     office.approve(letter_id)
     office.upload(letter_id)
-    if signer == "camat":
-        office.sign(letter_id)
-    else:
-        office.gateway.Sign(office.g.SignRequest(request_id=uuid.uuid4().hex, letter_id=letter_id,
-                                                 passphrase=SEKCAM_PASSPHRASE), metadata=office.md(signer))
+    office.sign(letter_id, passphrase=CAMAT_PASSPHRASE if signer == "camat" else SEKCAM_PASSPHRASE, signer=signer)
     reply = office.register(letter_id)
     return letter_id, reply.registration.letter_number, receipt_fields(reply.registration)
 
@@ -68,15 +41,6 @@ def registered(office, signer="camat"):
 def cancel(office, user, number, reason, rid=None):
     return office.gateway.CancelNumber(office.g.CancelNumberRequest(
         request_id=rid or uuid.uuid4().hex, letter_number=number, reason=reason), metadata=office.md(user))
-
-
-def expect(code, fn, *args, contains=None, **kwargs):
-    with pytest.raises(grpc.RpcError) as error:
-        fn(*args, **kwargs)
-    assert error.value.code() == code, error.value.details()
-    if contains:
-        assert contains in error.value.details(), error.value.details()
-    return error.value
 
 
 def public_record(cluster, protos, verification_id):

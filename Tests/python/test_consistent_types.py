@@ -5,16 +5,13 @@ import uuid
 
 import pytest
 
-from test_e2e_gateway import Cluster, Office
+from test_e2e_gateway import Cluster, running_office
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory, protos):
-    cluster = Cluster(tmp_path_factory.mktemp("types"))
-    o = Office(cluster, protos)
-    yield o
-    o.channel.close()
-    cluster.close()
+    with running_office(Cluster(tmp_path_factory.mktemp("types")), protos) as o:
+        yield o
 
 
 def test_revision_digests_are_bytes_everywhere(office):

@@ -5,6 +5,7 @@ Covers the happy path, the return-with-notes loop, every step by a wrong role, s
 a backend stopped mid-journey and restarted, the gateway SIGKILLed mid-journey and resumed with the
 same request id, and 50 letters in parallel to step 6 with distinct gapless numbers.
 """
+import contextlib
 import hashlib
 import os
 import re
@@ -112,6 +113,11 @@ class Office:
                 self.gateway.ActivateSigningKey(self.g.ActivateSigningKeyRequest(
                     request_id=f"activate-{user}", passphrase=passphrase), metadata=self.md(user))
 
+    def write_tokens(self, root):
+        """Each user's token in `root/<user>.token`, as the CLI's `--token-file` reads it."""
+        for user, token in self.tokens.items():
+            (root / f"{user}.token").write_text(token + "\n")
+
     def md(self, user):
         return [("authorization", f"Bearer {self.tokens[user]}")]
 
@@ -164,9 +170,9 @@ class Office:
         return self.gateway.UploadForSignature(self.g.UploadForSignatureRequest(
             request_id=rid or uuid.uuid4().hex, letter_id=letter_id), metadata=self.md("ani")).journey
 
-    def sign(self, letter_id, rid=None, passphrase=CAMAT_PASSPHRASE):
+    def sign(self, letter_id, rid=None, passphrase=CAMAT_PASSPHRASE, signer="camat"):
         return self.gateway.Sign(self.g.SignRequest(request_id=rid or uuid.uuid4().hex, letter_id=letter_id,
-                                                    passphrase=passphrase), metadata=self.md("camat"))
+                                                    passphrase=passphrase), metadata=self.md(signer))
 
     def register(self, letter_id, rid=None):
         return self.gateway.Register(self.g.RegisterRequest(request_id=rid or uuid.uuid4().hex, letter_id=letter_id),
@@ -186,8 +192,20 @@ class Office:
         return letter_id
 
 
+@contextlib.contextmanager
+def running_office(cluster, protos):
+    """An Office on `cluster` (already started); on leaving, its channel and the cluster are closed."""
+    office = Office(cluster, protos)
+    try:
+        yield office
+    finally:
+        office.channel.close()
+        cluster.close()
+
+
 @pytest.fixture(scope="module")
 def office(cluster, protos):
+    """The Office on the module's `cluster` fixture (other modules import this fixture)."""
     o = Office(cluster, protos)
     yield o
     o.channel.close()

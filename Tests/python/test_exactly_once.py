@@ -18,7 +18,7 @@ import uuid
 import grpc
 import pytest
 
-from test_e2e_gateway import CAMAT_PASSPHRASE, UNIT, Cluster, Office, backend_request_id, reconnect
+from test_e2e_gateway import CAMAT_PASSPHRASE, UNIT, Cluster, backend_request_id, office, reconnect  # noqa: F401 (office: fixture)
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +26,6 @@ def cluster(tmp_path_factory):
     c = Cluster(tmp_path_factory.mktemp("exactly-once"))
     yield c
     c.close()
-
-
-@pytest.fixture(scope="module")
-def office(cluster, protos):
-    o = Office(cluster, protos)
-    yield o
-    o.channel.close()
 
 
 def as_gateway(cluster, user, name, role):

@@ -10,7 +10,7 @@ import uuid
 import grpc
 import pytest
 
-from test_e2e_gateway import Cluster, Office
+from test_e2e_gateway import Cluster, running_office
 
 MAX_CONTENT = 4 * 1024 * 1024 - 256 * 1024  # 3,932,160 bytes
 
@@ -27,11 +27,8 @@ class RoomyCluster(Cluster):
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory, protos):
-    cluster = RoomyCluster(tmp_path_factory.mktemp("limits"))
-    o = Office(cluster, protos)
-    yield o
-    o.channel.close()
-    cluster.close()
+    with running_office(RoomyCluster(tmp_path_factory.mktemp("limits")), protos) as o:
+        yield o
 
 
 def sized_content(office, size):

@@ -21,7 +21,7 @@ from cryptography.x509.oid import NameOID
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import ServiceProcess, free_port, swift_bin
-from test_e2e_gateway import BACKENDS, Cluster, Office
+from test_e2e_gateway import BACKENDS, Cluster, office, running_office  # noqa: F401 (office: fixture)
 
 SERVICES = BACKENDS + ["gateway"]
 EXECUTABLES = ["surat-gateway", "surat-drafting", "surat-approval", "surat-signing", "surat-registry", "surat-echo", "surat"]
@@ -56,13 +56,6 @@ def cluster(tmp_path_factory):
     c = MeteredCluster(tmp_path_factory.mktemp("metered"))
     yield c
     c.close()
-
-
-@pytest.fixture(scope="module")
-def office(cluster, protos):
-    o = Office(cluster, protos)
-    yield o
-    o.channel.close()
 
 
 def scrape(cluster, name):
@@ -232,12 +225,10 @@ class UndeliverableCluster(MeteredCluster):
 def test_delivery_failures_are_counted_by_reason_and_named_by_the_doctor(tmp_path, protos):
     (tmp_path / "cluster").mkdir()
     cluster = UndeliverableCluster(tmp_path / "cluster")
-    try:
-        office = Office(cluster, protos)
+    with running_office(cluster, protos) as office:
         before = scrape(cluster, "registry")
         letter_id = office.through_step5("Undangan yang tidak terkirim")
         office.register(letter_id)
-        office.channel.close()
         # The outbox works on its own: wait for the one attempt to have failed.
         for _ in range(300):
             after = scrape(cluster, "registry")
@@ -252,8 +243,6 @@ def test_delivery_failures_are_counted_by_reason_and_named_by_the_doctor(tmp_pat
                               "metrics": f"127.0.0.1:{cluster.metrics_ports['registry']}"}], "minFreeDiskMB": 1}
         (tmp_path / "plan.json").write_text(json.dumps(plan))
         out = doctor(tmp_path / "plan.json")
-    finally:
-        cluster.close()
     assert out.returncode == 1, out.stdout + out.stderr
     assert "WARN registry: 1 deliveries gave up" in out.stdout, out.stdout
     assert "deliver those letters by hand" in out.stdout
@@ -270,8 +259,7 @@ class StrictSigningCluster(MeteredCluster):
 def test_a_lockout_is_counted_and_the_doctor_names_the_locked_signer(tmp_path, protos):
     (tmp_path / "cluster").mkdir()
     cluster = StrictSigningCluster(tmp_path / "cluster")
-    try:
-        office = Office(cluster, protos)
+    with running_office(cluster, protos) as office:
         letter_id = office.open("Undangan yang terkunci").letter_id
         for step in (office.assign, office.draft, office.paraf, office.approve, office.upload):
             step(letter_id)
@@ -281,7 +269,6 @@ def test_a_lockout_is_counted_and_the_doctor_names_the_locked_signer(tmp_path, p
             with pytest.raises(grpc.RpcError) as refused:
                 office.sign(letter_id, passphrase="bukan-kata-sandinya")
             codes.append(refused.value.code())
-        office.channel.close()
         # Two wrong passphrases, the second locking the Camat out (and answered as the lockout);
         # the third attempt is refused by the lockout without a key derivation.
         assert codes == [grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -301,8 +288,6 @@ def test_a_lockout_is_counted_and_the_doctor_names_the_locked_signer(tmp_path, p
                               "metrics": f"127.0.0.1:{cluster.metrics_ports['signing']}"}], "minFreeDiskMB": 1}
         (tmp_path / "plan.json").write_text(json.dumps(plan))
         out = doctor(tmp_path / "plan.json")
-    finally:
-        cluster.close()
     assert out.returncode == 1, out.stdout + out.stderr
     assert "WARN signing: 1 signer(s) locked out after wrong passphrases" in out.stdout, out.stdout
 
@@ -401,8 +386,7 @@ def test_spans_of_one_letter_step_reach_an_otlp_collector_with_the_callers_trace
     from opentelemetry.proto.trace.v1 import trace_pb2
     receiver = OTLPReceiver()
     cluster = TracedCluster(tmp_path, receiver)
-    try:
-        office = Office(cluster, protos)
+    with running_office(cluster, protos) as office:
         g = office.g
         letter_id = office.open("Undangan rapat jejak OTLP").letter_id
         office.assign(letter_id)
@@ -419,7 +403,6 @@ def test_spans_of_one_letter_step_reach_an_otlp_collector_with_the_callers_trace
         health = health_pb2_grpc.HealthStub(office.channel).Check(health_pb2.HealthCheckRequest(),
                                                                  metadata=[("traceparent", f"00-{trace_id}-{caller_span}-01")])
         assert health.status == health_pb2.HealthCheckResponse.SERVING
-        office.channel.close()
         # Spans are sent in batches (every second): wait until the gateway's and the signing
         # service's spans of the call arrived (what else is left is sent at shutdown).
         for _ in range(300):
@@ -427,8 +410,6 @@ def test_spans_of_one_letter_step_reach_an_otlp_collector_with_the_callers_trace
             if {("surat-gateway", trace_pb2.Span.SPAN_KIND_SERVER), ("surat-signing", trace_pb2.Span.SPAN_KIND_SERVER)} <= senders:
                 break
             time.sleep(0.1)
-    finally:
-        cluster.close()
         receiver.close()
     assert {path for path, _ in receiver.paths} == {"/v1/traces"}
     assert {kind for _, kind in receiver.paths} == {"application/x-protobuf"}

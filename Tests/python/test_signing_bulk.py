@@ -350,8 +350,7 @@ def office_cluster(tmp_path_factory, protos):
     root = tmp_path_factory.mktemp("bulk-office")
     cluster = Cluster(root)
     office = Office(cluster, protos)
-    for user, token in office.tokens.items():
-        (root / f"{user}.token").write_text(token + "\n")
+    office.write_tokens(root)
     (root / "passphrase").write_text(OFFICE_PASSPHRASE + "\n")
     yield cluster, office, root
     office.channel.close()
