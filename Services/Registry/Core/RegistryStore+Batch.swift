@@ -112,8 +112,10 @@ struct BatchContext: Sendable {
             let existing = try AgendaRow.fetch(db, letterId: request.letterId)
             // ServiceKit's exactly-once rule: a letter in the book may have a stored reply for this
             // request id, or for the same step (same ask, same actor) under another request id. Only
-            // a letter already in the book is looked up: a new letter costs no extra read.
-            if let existing, let once = request.exactlyOnce, encodeReply != nil {
+            // a letter already in the book is looked up: a new letter costs no extra read. A request id
+            // that numbered another letter (before replies were stored) is not given this letter's reply.
+            let idOwner = requestIdsInBatch[request.requestId] ?? writerState.requestIds[request.requestId]
+            if let existing, let once = request.exactlyOnce, encodeReply != nil, idOwner == nil || idOwner == request.letterId {
                 do {
                     if let found = try ExactlyOnce.storedReply(
                         db, method: RegistryStore.registerMethod, requestID: request.requestId, fingerprint: once.fingerprint,
