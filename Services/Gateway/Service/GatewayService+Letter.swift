@@ -144,37 +144,20 @@ extension GatewayService {
     func getOfficeProfile(_ request: GatewayAPI.GetOfficeProfileRequest, _ context: ServerContext) async throws -> GatewayAPI.OfficeProfile {
         let backends = try requireBackends()
         let actor = try await queryActor(context)
-        let record = try await backends.call(backends.registry, "registry", RegistryAPI.getOfficeProfile,
-                                             RegistryAPI.GetOfficeProfileRequest(version: request.version), as: actor)
-        return Self.officeProfile(record)
+        return try await backends.call(backends.registry, "registry", RegistryAPI.getOfficeProfile, request, as: actor)
     }
 
     func setOfficeProfile(_ request: GatewayAPI.SetOfficeProfileRequest, _ context: ServerContext) async throws -> GatewayAPI.OfficeProfile {
         let backends = try requireBackends()
         let user = try await caller(context)
         let actor = try user.actor(for: .admin, action: "set the office profile")
-        let record = try await backends.call(
-            backends.registry, "registry", RegistryAPI.setOfficeProfile,
-            RegistryAPI.SetOfficeProfileRequest(requestID: request.requestID, profileJSON: request.profileJSON,
-                                                emblemPNG: request.emblemPNG, expectedVersion: request.expectedVersion),
-            as: actor)
+        let record = try await backends.call(backends.registry, "registry", RegistryAPI.setOfficeProfile, request, as: actor)
         try cache(record)
         try await audit(context, "SetOfficeProfile", target: "office-profile",
                         detail: "version=\(record.version) sha256=\(Self.hex(record.sha256))", requestID: request.requestID)
         context.logger.notice("office profile set", metadata: ["user.id": .string(actor.id), "request.id": .string(request.requestID),
                                                                "profile.version": .stringConvertible(record.version)])
-        return Self.officeProfile(record)
-    }
-
-    static func officeProfile(_ record: RegistryAPI.OfficeProfileRecord) -> GatewayAPI.OfficeProfile {
-        var profile = GatewayAPI.OfficeProfile()
-        profile.version = record.version
-        profile.profileJSON = record.profileJSON
-        profile.emblemPNG = record.emblemPNG
-        profile.setAt = record.setAt
-        profile.setBy = record.setBy
-        profile.sha256 = record.sha256
-        return profile
+        return record
     }
 
     func registerLetterDocument(gateway: inout ServiceDescriptor, admin: inout ServiceDescriptor) {
