@@ -42,8 +42,7 @@ extension GatewayService {
 
     func createDraft(_ request: GatewayAPI.CreateDraftRequest, _ context: ServerContext) async throws -> GatewayAPI.DraftReply {
         let backends = try requireBackends()
-        guard let content = request.content else { throw InvalidFieldError("content", "is required") }
-        try Self.requireContentFitsReply(content)
+        let content = try Self.requireContentFitsReply(request.content)
         return try await runStep(GatewayAPI.createDraft, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "create the draft (step 2)",
                                  precheck: { journey in
@@ -67,8 +66,7 @@ extension GatewayService {
 
     func editDraft(_ request: GatewayAPI.EditDraftRequest, _ context: ServerContext) async throws -> GatewayAPI.DraftReply {
         let backends = try requireBackends()
-        guard let content = request.content else { throw InvalidFieldError("content", "is required") }
-        try Self.requireContentFitsReply(content)
+        let content = try Self.requireContentFitsReply(request.content)
         return try await runStep(GatewayAPI.editDraft, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "edit the draft (step 2)",
                                  precheck: { try $0.checkCanEditDraft() },

@@ -14,14 +14,17 @@ extension GatewayService {
     /// The largest encoded `LetterContent` CreateDraft and EditDraft accept: 3,932,160 bytes.
     static let maxContentBytes = maxReplyBytes - replyReserveBytes
 
-    /// INVALID_ARGUMENT naming `content` when its encoding is larger than `maxContentBytes`, before
-    /// anything is sent to the drafting service or stored.
-    static func requireContentFitsReply(_ content: LetterContent) throws {
+    /// The content of a CreateDraft or EditDraft: INVALID_ARGUMENT naming `content` when it is missing
+    /// or its encoding is larger than `maxContentBytes`, before anything is sent to the drafting
+    /// service or stored.
+    static func requireContentFitsReply(_ content: LetterContent?) throws -> LetterContent {
+        guard let content else { throw InvalidFieldError("content", "is required") }
         let size = try ProtobufEncoder().encode(content).count
         guard size <= maxContentBytes else {
             throw InvalidFieldError("content", "is \(size) bytes encoded, at most \(maxContentBytes) allowed: the reply echoes the content "
                                     + "with the journey and must fit the \(maxReplyBytes)-byte message limit")
         }
+        return content
     }
 
     /// The reply itself, or RESOURCE_EXHAUSTED when it would not fit the message limit; thrown inside

@@ -97,11 +97,7 @@ extension GatewayService {
     }
 
     func withdrawLetter(_ request: GatewayAPI.WithdrawLetterRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
-        try TextCheck.rejectControlCharacters(request.reason, "reason")
-        let reason = request.reason.trimmingCharacters(in: .whitespaces)
-        guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else {
-            throw InvalidFieldError("reason", "is required: 1-500 characters saying why the letter is withdrawn")
-        }
+        let reason = try Self.requiredReason(request.reason, saying: "why the letter is withdrawn")
         return try await changeLetter(GatewayAPI.withdrawLetter, request, requestID: request.requestID,
                                       letterID: request.letterID, context: context, action: "letter withdrawn",
                                       auditDetail: "reason=\(reason)",
@@ -113,11 +109,7 @@ extension GatewayService {
     }
 
     func reassignLetter(_ request: GatewayAPI.ReassignLetterRequest, _ context: ServerContext) async throws -> GatewayAPI.JourneyReply {
-        try TextCheck.rejectControlCharacters(request.reason, "reason")
-        let reason = request.reason.trimmingCharacters(in: .whitespaces)
-        guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else {
-            throw InvalidFieldError("reason", "is required: 1-500 characters saying why the letter is reassigned")
-        }
+        let reason = try Self.requiredReason(request.reason, saying: "why the letter is reassigned")
         let role = try Role(parsing: request.role)
         guard role == .stafUmum || role == .drafter else {
             throw InvalidFieldError("role", "must be staf_umum (the letter's clerk) or drafter")
@@ -139,6 +131,17 @@ extension GatewayService {
         }) { journey, actor, now in
             try journey.reassign(role, to: person, reason: reason, by: actor, at: now)
         }
+    }
+
+    /// The mandatory reason of a withdrawal or a reassignment: no control characters, 1-500
+    /// characters once trimmed (it is kept in the journey and the audit log).
+    static func requiredReason(_ text: String, saying what: String) throws -> String {
+        try TextCheck.rejectControlCharacters(text, "reason")
+        let reason = text.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty, reason.unicodeScalars.count <= 500 else {
+            throw InvalidFieldError("reason", "is required: 1-500 characters saying \(what)")
+        }
+        return reason
     }
 
     func registerOversight(gateway: inout ServiceDescriptor, admin: inout ServiceDescriptor) {
