@@ -78,18 +78,9 @@ extension SigningService {
     }
 
     public func signingRequest(_ request: GetSigningRequestRequest) async throws -> SigningRequestRecord {
-        try await database.read { db in
-            if !request.signingRequestId.isEmpty {
-                guard let record = try SigningRecords.signingRequest(db, id: request.signingRequestId) else {
-                    throw SigningError(.notFound, "signing_request_id: no signing request \(request.signingRequestId)")
-                }
-                return record
-            }
-            if request.letterId.isEmpty { throw SigningError.invalid("signing_request_id", "give signing_request_id or letter_id") }
-            guard let record = try SigningRecords.latestSigningRequest(db, letterId: request.letterId) else {
-                throw SigningError(.notFound, "letter_id: letter \(request.letterId) has not been uploaded for signature")
-            }
-            return record
-        }
+        try await record("signing request", id: request.signingRequestId, idField: "signing_request_id", letterID: request.letterId,
+                         byID: { try SigningRecords.signingRequest($0, id: $1) },
+                         latest: { try SigningRecords.latestSigningRequest($0, letterId: $1) },
+                         noneForLetter: "has not been uploaded for signature")
     }
 }

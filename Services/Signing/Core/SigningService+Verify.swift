@@ -6,16 +6,25 @@ import Wire
 /// Queries and verification (no actor needed).
 extension SigningService {
     public func signature(_ request: GetSignatureRequest) async throws -> SignatureRecord {
+        try await record("signature", id: request.signatureId, idField: "signature_id", letterID: request.letterId,
+                         byID: { try SigningRecords.signature($0, id: $1) },
+                         latest: { try SigningRecords.latestSignature($0, letterId: $1) }, noneForLetter: "has no signature")
+    }
+
+    /// The Get* requests' rule: the record of `kind` with the id when one is given, else the
+    /// letter's latest one; NOT_FOUND when there is none, INVALID_ARGUMENT when neither is given.
+    func record<Record: Sendable>(_ kind: String, id: String, idField: String, letterID: String,
+                                  byID: @escaping @Sendable (Database, String) throws -> Record?,
+                                  latest: @escaping @Sendable (Database, String) throws -> Record?,
+                                  noneForLetter: String) async throws -> Record {
         try await database.read { db in
-            if !request.signatureId.isEmpty {
-                guard let record = try SigningRecords.signature(db, id: request.signatureId) else {
-                    throw SigningError(.notFound, "signature_id: no signature \(request.signatureId)")
-                }
+            if !id.isEmpty {
+                guard let record = try byID(db, id) else { throw SigningError(.notFound, "\(idField): no \(kind) \(id)") }
                 return record
             }
-            if request.letterId.isEmpty { throw SigningError.invalid("signature_id", "give signature_id or letter_id") }
-            guard let record = try SigningRecords.latestSignature(db, letterId: request.letterId) else {
-                throw SigningError(.notFound, "letter_id: letter \(request.letterId) has no signature")
+            if letterID.isEmpty { throw SigningError.invalid(idField, "give \(idField) or letter_id") }
+            guard let record = try latest(db, letterID) else {
+                throw SigningError(.notFound, "letter_id: letter \(letterID) \(noneForLetter)")
             }
             return record
         }
