@@ -138,6 +138,6 @@ struct LetterContentTests {
 
     @Test("roles have the shared string values")
     func roles() {
-        #expect(Role.allCases.map(\.rawValue) == ["staf_umum", "drafter", "sekretaris", "camat", "admin"])
+        #expect(Role.allCases.map(\.rawValue) == ["staf_umum", "drafter", "sekretaris", "camat", "admin", "auditor"])
     }
 }
