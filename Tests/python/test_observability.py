@@ -241,8 +241,7 @@ def test_delivery_failures_are_counted_by_reason_and_named_by_the_doctor(tmp_pat
         assert total(after, "surat_registry_deliveries", state="pending") == 0
         plan = {"services": [{"name": "registry", "address": f"127.0.0.1:{cluster.ports['registry']}",
                               "metrics": f"127.0.0.1:{cluster.metrics_ports['registry']}"}], "minFreeDiskMB": 1}
-        (tmp_path / "plan.json").write_text(json.dumps(plan))
-        out = doctor(tmp_path / "plan.json")
+        out = doctor(tmp_path, plan)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "WARN registry: 1 deliveries gave up" in out.stdout, out.stdout
     assert "deliver those letters by hand" in out.stdout
@@ -286,8 +285,7 @@ def test_a_lockout_is_counted_and_the_doctor_names_the_locked_signer(tmp_path, p
         assert queues == {"camat": 1}, queues
         plan = {"services": [{"name": "signing", "address": f"127.0.0.1:{cluster.ports['signing']}",
                               "metrics": f"127.0.0.1:{cluster.metrics_ports['signing']}"}], "minFreeDiskMB": 1}
-        (tmp_path / "plan.json").write_text(json.dumps(plan))
-        out = doctor(tmp_path / "plan.json")
+        out = doctor(tmp_path, plan)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "WARN signing: 1 signer(s) locked out after wrong passphrases" in out.stdout, out.stdout
 
@@ -470,8 +468,10 @@ def write_certificate(folder, name, days_valid):
     return folder / f"{name}.crt", folder / f"{name}.key"
 
 
-def doctor(plan_path):
-    return subprocess.run([str(swift_bin("surat")), "doctor", "--plan", str(plan_path)],
+def doctor(folder, plan):
+    """`surat doctor` on `plan`, written to `folder`/plan.json."""
+    (folder / "plan.json").write_text(json.dumps(plan))
+    return subprocess.run([str(swift_bin("surat")), "doctor", "--plan", str(folder / "plan.json")],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -482,8 +482,7 @@ def test_doctor_passes_a_healthy_cluster(cluster, office, tmp_path):
                           "metrics": f"127.0.0.1:{cluster.metrics_ports[name]}",
                           "dataDirectory": str(cluster.root / name)} for name in SERVICES],
             "backupMarker": str(marker), "minFreeDiskMB": 1}
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
-    out = doctor(tmp_path / "plan.json")
+    out = doctor(tmp_path, plan)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "all checks passed" in out.stdout
     for name in SERVICES:
@@ -519,8 +518,7 @@ def test_doctor_warns_of_keys_and_delegations_ending_soon_a_full_disk_and_an_old
             + [{"name": "gateway-disk", "address": f"127.0.0.1:{cluster.ports['gateway']}",
                 "dataDirectory": str(cluster.root / "gateway")}],
             "backupMarker": str(marker), "maxBackupAgeHours": 26, "minFreeDiskMB": 1 << 40}
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
-    out = doctor(tmp_path / "plan.json")
+    out = doctor(tmp_path, plan)
     assert out.returncode == 2, out.stdout + out.stderr
     text = out.stdout
     assert re.search(rf"WARN signing: delegation {re.escape(delegation.delegation_id)} \(sri for camat\) ends in [01]\.\d days", text), text
@@ -566,8 +564,7 @@ def test_doctor_names_a_stopped_service_and_an_expired_certificate(cluster, tmp_
             {"name": "drafting-spare", "address": f"127.0.0.1:{stopped_port}"},
             {"name": "approval-tls", "config": str(config), "caFile": str(cert)},
         ], "minFreeDiskMB": 1}
-        (tmp_path / "plan.json").write_text(json.dumps(plan))
-        out = doctor(tmp_path / "plan.json")
+        out = doctor(tmp_path, plan)
     finally:
         expired.stop()
     assert out.returncode == 2, out.stdout + out.stderr

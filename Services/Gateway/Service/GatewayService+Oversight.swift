@@ -64,12 +64,12 @@ extension GatewayService {
         return actor
     }
 
-    /// The common shape of a letter change outside the six steps: request id replay, authorization on the
-    /// stored journey, one transaction that re-checks the state.
+    /// The common shape of a letter change outside the six steps: request id replay, authorization (the
+    /// letter's clerk or an admin, `clerkOrAdmin` with `permission`) on the stored journey, one transaction
+    /// that re-checks the state.
     func changeLetter<Request: Codable & Sendable>(
         _ method: RPCMethod<Request, GatewayAPI.JourneyReply>, _ request: Request, requestID: String, letterID: String,
-        context: ServerContext, action: String, auditDetail: String,
-        authorize: @escaping @Sendable (AuthenticatedUser, GatewayCore.Journey) throws -> GatewayCore.Actor,
+        context: ServerContext, action: String, permission: String, auditDetail: String,
         change: @escaping @Sendable (inout GatewayCore.Journey, GatewayCore.Actor, Date) throws -> Void
     ) async throws -> GatewayAPI.JourneyReply {
         let user = try await caller(context)
@@ -81,12 +81,12 @@ extension GatewayService {
                                                        requestDigest: fingerprint) {
             return try decode(GatewayAPI.JourneyReply.self, stored)
         }
-        _ = try authorize(user, try await store.journey(letterID))
+        _ = try clerkOrAdmin(user, of: try await store.journey(letterID), action: permission)
         let now = store.now()
         let bytes = try await store.update(letterID: letterID, method: method.fullName, requestID: requestID,
                                            requestDigest: fingerprint) { journey in
             // Authorized again on the journey inside the transaction: a reassignment may have raced.
-            let actor = try authorize(user, journey)
+            let actor = try self.clerkOrAdmin(user, of: journey, action: permission)
             try change(&journey, actor, now)
             return try self.encode(self.journeyReply(journey, now: now))
         }
@@ -100,10 +100,7 @@ extension GatewayService {
         let reason = try Self.requiredReason(request.reason, saying: "why the letter is withdrawn")
         return try await changeLetter(GatewayAPI.withdrawLetter, request, requestID: request.requestID,
                                       letterID: request.letterID, context: context, action: "letter withdrawn",
-                                      auditDetail: "reason=\(reason)",
-                                      authorize: { user, journey in
-            try self.clerkOrAdmin(user, of: journey, action: "withdraw it")
-        }) { journey, actor, now in
+                                      permission: "withdraw it", auditDetail: "reason=\(reason)") { journey, actor, now in
             try journey.withdraw(reason: reason, by: actor, at: now)
         }
     }
@@ -125,10 +122,8 @@ extension GatewayService {
         let person = GatewayCore.Actor(id: target.id, name: target.name, role: role)
         return try await changeLetter(GatewayAPI.reassignLetter, request, requestID: request.requestID,
                                       letterID: request.letterID, context: context, action: "letter reassigned",
-                                      auditDetail: "role=\(role.rawValue) to=\(target.id) reason=\(reason)",
-                                      authorize: { user, journey in
-            try self.clerkOrAdmin(user, of: journey, action: "reassign it")
-        }) { journey, actor, now in
+                                      permission: "reassign it",
+                                      auditDetail: "role=\(role.rawValue) to=\(target.id) reason=\(reason)") { journey, actor, now in
             try journey.reassign(role, to: person, reason: reason, by: actor, at: now)
         }
     }
