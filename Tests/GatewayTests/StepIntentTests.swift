@@ -13,6 +13,13 @@ struct StepIntentTests {
         return try await store.journey(id)
     }
 
+    /// A store on a new database with a manual clock, and letter L1 opened in it.
+    func storeWithLetter() async throws -> (ManualClock, GatewayStore, Journey) {
+        let clock = ManualClock()
+        let store = try GatewayStore(path: Fixtures.temporaryDatabasePath(), clock: clock)
+        return (clock, store, try await openLetter(store, id: "L1"))
+    }
+
     @Test("the same ask on the same journey gets the first backend request id, under any client request id and after reopening")
     func sameAskSameID() async throws {
         let path = Fixtures.temporaryDatabasePath()
@@ -35,9 +42,7 @@ struct StepIntentTests {
 
     @Test("a different ask, or the same ask on a journey that moved, gets its own backend request id")
     func differentAskOrJourney() async throws {
-        let clock = ManualClock()
-        let store = try GatewayStore(path: Fixtures.temporaryDatabasePath(), clock: clock)
-        let journey = try await openLetter(store, id: "L1")
+        let (_, store, journey) = try await storeWithLetter()
         _ = try await store.stepIntent(letterID: "L1", method: "EditDraft", asked: "ask-a",
                                        journeyUpdatedAt: journey.updatedAt, proposed: "gw-1")
         let other = try await store.stepIntent(letterID: "L1", method: "EditDraft", asked: "ask-b",
@@ -50,9 +55,7 @@ struct StepIntentTests {
 
     @Test("recording the step closes its intent")
     func recordingCloses() async throws {
-        let clock = ManualClock()
-        let store = try GatewayStore(path: Fixtures.temporaryDatabasePath(), clock: clock)
-        let journey = try await openLetter(store, id: "L1")
+        let (clock, store, journey) = try await storeWithLetter()
         _ = try await store.stepIntent(letterID: "L1", method: "AssignClerk", asked: "ask-a",
                                        journeyUpdatedAt: journey.updatedAt, proposed: "gw-1")
         _ = try await store.update(letterID: "L1", method: "AssignClerk", requestID: "r1", requestDigest: "d") { journey in
@@ -64,9 +67,7 @@ struct StepIntentTests {
 
     @Test("a recorded step is found by its natural key under a new request id, which then replays by request id")
     func naturalKey() async throws {
-        let clock = ManualClock()
-        let store = try GatewayStore(path: Fixtures.temporaryDatabasePath(), clock: clock)
-        _ = try await openLetter(store, id: "L1")
+        let (clock, store, _) = try await storeWithLetter()
         let key = GatewayStore.naturalKey(letterID: "L1", asked: "ask-a")
         let first = try await store.update(letterID: "L1", method: "AssignClerk", requestID: "r1", requestDigest: "d1",
                                            naturalKey: key) { journey in
