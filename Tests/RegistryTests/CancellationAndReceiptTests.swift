@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import Domain
 @testable import RegistryCore
+import ServiceKit
 
 @Suite("Cancellation, receipts, queries", .timeLimit(.minutes(10)))
 struct CancellationAndReceiptTests {
@@ -14,11 +16,11 @@ struct CancellationAndReceiptTests {
         #expect(missingReason?.message.hasPrefix("reason") == true)
         let cancelled = try await fixture.store.cancel(requestId: "c-1", number: first.entry.number, letterId: nil,
                                                         reason: "Salah alamat tujuan", actor: "staf")
-        #expect(cancelled.status == .cancelled && cancelled.cancelReason == "Salah alamat tujuan")
+        #expect(cancelled.response.entry?.status == .cancelled && cancelled.response.entry?.cancelReason == "Salah alamat tujuan")
         // Retrying the same request returns the same result; a new request is refused.
         let retry = try await fixture.store.cancel(requestId: "c-1", number: first.entry.number, letterId: nil,
                                                     reason: "Salah alamat tujuan", actor: "staf")
-        #expect(retry.status == .cancelled)
+        #expect(retry.response == cancelled.response && retry.source == .requestID)
         let twice = await #expect(throws: RegistryError.self) {
             try await fixture.store.cancel(requestId: "c-2", number: first.entry.number, letterId: nil, reason: "lagi", actor: "staf")
         }
@@ -115,10 +117,10 @@ struct CancellationAndReceiptTests {
         #expect(deliveries.map(\.state) == [.pending, .manual])
         let marked = try await fixture.store.markDelivered(requestId: "m-1", letterId: entry.letterId, addresseeId: "dinas-b",
                                                            note: "diantar kurir", actor: "staf")
-        #expect(marked.state == .deliveredManually)
+        #expect(marked.response.delivery?.state == .deliveredManually)
         let again = try await fixture.store.markDelivered(requestId: "m-1", letterId: entry.letterId, addresseeId: "dinas-b",
                                                           note: "diantar kurir", actor: "staf")
-        #expect(again.state == .deliveredManually)
+        #expect(again.response == marked.response && again.source == .requestID)
         await #expect(throws: RegistryError.self) {
             try await fixture.store.markDelivered(requestId: "m-2", letterId: entry.letterId, addresseeId: "dinas-b", note: "", actor: "staf")
         }

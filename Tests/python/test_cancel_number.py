@@ -87,10 +87,13 @@ def test_the_camat_cancels_a_number_with_a_reason(site, protos):
     assert reply.letter_number == number and reply.letter_id == letter_id
     assert reply.reason == reason and reply.cancelled_by == "camat"
     assert abs(reply.cancelled_at.seconds - time.time()) < 3600
-    # A retry with the same request id returns the same cancellation; a new one is refused.
+    # A retry with the same request id returns the same cancellation; so does the same cancellation under
+    # a new request id (the registry's natural key, issue 12); another reason is refused.
     again = cancel(office, "camat", number, reason, rid=rid)
     assert again.cancelled_at == reply.cancelled_at
-    expect(grpc.StatusCode.FAILED_PRECONDITION, cancel, office, "camat", number, reason, contains="already cancelled")
+    repeated = cancel(office, "camat", number, reason)
+    assert repeated.cancelled_at == reply.cancelled_at and repeated.reason == reason
+    expect(grpc.StatusCode.FAILED_PRECONDITION, cancel, office, "camat", number, "alasan lain", contains="already cancelled")
 
     # The agenda book keeps the number, marked cancelled with the reason.
     row = agenda_row(office, number)

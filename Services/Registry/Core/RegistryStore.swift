@@ -31,6 +31,8 @@ package final class RegistryStore: Sendable {
     package init(pool: DatabasePool, settings: RegistrySettings, key: RegistryKey, clock: RegistryClock = .system,
                  cacheCapacity: Int = 50_000, logger: Logger) throws {
         try settings.validate()
+        // The registry's old request log onto ServiceKit's records (once; needs the public key).
+        try RegistryDatabase.copyRequestLog(pool, registryPublicKey: key.publicKey)
         self.pool = pool
         self.settings = settings
         self.key = key

@@ -377,12 +377,11 @@ package final class RegistryService: Sendable {
             guard let id = UUID(uuidString: request.letterID) else { throw RegistryError.invalidArgument("letter_id", "must be a UUID") }
             letterId = id
         }
-        let entry = try await store.cancel(requestId: request.requestID, number: request.number.isEmpty ? nil : request.number,
-                                           letterId: letterId, reason: request.reason, actor: actor.id)
-        logger.info("letter cancelled", metadata: ["letter.id": "\(entry.letterId)", "request.id": "\(request.requestID)", "number": "\(entry.number)"])
-        var response = RegistryAPI.CancelLetterResponse()
-        response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
-        return response
+        let answer = try await store.cancel(requestId: request.requestID, number: request.number.isEmpty ? nil : request.number,
+                                            letterId: letterId, reason: request.reason, actor: actor.id)
+        answer.log(logger, done: "letter cancelled", metadata: [
+            "letter.id": "\(answer.response.entry?.letterID ?? "")", "number": "\(answer.response.entry?.number ?? "")"])
+        return answer.response
     }
 
     // MARK: Verify
@@ -450,11 +449,10 @@ package final class RegistryService: Sendable {
         let actor = try context.requireActor(.stafUmum, .admin, action: "MarkDelivered")
         guard let letterId = UUID(uuidString: request.letterID) else { throw RegistryError.invalidArgument("letter_id", "must be a UUID") }
         guard !request.addresseeID.isEmpty else { throw RegistryError.invalidArgument("addressee_id", "is required") }
-        let delivery = try await store.markDelivered(requestId: request.requestID, letterId: letterId, addresseeId: request.addresseeID,
-                                                     note: request.note, actor: actor.id)
-        let number = try await store.entry(letterId: letterId).number
-        var response = RegistryAPI.MarkDeliveredResponse()
-        response.delivery = RegistryAPI.Delivery(delivery, number: number)
-        return response
+        let answer = try await store.markDelivered(requestId: request.requestID, letterId: letterId, addresseeId: request.addresseeID,
+                                                   note: request.note, actor: actor.id)
+        answer.log(logger, done: "delivery marked delivered by hand", metadata: [
+            "letter.id": "\(request.letterID)", "addressee.id": "\(request.addresseeID)"])
+        return answer.response
     }
 }
