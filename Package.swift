@@ -152,7 +152,7 @@ let executableTargets: [Target] = [
     .target(
         name: "GatewayCore",
         dependencies: [
-            "Domain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            "Domain", "Wire", "ServiceKit", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ],
         path: "Services/Gateway/Core",
@@ -188,7 +188,7 @@ let executableTargets: [Target] = [
     // Registry: numbering, group commit, agenda book, receipts, outbox and inbox store (library, unit-tested).
     .target(
         name: "RegistryCore",
-        dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging,
+        dependencies: ["ServiceKit", "Domain", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), logging,
                        .product(name: "Metrics", package: "swift-metrics")],
         path: "Services/Registry/Core",
         swiftSettings: swiftSettings
@@ -323,7 +323,8 @@ let testTargets: [Target] = [
     ),
     .testTarget(
         name: "GatewayTests",
-        dependencies: ["GatewayCore", "GatewayService", "Domain", .product(name: "GRDB", package: "GRDB.swift")],
+        dependencies: ["GatewayCore", "GatewayService", "Domain", "Wire", "ServiceKit", .product(name: "GRDB", package: "GRDB.swift"),
+                       .product(name: "InMemoryLogging", package: "swift-log")],
         path: "Tests/GatewayTests",
         swiftSettings: swiftSettings
     ),

@@ -5,7 +5,8 @@ import Foundation
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administration (admin role): users, tokens, acting officials, signers, delegations, registry reconcile, office profile.",
-        subcommands: [Users.self, Tokens.self, Acting.self, Signers.self, Delegations.self, RegistryAdmin.self, OfficeAdmin.self])
+        subcommands: [Users.self, Tokens.self, Acting.self, Signers.self, Delegations.self, RegistryAdmin.self, OfficeAdmin.self,
+                      AuditLog.self])
 
     static func parseDate(_ text: String?, _ flag: String) throws -> Date? {
         guard let text else { return nil }
@@ -215,14 +216,15 @@ struct Admin: AsyncParsableCommand {
 
         static func table(_ signers: [GatewayAPI.SignerInfo]) -> String {
             Output.table(["signer", "name", "position", "key", "algorithm"], signers.map {
-                [$0.signerID, $0.name, $0.position, $0.keyID.isEmpty ? "-" : $0.keyID, $0.algorithm]
+                [$0.signerID, $0.name, $0.position, $0.pending ? "(pending: signer activates)" : ($0.keyID.isEmpty ? "-" : $0.keyID),
+                 $0.algorithm]
             })
         }
 
         struct RegisterSigner: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "register",
-                abstract: "Register a user as signer: a new key pair sealed under the passphrase (asked without echo).")
+                abstract: "Register a user as signer (pending): the user then makes their key with `surat signer activate`.")
             @OptionGroup var client: ClientOptions
             @OptionGroup var request: RequestOptions
             @Argument(help: "User id (the signer id is the user id).") var user: String
@@ -231,9 +233,8 @@ struct Admin: AsyncParsableCommand {
             mutating func run() async throws {
                 let (client, requestID, user, position) = (client, request.id, user, position)
                 try await runReporting(requestID: requestID) {
-                    let passphrase = try Passphrase.read(prompt: "New signing passphrase for \(user): ")
                     let info = try await client.call(GatewayAPI.registerSigner, GatewayAPI.RegisterSignerRequest(
-                        requestID: requestID, userID: user, position: position, passphrase: passphrase))
+                        requestID: requestID, userID: user, position: position))
                     emit(info, json: client.json) { Signers.table([$0]) }
                 }
             }

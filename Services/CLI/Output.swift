@@ -62,6 +62,7 @@ enum Output {
         case .awaitingSignature: "awaiting_signature"
         case .signed: "signed"
         case .completed: "completed"
+        case .withdrawn: "withdrawn"
         }
     }
 
@@ -74,13 +75,14 @@ enum Output {
         if !journey.letterNumber.isEmpty { lines.append("number    \(journey.letterNumber)") }
         if let clerk = journey.clerk { lines.append("clerk     \(actor(clerk))") }
         if !journey.draftID.isEmpty {
-            lines.append("draft     \(journey.draftID) revision \(journey.revision) digest \(journey.revisionDigest.prefix(16))…")
+            lines.append("draft     \(journey.draftID) revision \(journey.revision) digest \(LetterContent.hex(journey.revisionDigest).prefix(16))…")
         }
         lines.append("")
         let rows = journey.steps.map { step -> [String] in
             let status = switch step.outcome {
             case .inProgress: "in progress"
             case .returned: "returned"
+            case .withdrawn: "withdrawn"
             default: "done"
             }
             return ["\(step.step)" + (step.round > 1 ? ".\(step.round)" : ""), step.title, actor(step.actor),
@@ -90,6 +92,12 @@ enum Output {
         lines.append(table(["step", "activity", "actor", "started", "ended", "took", "standard", "sla", "status"], rows))
         for item in journey.returns {
             lines.append("returned (round \(item.round)) by \(actor(item.by)) at \(time(item.at)): \(item.notes)")
+        }
+        for item in journey.reassignments {
+            lines.append("reassigned \(item.role) from \(actor(item.previous)) to \(actor(item.assignee)) by \(actor(item.by)) at \(time(item.at)): \(item.reason)")
+        }
+        if let withdrawal = journey.withdrawal {
+            lines.append("WITHDRAWN at step \(withdrawal.atStep) by \(actor(withdrawal.by)) at \(time(withdrawal.at)): \(withdrawal.reason)")
         }
         if journey.totalDurationSeconds > 0 {
             lines.append("total     \(duration(journey.totalDurationSeconds)) (SOP standard 48m)")

@@ -316,7 +316,7 @@ func registrationText(_ registration: GatewayAPI.Registration?) -> String {
 
 func deliveriesText(_ deliveries: [GatewayAPI.Delivery]) -> String {
     Output.table(["addressee", "state", "attempts", "last error"],
-                 deliveries.map { [$0.addressee, $0.state, "\($0.attempts)", $0.lastError.isEmpty ? "-" : $0.lastError] })
+                 deliveries.map { [$0.addressee, Output.delivery($0.state), "\($0.attempts)", $0.lastError.isEmpty ? "-" : $0.lastError] })
 }
 
 struct Register: AsyncParsableCommand {

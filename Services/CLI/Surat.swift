@@ -21,7 +21,7 @@ struct Surat: AsyncParsableCommand {
         version: BuildInfo.versionLine(executable: "surat"),
         subcommands: [
             Open.self, Assign.self, DraftCommand.self, ParafCommand.self, Approve.self, Return.self, Upload.self,
-            Sign.self, Register.self, Status.self, List.self, Queue.self, SLA.self, Agenda.self, Verify.self,
+            Sign.self, Register.self, Withdraw.self, Reassign.self, SignerCommand.self, CancelNumber.self, Status.self, List.self, Queue.self, SLA.self, Agenda.self, Verify.self, Keys.self,
             DeliveryCommand.self, LetterCommand.self, WhoAmI.self, Login.self, ChangePassword.self, Admin.self, Health.self,
             Doctor.self,
         ])

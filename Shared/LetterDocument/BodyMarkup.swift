@@ -113,7 +113,7 @@ private struct Parser {
             var line = rawLine
             if line.last == "\r" { line.removeLast() }
             if let bad = line.firstIndex(where: { $0.unicodeScalars.contains { $0.value < 0x20 && $0 != "\t" } || $0 == "\u{7F}" }) {
-                let scalar = line[bad].unicodeScalars.first!.value
+                let scalar = line[bad].unicodeScalars.first?.value ?? 0
                 problem(number, line.distance(from: line.startIndex, to: bad) + 1,
                         "control character U+\(String(scalar, radix: 16, uppercase: true).leftPadded(to: 4)) is not allowed")
                 continue
@@ -145,8 +145,8 @@ private struct Parser {
             if !marker.isEmpty, marker.count <= 3, marker.allSatisfy(\.isASCII), let ordinal = Int(marker) {
                 return .item(.numbered, ordinal: ordinal, text: segment)
             }
-            if marker.count == 1, let letter = marker.first, letter.isASCII, letter.isLowercase {
-                return .item(.lettered, ordinal: Int(letter.asciiValue! - Character("a").asciiValue!) + 1, text: segment)
+            if marker.count == 1, let letter = marker.first?.asciiValue, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(letter) {
+                return .item(.lettered, ordinal: Int(letter - UInt8(ascii: "a")) + 1, text: segment)
             }
         }
         // `| label : value`

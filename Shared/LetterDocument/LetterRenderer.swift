@@ -41,7 +41,10 @@ private final class LetterComposer {
         content = request.content
         if case .final = request.mode { isFinal = true } else { isFinal = false }
         try profile.validate(final: isFinal)
-        timeZone = TimeZone(identifier: profile.timeZone)!
+        guard let zone = TimeZone(identifier: profile.timeZone) else {
+            throw .invalidProfile(field: "timeZone", reason: "unknown time zone \(profile.timeZone)")
+        }
+        timeZone = zone
         do {
             blocks = try BodyMarkup.parse(content.body)
         } catch {

@@ -23,7 +23,17 @@ public enum MetricNames {
     /// are in `surat_database_schema_info{database, migration}` (1 for the newest applied).
     public static let schemaMigrations = "surat_database_schema_migrations"
     public static let schemaInfo = "surat_database_schema_info"
-    /// Duration of each COMMIT (the fsync of the WAL), label `database` (databases opened through
-    /// ServiceKit's ServiceDatabase: gateway, drafting, approval, signing).
+    // Database (ServiceKit's DatabaseMetrics), label `database`: gateway, drafting, approval,
+    // signing, registry.
+    /// Duration of each write transaction's COMMIT (the fsync of the WAL).
     public static let databaseCommitDuration = "surat_database_commit_duration_seconds"
+    /// BEGIN to COMMIT/ROLLBACK, label `kind` (`read`, `write`).
+    public static let databaseTransactionDuration = "surat_database_transaction_duration_seconds"
+    /// How long a write transaction waited for SQLite's write lock (held by another process).
+    public static let databaseWriteLockWait = "surat_database_write_lock_wait_seconds"
+    /// Reader connections inside a transaction, of `surat_database_readers_max`.
+    public static let databaseReadersInUse = "surat_database_readers_in_use"
+    public static let databaseReadersMax = "surat_database_readers_max"
+    /// 1 while the single writer connection is inside a transaction.
+    public static let databaseWriterInUse = "surat_database_writer_in_use"
 }

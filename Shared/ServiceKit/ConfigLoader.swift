@@ -236,19 +236,22 @@ public struct ConfigLoader: Sendable {
 
     /// Turns an env/flag string into the JSON type of the key's current value.
     static func convert(_ text: String, like current: Any?, key: String) throws(ConfigError) -> Any {
-        if current is Bool {
+        if isBoolean(current) {
             switch text.lowercased() {
             case "true", "1", "yes", "on": return true
             case "false", "0", "no", "off": return false
             default: throw .invalid("\(key) must be true or false, got \"\(text)\"")
             }
         }
-        if current is Int {
-            guard let integer = Int(text) else { throw .invalid("\(key) must be a whole number, got \"\(text)\"") }
-            return integer
-        }
-        if current is Double {
-            guard let double = Double(text) else { throw .invalid("\(key) must be a number, got \"\(text)\"") }
+        if let number = current as? NSNumber {
+            // JSONEncoder writes a whole Double (1.0) as `1`, so the default alone cannot tell an
+            // integer key from a floating-point one: take the text as it is written and let the
+            // decoder refuse a fraction for an integer key.
+            if let integer = Int(text) { return integer }
+            guard let double = Double(text), double.isFinite else {
+                let kind = Int(exactly: number.doubleValue) != nil ? "a whole number" : "a number"
+                throw .invalid("\(key) must be \(kind), got \"\(text)\"")
+            }
             return double
         }
         switch current {
@@ -257,6 +260,14 @@ public struct ConfigLoader: Sendable {
         default:
             return text
         }
+    }
+
+    /// Whether a value read back from JSON is `true`/`false`. Foundation hands every JSON number
+    /// over as NSNumber, and an NSNumber 0 or 1 also answers `is Bool`: an integer key whose
+    /// default is 0 or 1 was read as a boolean, and `--key 5` was refused.
+    static func isBoolean(_ value: Any?) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return type(of: number) == type(of: NSNumber(value: true))
     }
 
     static func upperSnake(_ path: String) -> String {

@@ -3,14 +3,12 @@ import Domain
 import Foundation
 import GRDB
 import RPC
-import Synchronization
 import Wire
 
-/// Exactly-once effects for mutating calls: networks drop replies, so clients retry with the
-/// same client-chosen `request_id`. Inside the handler's ONE write transaction, `Idempotency.run`
-/// either returns the response stored for (method, request_id) or performs the change and stores
-/// its response; both commit or roll back together, so a crash never leaves a change without its
-/// response or the other way round. A failed call stores nothing: its retry is evaluated afresh.
+/// Request ids and fingerprints for exactly-once mutating calls, and the `idempotency` table.
+/// Services use `ExactlyOnce` (ExactlyOnce.swift), which holds the rule: networks drop replies, so
+/// clients retry with the same client-chosen `request_id`, and a step done before is answered with
+/// its stored reply (by request id, or by the step's natural key under a new request id).
 public enum Idempotency {
     /// The longest accepted request id.
     public static let maxRequestIDLength = 128
@@ -28,6 +26,7 @@ public enum Idempotency {
                 table.primaryKey(["method", "request_id"])
             }
         }
+        ExactlyOnceRecords.registerMigrations(&migrator)
     }
 
     /// Checks a request id: required, printable, at most 128 characters. Throws INVALID_ARGUMENT
@@ -53,40 +52,22 @@ public enum Idempotency {
         return Data(hasher.finalize())
     }
 
-    /// Runs `perform` once per (method, request id), inside the caller's write transaction `db`.
+    /// The in-transaction form of `ExactlyOnce.run` for a store that composes the step with other
+    /// writes of its own transaction `db`: check (request id, then natural key) → `perform` → store.
     /// A repeat with the same fingerprint returns the stored response without calling `perform`;
     /// a repeat with a different fingerprint throws INVALID_ARGUMENT naming `request_id`.
     public static func run<Response: Codable & Sendable>(
-        _ db: Database, method: String, requestID: String, fingerprint: Data,
-        now: Date = Date(), replay: Replay? = nil, perform: () throws -> Response
+        _ db: Database, method: String, requestID: String, fingerprint: Data, naturalKey: NaturalKey? = nil,
+        now: Date = Date(), perform: () throws -> Response
     ) throws -> Response {
         try validate(requestID: requestID)
-        if let row = try Row.fetchOne(
-            db, sql: "SELECT fingerprint, response FROM idempotency WHERE method = ? AND request_id = ?",
-            arguments: [method, requestID])
-        {
-            let stored: Data = row["fingerprint"]
-            guard stored == fingerprint else {
-                throw InvalidFieldError("request_id", "\"\(requestID)\" was already used for a different \(method) request; use a new request id for a new request")
-            }
-            let bytes: Data = row["response"]
-            replay?.mark()
-            return try ProtobufDecoder().decode(Response.self, from: [UInt8](bytes))
+        let key = ExactlyOnceRecords.Key(method: method, requestID: requestID, fingerprint: fingerprint, naturalKey: naturalKey)
+        return try withoutActuallyEscaping(perform) { perform in
+            guard let answer = try ExactlyOnceRecords.runInTransaction(
+                db, key, at: now, perform: { _ in try ExactlyOnce.encode(perform()) })
+            else { throw RPCError(.internalError, "\(method) neither replayed nor performed") }
+            return try ExactlyOnce.decode(answer.bytes)
         }
-        let response = try perform()
-        try db.execute(
-            sql: "INSERT INTO idempotency (method, request_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [method, requestID, fingerprint, Data(try ProtobufEncoder().encode(response)), now])
-        return response
-    }
-
-    /// Set by `run` when it answered with the stored response of an earlier call, so the caller
-    /// can log a replay as a replay rather than as the action happening again.
-    public final class Replay: Sendable {
-        private let flag = Mutex(false)
-        public init() {}
-        func mark() { flag.withLock { $0 = true } }
-        public var happened: Bool { flag.withLock { $0 } }
     }
 
     /// Whether (method, request id) already has a stored response (for logs and tests).

@@ -17,21 +17,12 @@ public enum ServiceDatabase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
-        // With metrics on, every COMMIT's duration (the WAL fsync that makes a reply durable) goes
-        // to `surat_database_commit_duration_seconds`; without, no tracing is installed at all.
-        let commitDuration = ServiceMetrics.current.map { _ in
-            Timer(label: MetricNames.databaseCommitDuration,
-                  dimensions: [("database", URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)])
-        }
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            if let commitDuration {
-                db.trace(options: .profile) { event in
-                    guard case let .profile(statement, duration) = event, statement.sql.hasPrefix("COMMIT") else { return }
-                    commitDuration.recordNanoseconds(Int64(duration * 1e9))
-                }
-            }
         }
+        // With metrics on: transaction latency (read/write), the writer's COMMIT (the WAL fsync
+        // that makes a reply durable) and lock wait, readers and writer in use. Off: no trace at all.
+        DatabaseMetrics.forDatabase(path: path)?.instrument(&configuration)
         let pool = try DatabasePool(path: path, configuration: configuration)
         // DatabasePool switches its writer to synchronous=NORMAL when it enables WAL, after
         // prepareDatabase ran; set FULL again on the one writer connection, which keeps it.

@@ -27,28 +27,47 @@ public enum ServiceMain {
     }
 
     /// Builds and starts a server (port 0 works: read `localPort`), health SERVING for every
-    /// service. In-process tests use this; executables use `run`.
+    /// service. In-process tests use this; executables use `run`. `authenticator` replaces the
+    /// service-token check (the gateway authenticates user tokens). A configuration, TLS or bind
+    /// failure throws `ServiceStartupError`.
     public static func startServer(
         settings: ServiceSettings, services: [ServiceDescriptor], descriptorFiles: [[UInt8]] = [],
-        roleMethods: [String: Set<String>] = [:], logger: Logger
+        roleMethods: [String: Set<String>] = [:], authenticator: (any Authenticator)? = nil, logger: Logger
     ) async throws -> RPCServer {
         if settings.tlsCertificatePath.isEmpty != settings.tlsKeyPath.isEmpty {
-            throw ConfigError.invalid("tlsCertificatePath and tlsKeyPath must be set together")
+            throw ServiceStartupError(.configuration, "tlsCertificatePath and tlsKeyPath must be set together")
         }
-        let authenticator = try ServiceTokenAuthenticator(settings: settings, roleMethods: roleMethods)
-        if settings.serviceTokens.isEmpty {
-            logger.warning("no serviceTokens configured: every call except health and reflection will be UNAUTHENTICATED")
+        let chosenAuthenticator: any Authenticator
+        if let authenticator {
+            chosenAuthenticator = authenticator
+        } else {
+            do {
+                chosenAuthenticator = try ServiceTokenAuthenticator(settings: settings, roleMethods: roleMethods)
+            } catch {
+                throw ServiceStartupError(.configuration, error.description)
+            }
+            if settings.serviceTokens.isEmpty {
+                logger.warning("no serviceTokens configured: every call except health and reflection will be UNAUTHENTICATED")
+            }
         }
         // Every call's outcome is logged (successes at debug); a handler failure that reaches the
         // caller as UNKNOWN is logged at error with its cause, which is never sent on the wire.
+        // Tracing first: every log line of a call, and every backend call it makes, carries its trace id.
         var configuration = serverConfiguration(settings)
         configuration.observer = observer
         let server = try RPCServer(
             configuration: configuration, services: services,
-            authenticator: authenticator, interceptors: [TracingInterceptor(), LoggingInterceptor()],
+            authenticator: chosenAuthenticator, interceptors: [TracingInterceptor(), LoggingInterceptor()],
             descriptorFiles: descriptorFiles, logger: logger)
         server.health.info = healthInfo
-        try await server.start()
+        do {
+            try await server.start()
+        } catch {
+            // A TLS file that does not load fails `start()` before it binds and leaves the server
+            // unstarted: finish it, so its stop promise is not dropped unfulfilled.
+            await server.shutdownGracefully()
+            throw ServiceStartupError.starting(error, settings: settings)
+        }
         for service in services { server.health.set(service: service.name, .serving) }
         return server
     }
@@ -80,24 +99,26 @@ public enum ServiceMain {
             endpoint = try await MetricsEndpoint.bind(host: settings.metricsHost, port: settings.metricsPort,
                                                       metrics: metrics, logger: logger)
         } catch {
-            throw ConfigError.invalid("cannot listen for metrics on \(settings.metricsHost):\(settings.metricsPort): \(error)")
+            throw ServiceStartupError(.bind, "cannot listen for metrics on \(settings.metricsHost):\(settings.metricsPort): \(error)")
         }
         logger.info("metrics on \(settings.metricsHost):\(endpoint.localPort)")
         return endpoint
     }
 
     /// Runs until SIGTERM/SIGINT (graceful) or a fatal error. `background` services (outbox
-    /// workers, say) run in the same ServiceGroup and stop with the server.
+    /// workers, say) run in the same ServiceGroup and stop with the server. A failure to start
+    /// throws `ServiceStartupError` (hand it to `exit(_:executable:)`).
     public static func run(
         settings: ServiceSettings, services: [ServiceDescriptor], descriptorFiles: [[UInt8]] = [],
-        background: [any Service] = [], roleMethods: [String: Set<String>] = [:],
+        background: [any Service] = [], roleMethods: [String: Set<String>] = [:], authenticator: (any Authenticator)? = nil,
         metricsCollectors: [ServiceMetrics.Collector] = [], logger: Logger
     ) async throws {
         logger.info("\(BuildInfo.versionLine(executable: logger.label))")
         let metricsEndpoint = try await startMetrics(settings: settings, service: logger.label, logger: logger)
+        let traceExporter = try startTraceExport(settings: settings, service: logger.label, logger: logger)
         for collector in metricsCollectors { ServiceMetrics.current?.addCollector(collector) }
         let server = try await startServer(settings: settings, services: services, descriptorFiles: descriptorFiles,
-                                           roleMethods: roleMethods, logger: logger)
+                                           roleMethods: roleMethods, authenticator: authenticator, logger: logger)
         logger.info("listening on \(settings.host):\(server.localPort)", metadata: ["services": .string(services.map(\.name).joined(separator: ","))])
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -106,6 +127,7 @@ public enum ServiceMain {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+        await traceExporter?.shutdown()
         logger.info("stopped")
     }
 
@@ -123,10 +145,9 @@ public enum ServiceMain {
             return loaded
         } catch .helpRequested(let text) {
             print(text)
-            exit(0)
+            Foundation.exit(0)
         } catch {
-            FileHandle.standardError.write(Data("surat-\(service): \(error)\n".utf8))
-            exit(64)
+            exit(error, executable: "surat-\(service)")
         }
     }
 }

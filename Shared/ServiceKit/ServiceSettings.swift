@@ -39,6 +39,9 @@ public struct ServiceSettings: Codable, Sendable, Hashable {
     public var metricsPort: Int = -1
     /// Address of the `/metrics` listener; loopback unless a scraper on another host needs it.
     public var metricsHost: String = "127.0.0.1"
+    /// OpenTelemetry collector (`http://HOST:PORT`) that receives every call's span over OTLP/HTTP;
+    /// empty = no export (the default), unless `SURAT_OTLP_ENDPOINT` names one for every service.
+    public var otlpEndpoint: String = ""
 
     public init() {}
 
@@ -71,6 +74,7 @@ public struct ServiceSettings: Codable, Sendable, Hashable {
         ConfigKey("handshakeTimeoutSeconds", "Seconds a new connection has to finish TLS and send the HTTP/2 preface."),
         ConfigKey("metricsPort", "Port of the Prometheus /metrics listener (HTTP/1.1); -1 = off, 0 = a free port."),
         ConfigKey("metricsHost", "Address of the /metrics listener (loopback by default)."),
+        ConfigKey("otlpEndpoint", "OpenTelemetry collector http://HOST:PORT for spans (OTLP/HTTP, POST /v1/traces); empty = off, or SURAT_OTLP_ENDPOINT for every service."),
     ]
 }
 

@@ -15,7 +15,7 @@ import Wire
 
 /// One source of truth: the Swift message types every server registers must be exactly the
 /// messages of proto-notes/ (field names, numbers, types, labels, enums, nested messages, oneofs).
-@Suite("Contract: registered Swift types = proto-notes/")
+@Suite("Contract: registered Swift types = proto-notes/", .timeLimit(.minutes(5)))
 struct ContractTests {
     @Test("every method every service registers matches its .proto")
     func registeredMethodsMatchProtos() throws {

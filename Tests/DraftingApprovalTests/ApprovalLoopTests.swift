@@ -7,7 +7,7 @@ import ServiceKit
 import Testing
 
 /// SOP steps 2-3 end to end over real RPC, and every approval rule.
-@Suite("Drafting and approval loop")
+@Suite("Drafting and approval loop", .timeLimit(.minutes(10)))
 struct ApprovalLoopTests {
     @Test("create, edit, concurrent edit conflict, paraf, approve")
     func happyPath() async throws {
@@ -138,15 +138,17 @@ struct ApprovalLoopTests {
         #expect(review.rounds.count == 1)
     }
 
-    @Test("approved drafts cannot be returned, re-approved or re-submitted")
+    @Test("approved drafts cannot be returned, re-approved by someone else or re-submitted; the same approval again gets the first reply")
     func decidedIsFinal() async throws {
         let harness = try await Harness()
         defer { Task { await harness.stop() } }
         let created = try await harness.create()
         let (initialled, _) = try await harness.parafAndSubmit(created)
         let digest = initialled.paraf.revisionDigest
-        _ = try await harness.approve(created.id, digest: digest)
-        #expect(await statusCode { try await harness.approve(created.id, digest: digest) }?.0 == .failedPrecondition)
+        let approved = try await harness.approve(created.id, digest: digest)
+        // The same Sekretaris again under a new request id: the first reply (natural key); a Plh is refused.
+        #expect(try await harness.approve(created.id, digest: digest) == approved)
+        #expect(await statusCode { try await harness.approve(created.id, digest: digest, as: People.plhSekretaris) }?.0 == .failedPrecondition)
         #expect(await statusCode {
             try await harness.approval(ApprovalAPI.returnDraft, ReturnDraftRequest(requestID: UUID().uuidString, draftID: created.id, revisionDigest: digest, notes: "late"), as: People.sekretaris)
         }?.0 == .failedPrecondition)

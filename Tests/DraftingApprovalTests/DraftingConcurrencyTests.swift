@@ -5,7 +5,7 @@ import RPC
 import Testing
 
 /// Simultaneous callers: the database serializes writers, the rules decide who wins.
-@Suite("Drafting under concurrent callers")
+@Suite("Drafting under concurrent callers", .timeLimit(.minutes(10)))
 struct DraftingConcurrencyTests {
     @Test("of many simultaneous edits from the same revision exactly one wins; the rest are ABORTED")
     func simultaneousEdits() async throws {

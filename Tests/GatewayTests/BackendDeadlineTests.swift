@@ -6,7 +6,7 @@ import Testing
 
 /// How the gateway bounds its backend calls: by the caller's remaining deadline when the caller
 /// gave one, by backendTimeoutSeconds otherwise, and what a timeout then says.
-@Suite("Gateway backend deadlines")
+@Suite("Gateway backend deadlines", .timeLimit(.minutes(10)))
 struct BackendDeadlineTests {
     static func backends() throws -> BackendClients {
         var configuration = GatewayConfiguration()

@@ -72,7 +72,7 @@ struct RawListLettersRequest: Codable, Sendable {
     enum CodingKeys: Int, CodingKey { case state = 1 }
 }
 
-@Suite("Gateway over RPC (in-process server, no backends)")
+@Suite("Gateway over RPC (in-process server, no backends)", .timeLimit(.minutes(10)))
 struct GatewayServiceTests {
     @Test("step 1 over RPC: open, assign, queue; roles, tokens and admin-only methods enforced")
     func stepOneAndAuth() async throws {

@@ -4,7 +4,7 @@ import GRDB
 import Testing
 @testable import GatewayCore
 
-@Suite("Gateway store: journeys, idempotency, durability")
+@Suite("Gateway store: journeys, idempotency, durability", .timeLimit(.minutes(10)))
 struct GatewayStoreTests {
     func open(_ path: String, _ clock: ManualClock) throws -> GatewayStore {
         try GatewayStore(path: path, clock: clock)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import GatewayCore
 
-@Suite("Journey state machine")
+@Suite("Journey state machine", .timeLimit(.minutes(10)))
 struct JourneyStateMachineTests {
     let standards = SOPStandards.sop
 

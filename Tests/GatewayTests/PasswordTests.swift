@@ -4,7 +4,7 @@ import GRDB
 import Testing
 @testable import GatewayCore
 
-@Suite("Sign-in passwords: scrypt hashes, must-change, sessions, failure limit")
+@Suite("Sign-in passwords: scrypt hashes, must-change, sessions, failure limit", .timeLimit(.minutes(10)))
 struct PasswordTests {
     /// The lowest cost the hasher accepts keeps these tests quick; the cost is stored in each hash.
     let hasher = PasswordHasher(log2N: 10)

@@ -4,7 +4,7 @@ import Testing
 
 /// The registrations the gateway keeps from step 6: the high-water mark it sends with every
 /// Register and what ReconcileRegistry gives back to a restored registry.
-@Suite("Gateway store: registration records")
+@Suite("Gateway store: registration records", .timeLimit(.minutes(10)))
 struct RegistrationRecordTests {
     static func held(_ letter: String, year: Int32, sequence: Int64) -> GatewayStore.HeldRegistration {
         GatewayStore.HeldRegistration(

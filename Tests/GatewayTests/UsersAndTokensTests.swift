@@ -4,7 +4,7 @@ import GRDB
 import Testing
 @testable import GatewayCore
 
-@Suite("Users, roles, acting officials and tokens")
+@Suite("Users, roles, acting officials and tokens", .timeLimit(.minutes(10)))
 struct UsersAndTokensTests {
     @Test("an issued token authenticates its user; only its SHA-256 is stored")
     func tokenRoundTrip() async throws {

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import GatewayCore
 
-@Suite("Work queues and SLA report")
+@Suite("Work queues and SLA report", .timeLimit(.minutes(10)))
 struct WorkQueueAndSLATests {
     let standards = SOPStandards.sop
 

@@ -1,7 +1,7 @@
 import LetterDocument
 import Testing
 
-@Suite("Body markup")
+@Suite("Body markup", .timeLimit(.minutes(10)))
 struct BodyMarkupTests {
     @Test func paragraphsListsBoldAndFields() throws {
         let body = """

@@ -4,7 +4,7 @@ import LetterDocument
 import Testing
 
 /// Rendered letters read back with pdftotext, pdfinfo, qpdf, pdftoppm and zbarimg.
-@Suite("Letter rendering")
+@Suite("Letter rendering", .timeLimit(.minutes(10)))
 struct LetterRenderingTests {
     static let verificationURL = "https://surat.sooko.mojokertokab.go.id/v/\(SampleLetters.verificationID)"
 

@@ -3,7 +3,7 @@ import LetterDocument
 import Testing
 
 /// What the renderer refuses, and how it says so.
-@Suite("Letter validation and office profile")
+@Suite("Letter validation and office profile", .timeLimit(.minutes(10)))
 struct LetterValidationTests {
     @Test func markupErrorsNameLineAndColumn() throws {
         let request = try SampleLetters.request(content: SampleLetters.content(body: "Paragraf pertama.\n\n1. satu\n3. tiga\n\nIni **tebal"))

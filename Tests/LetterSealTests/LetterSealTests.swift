@@ -6,7 +6,7 @@ import Testing
 /// The seal library on a real renderer output. pdfsig and pyHanko check the same PDFs
 /// independently in Tests/python/test_letter_seal.py; these tests pin our own verifier and the
 /// incremental update's edge cases.
-@Suite struct LetterSealTests {
+@Suite(.timeLimit(.minutes(10))) struct LetterSealTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let signingTime = Date(timeIntervalSince1970: 1_795_835_700)
     static let authority = Result { try LocalOfficeCA.create(office: "Kecamatan Sooko") }

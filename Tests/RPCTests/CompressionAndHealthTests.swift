@@ -1,7 +1,7 @@
 @testable import RPC
 import Testing
 
-@Suite("Compressed requests and health watches")
+@Suite("Compressed requests and health watches", .timeLimit(.minutes(10)))
 struct CompressionAndHealthTests {
     /// `surat keluar ` eight times (104 bytes), as Python's gzip.compress(mtime=0) and
     /// zlib.compress write it.

@@ -3,7 +3,7 @@ import Foundation
 @testable import RPC
 import Testing
 
-@Suite("Deadlines, cancellation and size limits")
+@Suite("Deadlines, cancellation and size limits", .timeLimit(.minutes(10)))
 struct DeadlineAndLimitTests {
     /// A service whose handler waits until cancelled and records that it was.
     static func waitingService(started: Flag, cancelled: Flag) -> (ServiceDescriptor, RPCMethod<EchoRequest, EchoResponse>) {

@@ -1,7 +1,7 @@
 import Testing
 @testable import RPC
 
-@Suite("Deadlines in error messages")
+@Suite("Deadlines in error messages", .timeLimit(.minutes(10)))
 struct DurationRoundingTests {
     /// "deadline of 2.999999876 seconds exceeded" claimed a precision no deadline has (issue 11, item 12).
     @Test("deadlines print in whole milliseconds")

@@ -4,7 +4,7 @@ import Logging
 import RPC
 import Testing
 
-@Suite("Connections, shutdown, authentication and health")
+@Suite("Connections, shutdown, authentication and health", .timeLimit(.minutes(10)))
 struct LifecycleTests {
     @Test func unreachablePeerIsUnavailable() async throws {
         let port = try await freePort()
@@ -132,7 +132,7 @@ func freePort() async throws -> Int {
     return port
 }
 
-@Suite("Server lifecycle edges")
+@Suite("Server lifecycle edges", .timeLimit(.minutes(10)))
 struct ServerLifecycleEdgeTests {
     @Test func shuttingDownAServerThatNeverStartedReturns() async throws {
         var logger = Logger(label: "test")

@@ -28,7 +28,7 @@ struct CapturingLogHandler: LogHandler {
     }
 }
 
-@Suite("LoggingInterceptor")
+@Suite("LoggingInterceptor", .timeLimit(.minutes(10)))
 struct LoggingInterceptorTests {
     @Test func logsOutcomesAndKeepsFailureCausesInTheLogOnly() async throws {
         struct DiskFull: Error, CustomStringConvertible { var description: String { "disk full at /var/lib/surat" } }

@@ -1,7 +1,7 @@
 @testable import RPC
 import Testing
 
-@Suite("gRPC protocol pieces")
+@Suite("gRPC protocol pieces", .timeLimit(.minutes(10)))
 struct ProtocolPieceTests {
     @Test(arguments: ["", "plain ascii", "100% sure", "tanda tangan ✍️ Camat", "line\nbreak", "\u{7F}"])
     func grpcMessagePercentEncodingRoundTrips(message: String) {

@@ -5,7 +5,7 @@ import Testing
 
 /// Our client against an independent implementation: a Python grpcio server built from
 /// proto-notes/surat/echo/v1/echo.proto (Tests/python/peers/echo_server.py).
-@Suite("Swift client against a Python grpcio server", .serialized)
+@Suite("Swift client against a Python grpcio server", .serialized, .timeLimit(.minutes(10)))
 struct PythonPeerTests {
     @Test func unaryCallsErrorsMetadataAndDeadlines() async throws {
         let server = try PythonEchoServer()

@@ -4,7 +4,7 @@ import Logging
 import RPC
 import Testing
 
-@Suite("Unary calls between our server and our client")
+@Suite("Unary calls between our server and our client", .timeLimit(.minutes(10)))
 struct UnaryCallTests {
     @Test func echoRoundTrip() async throws {
         try await withServer { _, client in

@@ -1,8 +1,10 @@
 import Foundation
 import Testing
+import Domain
 @testable import RegistryCore
+import ServiceKit
 
-@Suite("Cancellation, receipts, queries")
+@Suite("Cancellation, receipts, queries", .timeLimit(.minutes(10)))
 struct CancellationAndReceiptTests {
     @Test func cancellationKeepsTheNumberAndNeedsAReason() async throws {
         let fixture = try RegistryFixture()
@@ -14,11 +16,11 @@ struct CancellationAndReceiptTests {
         #expect(missingReason?.message.hasPrefix("reason") == true)
         let cancelled = try await fixture.store.cancel(requestId: "c-1", number: first.entry.number, letterId: nil,
                                                         reason: "Salah alamat tujuan", actor: "staf")
-        #expect(cancelled.status == .cancelled && cancelled.cancelReason == "Salah alamat tujuan")
+        #expect(cancelled.response.entry?.status == .cancelled && cancelled.response.entry?.cancelReason == "Salah alamat tujuan")
         // Retrying the same request returns the same result; a new request is refused.
         let retry = try await fixture.store.cancel(requestId: "c-1", number: first.entry.number, letterId: nil,
                                                     reason: "Salah alamat tujuan", actor: "staf")
-        #expect(retry.status == .cancelled)
+        #expect(retry.response == cancelled.response && retry.source == .requestID)
         let twice = await #expect(throws: RegistryError.self) {
             try await fixture.store.cancel(requestId: "c-2", number: first.entry.number, letterId: nil, reason: "lagi", actor: "staf")
         }
@@ -35,6 +37,18 @@ struct CancellationAndReceiptTests {
             try await fixture.store.cancel(requestId: "c-3", number: "065/999/416-313/2025", letterId: nil, reason: "x", actor: "staf")
         }
         #expect(missing?.kind == .notFound)
+    }
+
+    @Test("seals made on several cores land at their own text's index")
+    func parallelSealsMatchTheirTexts() throws {
+        let key = RegistryKey(privateKey: .init())
+        // 64 texts: enough for the workers to split them (texts.count / 8 > 1).
+        let texts = (0..<64).map { Array("receipt \($0)\n".utf8) }
+        let seals = try BatchContext.sign(texts, with: key)
+        #expect(seals.count == texts.count)
+        for (text, seal) in zip(texts, seals) {
+            #expect(ReceiptText.isValidSeal(text: text, signature: seal, registryPublicKey: key.publicKey))
+        }
     }
 
     @Test func receiptIsSealedAndParses() async throws {
@@ -103,10 +117,10 @@ struct CancellationAndReceiptTests {
         #expect(deliveries.map(\.state) == [.pending, .manual])
         let marked = try await fixture.store.markDelivered(requestId: "m-1", letterId: entry.letterId, addresseeId: "dinas-b",
                                                            note: "diantar kurir", actor: "staf")
-        #expect(marked.state == .deliveredManually)
+        #expect(marked.response.delivery?.state == .deliveredManually)
         let again = try await fixture.store.markDelivered(requestId: "m-1", letterId: entry.letterId, addresseeId: "dinas-b",
                                                           note: "diantar kurir", actor: "staf")
-        #expect(again.state == .deliveredManually)
+        #expect(again.response == marked.response && again.source == .requestID)
         await #expect(throws: RegistryError.self) {
             try await fixture.store.markDelivered(requestId: "m-2", letterId: entry.letterId, addresseeId: "dinas-b", note: "", actor: "staf")
         }

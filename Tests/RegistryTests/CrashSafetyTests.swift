@@ -6,7 +6,7 @@ import ServiceKit
 import Testing
 @testable import RegistryServer
 
-@Suite("Crash safety of the real executable")
+@Suite("Crash safety of the real executable", .timeLimit(.minutes(10)))
 struct CrashSafetyTests {
     struct Acked: Sendable { var letterID: String; var number: String }
 

@@ -10,7 +10,7 @@ import Wire
 
 /// The office profile and the final PDF of step 6, through the registry's RPC server in-process
 /// (proto-notes/registry.md, "The office profile" and "The final PDF").
-@Suite("Final PDF and office profile")
+@Suite("Final PDF and office profile", .timeLimit(.minutes(10)))
 struct FinalPDFTests {
     static let profileURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("deploy/letter")
@@ -154,14 +154,7 @@ struct FinalPDFTests {
             // Numbered through the store alone: the transaction commits, then "the process dies"
             // before the server renders.
             let request = try signer.registration(addressees: [.init(name: "Kepala Desa Sooko")])
-            let record = try #require(request.signature)
-            let registration = try RegistryService.registration(
-                requestID: request.requestID, letterId: try #require(UUID(uuidString: request.letterID)),
-                content: try ProtobufDecoder().decode(LetterContent.self, from: request.content), contentBytes: request.content,
-                digest: Data(SHA256.hash(data: request.content)), record: record,
-                envelope: try SigningEnvelope(canonicalBytes: record.envelope), signerName: "Drs. Camat Sooko",
-                signerPublicKey: Array(signer.publicKey), unit: "", remarks: "", registeredBy: "staf-1")
-            let numbered = try await office.application.store.register(registration)
+            let numbered = try await office.numberWithoutPDF(request, signer: signer)
             let pending = try #require(try await office.application.store.pendingPDF(agendaId: numbered.entry.id))
             let missing = await #expect(throws: RPCError.self) {
                 try await client.call(RegistryAPI.getLetterPDF, RegistryAPI.GetLetterPDFRequest(number: numbered.entry.number),

@@ -6,7 +6,7 @@ import Testing
 
 /// How a signature record becomes the printed signature block (proto-notes/letter-document.md,
 /// "In the services"), with the sample office profile of deploy/letter.
-@Suite("Letter mapping: signature record → signature block, content → document content")
+@Suite("Letter mapping: signature record → signature block, content → document content", .timeLimit(.minutes(10)))
 struct LetterMappingTests {
     static let profile: OfficeProfile = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

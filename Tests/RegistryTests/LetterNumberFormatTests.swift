@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import RegistryCore
 
-@Suite("Letter number templates")
+@Suite("Letter number templates", .timeLimit(.minutes(10)))
 struct LetterNumberFormatTests {
     private func values(_ classification: String = "065", sequence: Int64 = 87, unit: String = "416-313",
                         year: Int = 2025, month: Int = 2) -> LetterNumberFormat.Values {

@@ -3,7 +3,7 @@ import GRDB
 import Testing
 @testable import RegistryCore
 
-@Suite("Numbering and the agenda book")
+@Suite("Numbering and the agenda book", .timeLimit(.minutes(10)))
 struct NumberingTests {
     @Test func hundredsOfParallelRegistrationsGetUniqueGaplessNumbers() async throws {
         let fixture = try RegistryFixture(maxBatch: 64)

@@ -3,7 +3,7 @@ import Logging
 import Testing
 @testable import RegistryCore
 
-/// An inbox in memory that fails the first `failures` attempts.
+/// An inbox in memory that fails the first `failures` attempts (`@unchecked`: `lock` guards its state).
 final class FlakyTransport: DeliveryTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var failuresLeft: Int
@@ -25,7 +25,7 @@ final class FlakyTransport: DeliveryTransport, @unchecked Sendable {
     var counts: [String: Int] { lock.withLock { received } }
 }
 
-@Suite("Outbox and export")
+@Suite("Outbox and export", .timeLimit(.minutes(10)))
 struct OutboxAndExportTests {
     @Test func outboxRetriesWithBackoffThenDelivers() async throws {
         let clock = ManualClock(Date(timeIntervalSince1970: 1_780_000_000))
@@ -97,7 +97,9 @@ struct OutboxAndExportTests {
         #expect(lines[0].hasPrefix("\u{FEFF}No. Agenda,Tanggal,Nomor Surat"))
         #expect(lines[1].contains("\"Rapat \"\"koordinasi\"\", RT/RW\""))
         #expect(lines[1].contains("'=Desa <Sooko>"))
-        #expect(lines[1].contains("cancelled,DIBATALKAN: ralat"))
+        // Cancelled: the date (office time zone) and who, then the reason.
+        let cancelledOn = OfficeDate(try #require(entries.first?.cancelledAt), in: .wib).isoDay
+        #expect(lines[1].contains("cancelled,DIBATALKAN \(cancelledOn) oleh staf: ralat"))
         let html = String(decoding: AgendaExport.html(entries, zone: .wib, officeName: "Kecamatan Sooko", title: "2026"), as: UTF8.self)
         #expect(html.contains("BUKU AGENDA SURAT KELUAR"))
         #expect(html.contains("=Desa &lt;Sooko&gt;"))

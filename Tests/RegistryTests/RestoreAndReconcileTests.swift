@@ -5,7 +5,7 @@ import Testing
 
 /// A book restored from an older backup: it refuses to number once a caller shows it holds later
 /// registrations, takes them back from their sealed receipts, and only then numbers again.
-@Suite("Restore and reconcile")
+@Suite("Restore and reconcile", .timeLimit(.minutes(10)))
 struct RestoreAndReconcileTests {
     /// Office A registers `before` letters, is backed up (SQLite online backup) into a new folder with
     /// its key, then registers `after` more. Returns the restored copy and what A acknowledged.

@@ -4,7 +4,7 @@ import RPC
 import ServiceKit
 import Testing
 
-@Suite("Service-token authentication and role checks")
+@Suite("Service-token authentication and role checks", .timeLimit(.minutes(5)))
 struct AuthenticationTests {
     let authenticator = ServiceTokenAuthenticator(credentials: [
         try! ServiceCredential(configEntry: "gateway:\(ServiceCredential.hashHex(of: "gateway-secret"))"),

@@ -2,7 +2,7 @@ import RPC
 import ServiceKit
 import Testing
 
-@Suite("Client TLS from configuration keys")
+@Suite("Client TLS from configuration keys", .timeLimit(.minutes(5)))
 struct ClientTLSTests {
     @Test func emptyTrustRootsMeansPlaintext() throws {
         #expect(try ClientTLSConfiguration.fromConfiguration(trustRootsPath: "", certificatePath: "", keyPath: "",

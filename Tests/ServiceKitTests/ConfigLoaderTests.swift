@@ -9,6 +9,9 @@ struct SampleConfiguration: ServiceConfiguration, Equatable {
     var retry = true
     var ratio = 0.5
     var peers: [String] = ["a"]
+    var attempts = 1
+    var backlog = 0
+    var scale = 1.0
 
     init() {}
 
@@ -17,10 +20,13 @@ struct SampleConfiguration: ServiceConfiguration, Equatable {
         ConfigKey("retry", "retry"),
         ConfigKey("ratio", "ratio"),
         ConfigKey("peers", "peers"),
+        ConfigKey("attempts", "an integer defaulting to 1"),
+        ConfigKey("backlog", "an integer defaulting to 0"),
+        ConfigKey("scale", "a double defaulting to a whole value"),
     ]
 }
 
-@Suite("Configuration loading: defaults <- file <- env <- flags")
+@Suite("Configuration loading: defaults <- file <- env <- flags", .timeLimit(.minutes(5)))
 struct ConfigLoaderTests {
     let loader = ConfigLoader(service: "drafting", defaultPort: 7401)
 
@@ -72,6 +78,26 @@ struct ConfigLoaderTests {
         #expect(loaded.specific.ratio == 0.25)
         #expect(loaded.specific.peers == ["x", "y"])
         #expect(loaded.settings.serviceTokens == ["gateway:ab", "cli:cd"])
+    }
+
+    @Test("an integer key whose default is 0 or 1 is a number, not a boolean; a whole double default takes fractions")
+    func integersDefaultingToZeroOrOne() throws {
+        let loaded = try loader.load(
+            SampleConfiguration.self, arguments: ["--attempts", "5", "--scale", "1.5"],
+            environment: ["SURAT_DRAFTING_BACKLOG": "128"])
+        #expect(loaded.specific.attempts == 5)
+        #expect(loaded.specific.backlog == 128)
+        #expect(loaded.specific.scale == 1.5)
+        // Booleans still take their words and digits.
+        let words = try loader.load(SampleConfiguration.self, arguments: ["--retry", "0", "--attempts", "0"], environment: [:])
+        #expect(words.specific.retry == false && words.specific.attempts == 0)
+        do {
+            _ = try loader.load(SampleConfiguration.self, arguments: ["--attempts", "yes"], environment: [:])
+            Issue.record("a word was accepted for an integer key")
+        } catch {
+            #expect("\(error)".contains("--attempts"))
+        }
+        #expect(throws: ConfigError.self) { try loader.load(SampleConfiguration.self, arguments: ["--attempts", "2.5"], environment: [:]) }
     }
 
     @Test("unknown file keys, unknown flags and bad values are errors naming the key")
@@ -127,12 +153,13 @@ struct ConfigLoaderTests {
         #expect(settings.resolvedDatabasePath(service: "drafting") == "/x/drafting.sqlite")
     }
 
-    @Test("a TLS certificate without a key is refused before binding")
+    @Test("a TLS certificate without a key is refused before binding, as a startup error")
     func tlsPairing() async throws {
         var settings = ServiceSettings(port: 0)
         settings.tlsCertificatePath = "/etc/surat/cert.pem"
-        await #expect(throws: ConfigError.self) {
+        let error = await #expect(throws: ServiceStartupError.self) {
             _ = try await ServiceMain.startServer(settings: settings, services: [], logger: Logger(label: "test"))
         }
+        #expect(error?.code == .configuration && error?.exitStatus == 64)
     }
 }

@@ -11,7 +11,7 @@ struct Note: Codable, Sendable, Equatable {
     enum CodingKeys: Int, CodingKey { case text = 1, number = 2 }
 }
 
-@Suite("SQLite database and idempotency")
+@Suite("SQLite database and idempotency", .timeLimit(.minutes(5)))
 struct DatabaseAndIdempotencyTests {
     func openPool() throws -> DatabasePool {
         let path = try Fixtures.temporaryDirectory().appendingPathComponent("nested/test.sqlite").path

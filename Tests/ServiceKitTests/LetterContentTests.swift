@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import Wire
 
-@Suite("Common letter content")
+@Suite("Common letter content", .timeLimit(.minutes(5)))
 struct LetterContentTests {
     @Test("classification codes in both styles are accepted", arguments: ["065", "005", "000.8.3.3", "400.10.2.1", "045.2", "100.3.4"])
     func validCodes(code: String) {
@@ -138,6 +138,6 @@ struct LetterContentTests {
 
     @Test("roles have the shared string values")
     func roles() {
-        #expect(Role.allCases.map(\.rawValue) == ["staf_umum", "drafter", "sekretaris", "camat", "admin"])
+        #expect(Role.allCases.map(\.rawValue) == ["staf_umum", "drafter", "sekretaris", "camat", "admin", "auditor"])
     }
 }

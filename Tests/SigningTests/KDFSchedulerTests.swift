@@ -4,7 +4,7 @@ import Testing
 
 /// The scrypt scheduler's admission rules, driven directly: tickets are held and finished by the
 /// test, so every state is reached deterministically (no derivation runs, nothing is timed).
-@Suite("KDF scheduler: bounded workers and queue, deadline admission, per-signer attempts")
+@Suite("KDF scheduler: bounded workers and queue, deadline admission, per-signer attempts", .timeLimit(.minutes(5)))
 struct KDFSchedulerTests {
     static let cost = ScryptCost(log2N: 16, blockSize: 8, parallelism: 1)
 

@@ -2,7 +2,7 @@ import ServiceKit
 import Testing
 @testable import SigningCore
 
-@Suite("Signing configuration")
+@Suite("Signing configuration", .timeLimit(.minutes(2)))
 struct SigningConfigurationTests {
     @Test("defaults are the secure policy")
     func defaults() throws {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import Wire
 
-@Suite("Signing envelope bytes")
+@Suite("Signing envelope bytes", .timeLimit(.minutes(2)))
 struct SigningEnvelopeTests {
     static let digest = Data((0..<32).map { UInt8($0) })
 
@@ -75,7 +75,7 @@ struct SigningEnvelopeTests {
     }
 }
 
-@Suite("Envelope bytes agree with the general protobuf encoder")
+@Suite("Envelope bytes agree with the general protobuf encoder", .timeLimit(.minutes(2)))
 struct SigningEnvelopeWireTests {
     @Test func sameBytesAsWire() throws {
         var envelope = SigningEnvelopeTests.sample()

@@ -9,7 +9,7 @@ import Testing
 
 /// The service descriptor over real RPC (HTTP/2 on loopback, port 0) with a service token, as the
 /// gateway and the registry call it: status codes, metadata and auth as a client sees them.
-@Suite("Signing over RPC")
+@Suite("Signing over RPC", .timeLimit(.minutes(5)))
 struct SigningRPCTests {
     static let token = "test-gateway-token"
 

@@ -6,7 +6,7 @@ import Logging
 import Testing
 @testable import SigningCore
 
-@Suite("Signing service: steps 4 and 5, keys, delegations, verification")
+@Suite("Signing service: steps 4 and 5, keys, delegations, verification", .timeLimit(.minutes(10)))
 struct SigningServiceTests {
     @Test("sign and verify round trip, independently of the service")
     func roundTrip() async throws {
@@ -268,7 +268,18 @@ struct SigningServiceTests {
         }
         let ok = try await upload(drafter, sekretaris, digest: try content.digest())
         #expect(ok.drafterParaf == drafter)
-        await expectSigningError(.alreadyExists, containing: ok.signingRequestId) { try await upload(drafter, sekretaris) }
+        // The same upload by the same clerk under a new request id is the same step (natural key): its first answer.
+        let again = try await upload(drafter, sekretaris)
+        #expect(again.signingRequestId == ok.signingRequestId)
+        // Someone else uploading the same revision is not a replay of the clerk's step.
+        let otherClerk = SigningCaller(actorId: "staf-2", actorRole: "staf_umum", actorName: "Staf Umum 2")
+        await expectSigningError(.alreadyExists, containing: ok.signingRequestId) {
+            try await harness.service.upload(UploadForSignatureRequest(requestId: "other-clerk", letterId: "letter-1", content: content,
+                                                                       drafterParaf: drafter, sekretarisParaf: sekretaris),
+                                             caller: otherClerk)
+        }
+        let uploads = try await harness.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signing_request") }
+        #expect(uploads == 1)
     }
 
     @Test("wrong passphrase is PERMISSION_DENIED, and never signs")
@@ -366,8 +377,25 @@ struct SigningServiceTests {
         #expect(again == first)
         let count = try await harness.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signature") }
         #expect(count == 1)
-        // A new request id for the signed revision is a different request: already signed.
-        await expectSigningError(.failedPrecondition, containing: "already signed") { try await harness.sign(upload, requestId: "sign-twice") }
+        // A new request id for the same signer and upload is the same step (natural key): the first
+        // signature again, no second one, and the new id is answered by request id from now on.
+        let lostID = try await harness.sign(upload, requestId: "sign-twice")
+        #expect(lostID == first)
+        let byLetter = try await harness.service.sign(SignRequest(requestId: "sign-thrice", letterId: "letter-1",
+                                                                  passphrase: "not-checked-on-a-replay"), caller: harness.camat)
+        #expect(byLetter == first)
+        #expect(try await harness.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signature") } == 1)
+        #expect(try await harness.database.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM idempotency WHERE method = ?", arguments: [SigningAPI.sign.fullName])
+        } == 3)
+        // Another signer (a Plh) asking for the signed revision is not that step: already signed.
+        try await harness.registerSekretaris()
+        _ = try await harness.service.createDelegation(CreateDelegationRequest(
+            requestId: "dlg-1", fromSignerId: "camat-1", toSignerId: "sekcam-1", kind: .plh,
+            validFromUnixMillis: SigningHarness.start, validUntilUnixMillis: SigningHarness.start + 3 * 86_400_000), caller: harness.admin)
+        await expectSigningError(.failedPrecondition, containing: "already signed") {
+            try await harness.sign(upload, as: harness.sekretaris, passphrase: SigningHarness.sekretarisPassphrase, requestId: "plh-sign")
+        }
         // The same request id for another letter is a client bug.
         let other = try await harness.upload(letterId: "letter-2")
         await expectSigningError(.invalidArgument, containing: "request_id") { try await harness.sign(other, requestId: "sign-once") }

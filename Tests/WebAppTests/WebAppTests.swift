@@ -4,7 +4,7 @@ import RPC
 import Testing
 @testable import WebApp
 
-@Suite("surat-web's pure parts: forms, agenda CSV, diff, messages")
+@Suite("surat-web's pure parts: forms, agenda CSV, diff, messages", .timeLimit(.minutes(5)))
 struct WebAppTests {
     @Test("url-encoded forms decode + and percent escapes, keep repeated names in order")
     func formDecoding() {

@@ -6,7 +6,7 @@ import Wire
 /// messages compiled by grpcio-tools' protoc from Tests/python/protos/wire_test.proto).
 /// The Python half is Tests/python/wire_crosscheck.py; it needs `pip install grpcio-tools protobuf`
 /// (Tests/python/requirements.txt).
-@Suite struct CrossCheckTests {
+@Suite(.timeLimit(.minutes(5))) struct CrossCheckTests {
     struct Case {
         var name: String
         var encode: () throws -> [UInt8]

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Wire
 
-@Suite struct DeterminismTests {
+@Suite(.timeLimit(.minutes(5))) struct DeterminismTests {
     @Test func mapEntriesAreSortedWhateverTheInsertionOrder() throws {
         var forward = Maps()
         var backward = Maps()

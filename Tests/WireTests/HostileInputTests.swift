@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Wire
 
-@Suite struct HostileInputTests {
+@Suite(.timeLimit(.minutes(5))) struct HostileInputTests {
     func decodeError<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], decoder: ProtobufDecoder = ProtobufDecoder()) throws -> WireError {
         try #require(throws: WireError.self) { try decoder.decode(T.self, from: bytes) }
     }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Wire
 
-@Suite struct MessageRoundTripTests {
+@Suite(.timeLimit(.minutes(5))) struct MessageRoundTripTests {
     @Test func timestampsBeforeAndAfter1970() throws {
         let dates = [
             timestamp(0), timestamp(-1, 500_000_000), timestamp(-62_135_596_800), timestamp(253_402_300_799, 999_999_000),

@@ -4,7 +4,7 @@ import Wire
 
 /// Random message values: decode(encode(x)) == x, and re-encoding gives the same canonical
 /// bytes. Seeded (printed) so a failure reproduces.
-@Suite struct RandomRoundTripTests {
+@Suite(.timeLimit(.minutes(5))) struct RandomRoundTripTests {
     struct Generator {
         var random: SplitMix64
 

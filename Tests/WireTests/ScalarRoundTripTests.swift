@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Wire
 
-@Suite struct ScalarRoundTripTests {
+@Suite(.timeLimit(.minutes(5))) struct ScalarRoundTripTests {
     @Test func defaultsEncodeToNothing() throws {
         #expect(try ProtobufEncoder().encode(Scalars()) == [])
         #expect(try ProtobufDecoder().decode(Scalars.self, from: []) == Scalars())

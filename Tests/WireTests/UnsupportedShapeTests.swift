@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Wire
 
-@Suite struct UnsupportedShapeTests {
+@Suite(.timeLimit(.minutes(5))) struct UnsupportedShapeTests {
     func encodeError<T: Encodable>(_ value: T) throws -> WireError {
         try #require(throws: WireError.self) { try ProtobufEncoder().encode(value) }
     }

@@ -15,6 +15,7 @@ Prints, for BENCHMARKS.md:
 """
 import argparse
 import hashlib
+import shutil
 import statistics
 import sys
 import threading
@@ -109,6 +110,16 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def start_cluster(root: Path, cluster_class=Cluster):
+    """The five services started as processes with their data under `root` (emptied first), after
+    compiling the protos; the other benchmarks start theirs here too."""
+    compile_protos()
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    return cluster_class(root)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--single", type=int, default=30, help="letters signed one after another (p50 of Sign)")
@@ -127,13 +138,8 @@ def main():
         kdf.append(time.perf_counter() - started)
     print(f"KDF (hashlib.scrypt N=2^{args.scrypt_log2_n} r=8 p=1, optimised C): median {statistics.median(kdf) * 1000:.0f} ms")
 
-    compile_protos()
     root = Path(args.root)
-    if root.exists():
-        import shutil
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
-    cluster = ProductionCluster(root)
+    cluster = start_cluster(root, ProductionCluster)
     try:
         office = Office(cluster, None)
         driver = Driver(office)

@@ -36,8 +36,7 @@ def main():
     root = Path(tempfile.mkdtemp(prefix="bench-verify-"))
     cluster = SealedCluster(root)
     office = Office(cluster, None)
-    for user, token in office.tokens.items():
-        (root / f"{user}.token").write_text(token + "\n")
+    office.write_tokens(root)
     (root / "config.json").write_text(f'{{"address": "127.0.0.1:{cluster.ports["gateway"]}"}}')
     (root / "verifier.token").write_text(cluster.verifier_token + "\n")
     port = free_port()

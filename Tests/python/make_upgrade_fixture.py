@@ -1,6 +1,7 @@
 """Writes Tests/fixtures/upgrade/: the gateway database as the release at commit 741220b left it
 (migrations `servicekit.idempotency.v1` and `gateway-v1`, both unchanged since), holding users,
-tokens and one letter taken through the six steps, as a SQL dump, plus the tokens and the letter
+tokens and one letter taken through the six steps, as the database file itself
+(`gateway-741220b.sqlite`, vacuumed, 1 KiB pages to keep it small), plus the tokens and the letter
 in fixture.json. test_upgrade.py starts the current gateway on it (migration forward).
 
 How: a cluster of the current binaries takes the letter through the six steps; then what the
@@ -10,6 +11,7 @@ the same; a step-6 reply stored then is what the new gateway backfills its regis
 Run once, by hand: `python3 Tests/python/make_upgrade_fixture.py` (needs the debug build).
 """
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -37,10 +39,10 @@ def main():
         database = Path(folder) / "gateway" / "gateway.sqlite"
         subprocess.run(["sqlite3", database, "PRAGMA wal_checkpoint(TRUNCATE)",
                         "DROP TABLE registration",
-                        "DELETE FROM grdb_migrations WHERE identifier = 'gateway-v2-registration'", "VACUUM"], check=True)
-        dump = subprocess.run(["sqlite3", database, ".dump"], check=True, capture_output=True, text=True).stdout
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "gateway-741220b.sql").write_text(dump)
+                        "DELETE FROM grdb_migrations WHERE identifier = 'gateway-v2-registration'",
+                        "PRAGMA journal_mode = DELETE", "PRAGMA page_size = 1024", "VACUUM"], check=True)
+        OUT.mkdir(parents=True, exist_ok=True)
+        shutil.copy(database, OUT / "gateway-741220b.sqlite")
     (OUT / "fixture.json").write_text(json.dumps({
         "release": "741220b", "migrations": ["servicekit.idempotency.v1", "gateway-v1"],
         "admin_token": office.tokens["admin"], "staf_umum_token": office.tokens["ani"],

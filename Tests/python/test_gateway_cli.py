@@ -15,8 +15,7 @@ def live(tmp_path_factory, protos):
     root = tmp_path_factory.mktemp("cli")
     cluster = Cluster(root)
     office = Office(cluster, protos)   # users ani/dedi/sri/camat and the Camat's signer
-    for user, token in office.tokens.items():
-        (root / f"{user}.token").write_text(token + "\n")
+    office.write_tokens(root)
     (root / "passphrase").write_text(CAMAT_PASSPHRASE + "\n")
     yield cluster, root
     office.channel.close()

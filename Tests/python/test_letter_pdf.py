@@ -63,8 +63,7 @@ def live(tmp_path_factory, protos):
     root = tmp_path_factory.mktemp("letter")
     cluster = LetterCluster(root)
     office = Office(cluster, protos)
-    for user, token in office.tokens.items():
-        (root / f"{user}.token").write_text(token + "\n")
+    office.write_tokens(root)
     (root / "config.json").write_text(json.dumps({"address": f"127.0.0.1:{cluster.ports['gateway']}"}))
     yield cluster, office, root
     office.channel.close()

@@ -106,9 +106,9 @@ def test_register_query_verify_cancel(registry):
     assert entry.subject == "Undangan rapat koordinasi" and entry.signer_id == "camat-sooko"
     assert [d.state for d in response.deliveries] == [registry_pb2.DELIVERY_STATE_MANUAL]
 
-    # Idempotent per letter: the same number again, no new sequence used.
+    # Exactly once: the same request again gets the first reply (the same number), no new sequence used.
     again = stub.Register(request, metadata=CLERK)
-    assert again.already_registered and again.entry.number == entry.number
+    assert again == response and not again.already_registered
     second = stub.Register(signed_letter(camat, subject="Laporan bulanan", classification="000.8.3.3"), metadata=CLERK)
     assert second.entry.sequence == entry.sequence + 1
     assert second.entry.number == f"000.8.3.3/{entry.sequence + 1}/416-313/{year}"

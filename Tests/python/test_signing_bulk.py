@@ -105,6 +105,115 @@ def test_bulk_sign_mixed_letters_retry_and_independent_verification(pb, tmp_path
         service.stop()
 
 
+def signatures_on_disk(data_dir):
+    """letter id -> signature ids, read from the signing database itself (the service is stopped)."""
+    import sqlite3
+    with sqlite3.connect(data_dir / "signing.sqlite") as db:
+        rows = db.execute("SELECT letter_id, id FROM signature ORDER BY letter_id").fetchall()
+    found = {}
+    for letter_id, signature_id in rows:
+        found.setdefault(letter_id, []).append(signature_id)
+    return found
+
+
+def wait_for_log(service, *texts, timeout=60):
+    """Until one line of the service's log holds all `texts`."""
+    deadline = time.time() + timeout
+    while not any(all(text in line for text in texts) for line in service.output().splitlines()):
+        assert service.proc.poll() is None, service.output()
+        assert time.time() < deadline, f"no line with {texts} in the log:\n{service.output()}"
+        time.sleep(0.005)
+
+
+def kill_during(service, call, wait):
+    """SIGKILLs the service once `wait()` returns, while `call` (a future) may still be running."""
+    wait()
+    service.kill()
+    try:
+        call.result()
+    except grpc.RpcError:
+        pass  # the reply died with the process
+
+
+def test_bulk_sign_killed_mid_call_retry_loses_nothing_and_duplicates_nothing(pb, tmp_path):
+    """Issue 12: SIGKILL during a BulkSign, before and after its commit. After a restart the retry with the
+    same request ids, and one with NEW request ids (a caller that lost them), each get exactly the signatures
+    on disk: every letter signed once, none twice, no FAILED_PRECONDITION for the signer's own signature."""
+    _, signing_pb2, signing_pb2_grpc = pb
+    # A costly scrypt (2^15) so a call spends its time unlocking the key: the first kill lands mid-call.
+    args = ("--scrypt-log2-n", "15")
+    service = start_signing(tmp_path, *args)
+    letters = [f"kill-{n}" for n in range(8)]
+    digests = {}
+
+    def bulk(stub, prefix, names, passphrase=CAMAT_PASSPHRASE):
+        return signing_pb2.BulkSignRequest(passphrase=passphrase, items=[
+            signing_pb2.BulkSignItem(request_id=f"{prefix}-{letter}", letter_id=letter) for letter in names])
+
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            stub = signing_pb2_grpc.SigningStub(channel)
+            register(stub, signing_pb2, "camat-1", "camat", CAMAT_PASSPHRASE, "Camat Sooko")
+            for letter in letters:
+                digests[letter] = upload(stub, pb, letter)
+            # One unlock's time on this machine and build, to aim the first kill inside the call.
+            started = time.monotonic()
+            stub.Sign(signing_pb2.SignRequest(request_id="probe", letter_id=letters[0], passphrase=CAMAT_PASSPHRASE),
+                      metadata=CAMAT)
+            unlock = time.monotonic() - started
+            first_half, second_half = letters[1:5], letters[5:]
+
+            # 1. Killed while the call unlocks the key (before its one transaction).
+            kill_during(service, stub.BulkSign.future(bulk(stub, "a", first_half), metadata=CAMAT, timeout=60),
+                        lambda: time.sleep(unlock / 2))
+        # Nothing half-done: either every letter of the call was committed or none.
+        committed = signatures_on_disk(tmp_path)
+        assert sorted(committed) in ([letters[0]], sorted([letters[0]] + first_half)), committed
+
+        service = start_signing(tmp_path, *args)
+        with grpc.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            stub = signing_pb2_grpc.SigningStub(channel)
+            retried = stub.BulkSign(bulk(stub, "a", first_half), metadata=CAMAT)
+            assert [r.code for r in retried.results] == [0] * len(first_half), [r.message for r in retried.results]
+            first_signatures = {r.letter_id: r.signature.signature_id for r in retried.results}
+
+            # 2. Killed right after the commit (the "letter signed" lines follow it), so the reply may be lost.
+            kill_during(service, stub.BulkSign.future(bulk(stub, "b", second_half), metadata=CAMAT, timeout=60),
+                        lambda: wait_for_log(service, "letter signed", f"letter.id={second_half[0]}"))
+        on_disk = signatures_on_disk(tmp_path)
+        assert sorted(on_disk) == sorted(letters), on_disk
+        assert all(len(ids) == 1 for ids in on_disk.values()), on_disk
+
+        service = start_signing(tmp_path, *args)
+        with grpc.insecure_channel(f"127.0.0.1:{service.port}") as channel:
+            stub = signing_pb2_grpc.SigningStub(channel)
+            # The same request ids: the stored signatures, even with a wrong passphrase (nothing is unlocked).
+            same_ids = stub.BulkSign(bulk(stub, "b", second_half, passphrase="bukan-passphrase-nya"), metadata=CAMAT)
+            assert {r.letter_id: (r.code, r.signature.signature_id) for r in same_ids.results} == \
+                {letter: (0, on_disk[letter][0]) for letter in second_half}
+            # NEW request ids for every letter (the ids were lost): the same signer's signatures on the
+            # same uploads come back by natural key, not as "already signed"; still nothing is unlocked.
+            new_ids = stub.BulkSign(bulk(stub, "c", letters, passphrase="bukan-passphrase-nya"), metadata=CAMAT)
+            assert {r.letter_id: (r.code, r.signature.signature_id) for r in new_ids.results} == \
+                {letter: (0, on_disk[letter][0]) for letter in letters}, [r.message for r in new_ids.results]
+            assert {r.letter_id: r.signature.signature_id for r in new_ids.results if r.letter_id in first_half} == first_signatures
+            # A single Sign with a new id agrees, and every signature verifies offline.
+            single = stub.Sign(signing_pb2.SignRequest(request_id="d-1", letter_id=letters[3], passphrase=CAMAT_PASSPHRASE),
+                               metadata=CAMAT)
+            assert single.signature_id == on_disk[letters[3]][0]
+            published = stub.ListPublicKeys(signing_pb2.ListPublicKeysRequest(), metadata=ADMIN)
+            for result in new_ids.results:
+                verify_offline(published, result.letter_id, digests[result.letter_id], result.signature)
+            # Replays are logged as replays, not as letters signed again.
+            log = service.output()
+            assert log.count("Sign replayed: stored reply sent again") >= len(second_half) + len(letters) + 1
+            assert "letter signed" not in log
+        service.stop()
+        assert signatures_on_disk(tmp_path) == on_disk
+    finally:
+        service.stop()
+
+
 def test_lockout_counts_a_bulk_call_as_one_attempt(pb, tmp_path):
     _, signing_pb2, signing_pb2_grpc = pb
     service = start_signing(tmp_path, "--scrypt-log2-n", "12")
@@ -241,8 +350,7 @@ def office_cluster(tmp_path_factory, protos):
     root = tmp_path_factory.mktemp("bulk-office")
     cluster = Cluster(root)
     office = Office(cluster, protos)
-    for user, token in office.tokens.items():
-        (root / f"{user}.token").write_text(token + "\n")
+    office.write_tokens(root)
     (root / "passphrase").write_text(OFFICE_PASSPHRASE + "\n")
     yield cluster, office, root
     office.channel.close()

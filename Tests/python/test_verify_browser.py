@@ -7,6 +7,7 @@ upload form says valid for the original and not valid for the tampered copy; cle
 unknown id, a non-PDF and an over-size upload; security headers; a Rahasia letter shows no
 subject and offers no PDF. Screenshots go to Tests/python/artifacts/ (git-ignored; CI keeps them).
 """
+import contextlib
 import hashlib
 import json
 import shutil
@@ -50,33 +51,39 @@ class SealedCluster(LetterCluster):
         return args
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, protos):
-    for tool in ("chromium", "chromedriver", "pdfsig", "zbarimg", "pdftoppm"):
-        assert shutil.which(tool) or Path(f"/usr/bin/{tool}").exists(), f"{tool} missing (Tests/apt-packages.txt)"
-    root = tmp_path_factory.mktemp("verify")
+@contextlib.contextmanager
+def sealed_site(root, protos, *verify_args):
+    """A sealed cluster with the office profile set, the CLI's token files and config in `root`, and
+    surat-verify (given `verify_args`) on it; yields ((cluster, office, root), surat-verify's base URL)."""
     cluster = SealedCluster(root)
     office = Office(cluster, protos)
-    for user, token in office.tokens.items():
-        (root / f"{user}.token").write_text(token + "\n")
+    office.write_tokens(root)
     (root / "config.json").write_text(json.dumps({"address": f"127.0.0.1:{cluster.ports['gateway']}"}))
     (root / "verifier.token").write_text(cluster.verifier_token + "\n")
     port = free_port()
     verify = ServiceProcess([swift_bin("surat-verify"), "--port", port, "--registry-address", f"127.0.0.1:{cluster.ports['registry']}",
                              "--service-token-file", root / "verifier.token", "--office-ca-path", root / "seal" / "office-ca.pem",
-                             "--max-upload-bytes", MAX_UPLOAD, "--cache-seconds", "1"],
+                             *verify_args],
                             log_path=root / "verify.log")
     base = f"http://127.0.0.1:{port}"
     live = (cluster, office, root)
-    (root / "profile.json").write_text(json.dumps(profile_json(base)))
-    ok(surat(live, "admin", "admin", "office", "set", "--file", str(root / "profile.json"),
-             "--emblem", str(ROOT / "deploy/letter/sample-emblem.png")))
     try:
+        (root / "profile.json").write_text(json.dumps(profile_json(base)))
+        ok(surat(live, "admin", "admin", "office", "set", "--file", str(root / "profile.json"),
+                 "--emblem", str(ROOT / "deploy/letter/sample-emblem.png")))
         yield live, base
     finally:
         verify.stop()
         office.channel.close()
         cluster.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, protos):
+    for tool in ("chromium", "chromedriver", "pdfsig", "zbarimg", "pdftoppm"):
+        assert shutil.which(tool) or Path(f"/usr/bin/{tool}").exists(), f"{tool} missing (Tests/apt-packages.txt)"
+    with sealed_site(tmp_path_factory.mktemp("verify"), protos, "--max-upload-bytes", MAX_UPLOAD, "--cache-seconds", "1") as site:
+        yield site
 
 
 def registered_letter(live, sifat, tmp_path):

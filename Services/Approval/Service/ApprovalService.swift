@@ -49,9 +49,9 @@ public struct ApprovalService: Sendable {
         if digest != paraf.revisionDigest {
             throw InvalidFieldError("content", "digest \(LetterContent.hex(digest)) differs from the drafter's paraf digest \(LetterContent.hex(paraf.revisionDigest)): send the initialled revision's content unchanged")
         }
-        let review = try await store.submit(request, actor: actor, fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
-        log(context, "submitted for review", review: review, requestID: request.requestID, actor: actor)
-        return review
+        let answer = try await store.submit(request, actor: actor)
+        log(context, answer, "submitted for review", review: answer.response, actor: actor)
+        return answer.response
     }
 
     func listReviewQueue(_ request: ListReviewQueueRequest, _ context: ServerContext) async throws -> ListReviewQueueResponse {
@@ -65,12 +65,16 @@ public struct ApprovalService: Sendable {
         try FieldCheck.id(request.draftID, "draft_id")
         try FieldCheck.digest(request.revisionDigest, "revision_digest")
         try FieldCheck.notes(request.notes, required: false, max: configuration.maxNotesLength)
-        let response = try await store.decide(
+        var asked = request
+        asked.requestID = ""
+        let answer = try await store.decide(
             method: ApprovalAPI.approve.fullName, requestID: request.requestID, draftID: request.draftID,
             digest: request.revisionDigest, notes: request.notes, approve: true, actor: actor,
-            fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
-        log(context, "approved by the Sekretaris", review: response.review, requestID: request.requestID, actor: actor)
-        return response
+            fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id),
+            naturalKey: NaturalKey(["draft", request.draftID, "digest", LetterContent.hex(request.revisionDigest)],
+                                   asking: asked, actorID: actor.id))
+        log(context, answer, "approved by the Sekretaris", review: answer.response.review, actor: actor)
+        return answer.response
     }
 
     func returnDraft(_ request: ReturnDraftRequest, _ context: ServerContext) async throws -> Review {
@@ -79,12 +83,12 @@ public struct ApprovalService: Sendable {
         try FieldCheck.id(request.draftID, "draft_id")
         try FieldCheck.digest(request.revisionDigest, "revision_digest")
         try FieldCheck.notes(request.notes, required: true, max: configuration.maxNotesLength)
-        let response = try await store.decide(
+        let answer = try await store.decide(
             method: ApprovalAPI.returnDraft.fullName, requestID: request.requestID, draftID: request.draftID,
             digest: request.revisionDigest, notes: request.notes, approve: false, actor: actor,
             fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id))
-        log(context, "returned to the drafter", review: response.review, requestID: request.requestID, actor: actor)
-        return response.review
+        log(context, answer, "returned to the drafter", review: answer.response.review, actor: actor)
+        return answer.response.review
     }
 
     func getReview(_ request: GetReviewRequest, _ context: ServerContext) async throws -> Review {
@@ -93,11 +97,12 @@ public struct ApprovalService: Sendable {
         return try await store.review(draftID: request.draftID)
     }
 
-    private func log(_ context: ServerContext, _ message: Logger.Message, review: Review, requestID: String, actor: ActorIdentity) {
-        context.logger.info(message, metadata: [
+    /// The step's one log line: `done`, or the replay line when the stored reply was sent again.
+    private func log<Response>(_ context: ServerContext, _ answer: ExactlyOnce.Answer<Response>, _ done: Logger.Message,
+                               review: Review, actor: ActorIdentity) {
+        answer.log(context.logger, done: done, metadata: [
             LogKey.draftID: .string(review.draftID),
             LogKey.letterID: .string(review.letterID),
-            LogKey.requestID: .string(requestID),
             LogKey.actorID: .string(actor.id),
             LogKey.revision: .stringConvertible(review.revision),
             "review.state": .string("\(review.state)"),

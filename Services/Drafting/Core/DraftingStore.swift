@@ -10,10 +10,12 @@ import ServiceKit
 public final class DraftingStore: Sendable {
     let pool: DatabasePool
     let now: @Sendable () -> Date
+    let exactlyOnce: ExactlyOnce
 
     public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
         pool = try ServiceDatabase.open(path: path, migrations: Self.registerMigrations)
         self.now = now
+        exactlyOnce = ExactlyOnce(pool: pool, now: now)
     }
 
     static func registerMigrations(_ migrator: inout DatabaseMigrator) {
@@ -67,114 +69,131 @@ public final class DraftingStore: Sendable {
     // MARK: - Mutations (each: one transaction, idempotent per request id)
 
     /// Creates a draft at revision 1 from already validated `content`.
-    public func create(_ request: CreateDraftRequest, content: LetterContent, actor: ActorIdentity, fingerprint: Data, replay: Idempotency.Replay? = nil) async throws -> Draft {
-        let digest = try content.digest()
+    public func create(_ request: CreateDraftRequest, content: LetterContent, actor: ActorIdentity) async throws -> ExactlyOnce.Answer<Draft> {
         let at = StoredTime.millis(now())
-        return try await pool.write { db in
-            try Idempotency.run(db, method: DraftingAPI.createDraft.fullName, requestID: request.requestID, fingerprint: fingerprint, replay: replay) {
-                let id = UUID().uuidString.lowercased()
-                try db.execute(
-                    sql: """
-                        INSERT INTO drafts (id, letter_id, state, drafter_id, drafter, drafting_unit, subject,
-                                            latest_revision, latest_digest, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
-                        """,
-                    arguments: [id, request.letterID, DraftState.editing.rawValue, actor.id, try StoredMessage.encode(actor),
-                                content.draftingUnit, content.subject, digest, at, at])
-                try Self.insertRevision(db, draftID: id, number: 1, digest: digest, content: content, author: actor, basedOn: 0, at: at)
-                return try Self.load(db, id: id)
-            }
+        return try await exactlyOnce.run(
+            method: DraftingAPI.createDraft.fullName, requestID: request.requestID,
+            fingerprint: try Idempotency.fingerprint(of: request, actorID: actor.id),
+            prepare: { try content.digest() }  // SHA-256 over up to 4 MiB: outside the write transaction
+        ) { db, digest in
+            let id = UUID().uuidString.lowercased()
+            try db.execute(
+                sql: """
+                    INSERT INTO drafts (id, letter_id, state, drafter_id, drafter, drafting_unit, subject,
+                                        latest_revision, latest_digest, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+                    """,
+                arguments: [id, request.letterID, DraftState.editing.rawValue, actor.id, try StoredMessage.encode(actor),
+                            content.draftingUnit, content.subject, digest, at, at])
+            try Self.insertRevision(db, draftID: id, number: 1, digest: digest, content: content, author: actor, basedOn: 0, at: at)
+            return try Self.load(db, id: id)
         }
     }
 
     /// Makes revision latest+1 from `base_revision` (optimistic concurrency).
-    public func update(_ request: UpdateDraftRequest, content: LetterContent, actor: ActorIdentity, fingerprint: Data, replay: Idempotency.Replay? = nil) async throws -> Draft {
-        let digest = try content.digest()
+    public func update(_ request: UpdateDraftRequest, content: LetterContent, actor: ActorIdentity) async throws -> ExactlyOnce.Answer<Draft> {
         let at = StoredTime.millis(now())
-        return try await pool.write { db in
-            try Idempotency.run(db, method: DraftingAPI.updateDraft.fullName, requestID: request.requestID, fingerprint: fingerprint, replay: replay) {
-                let row = try Self.draftRow(db, id: request.draftID)
-                let state = DraftState(rawValue: row["state"]) ?? .unspecified
-                let latest: Int64 = row["latest_revision"]
-                if state == .initialled {
-                    throw RPCError(.failedPrecondition, "draft \(request.draftID) is initialled (paraf on revision \(latest)) and locked until the Sekretaris returns it")
-                }
-                if request.baseRevision != latest {
-                    throw RPCError(.aborted, "draft \(request.draftID) is at revision \(latest) but the edit is based on revision \(request.baseRevision): someone else changed it; reload and apply the edit again")
-                }
-                let number = latest + 1
-                try Self.insertRevision(db, draftID: request.draftID, number: number, digest: digest, content: content,
-                                        author: actor, basedOn: latest, at: at)
-                try db.execute(
-                    sql: """
-                        UPDATE drafts SET state = ?, latest_revision = ?, latest_digest = ?, subject = ?,
-                                          drafting_unit = ?, updated_at = ? WHERE id = ?
-                        """,
-                    arguments: [DraftState.editing.rawValue, number, digest, content.subject, content.draftingUnit, at, request.draftID])
-                return try Self.load(db, id: request.draftID)
+        return try await exactlyOnce.run(
+            method: DraftingAPI.updateDraft.fullName, requestID: request.requestID,
+            fingerprint: try Idempotency.fingerprint(of: request, actorID: actor.id),
+            prepare: { try content.digest() }
+        ) { db, digest in
+            let row = try Self.draftRow(db, id: request.draftID)
+            let state = DraftState(rawValue: row["state"]) ?? .unspecified
+            let latest: Int64 = row["latest_revision"]
+            if state == .initialled {
+                throw RPCError(.failedPrecondition, "draft \(request.draftID) is initialled (paraf on revision \(latest)) and locked until the Sekretaris returns it")
             }
+            if request.baseRevision != latest {
+                throw RPCError(.aborted, "draft \(request.draftID) is at revision \(latest) but the edit is based on revision \(request.baseRevision): someone else changed it; reload and apply the edit again")
+            }
+            let number = latest + 1
+            try Self.insertRevision(db, draftID: request.draftID, number: number, digest: digest, content: content,
+                                    author: actor, basedOn: latest, at: at)
+            try db.execute(
+                sql: """
+                    UPDATE drafts SET state = ?, latest_revision = ?, latest_digest = ?, subject = ?,
+                                      drafting_unit = ?, updated_at = ? WHERE id = ?
+                    """,
+                arguments: [DraftState.editing.rawValue, number, digest, content.subject, content.draftingUnit, at, request.draftID])
+            return try Self.load(db, id: request.draftID)
         }
     }
 
-    /// The drafter's paraf on the latest revision; locks it.
-    public func paraf(_ request: ParafDraftRequest, actor: ActorIdentity, fingerprint: Data, replay: Idempotency.Replay? = nil) async throws -> ParafDraftResponse {
+    /// The drafter's paraf on the latest revision; locks it. Natural key: draft + revision (the drafter is
+    /// in its fingerprint), so the same drafter initialling the same revision again under a new request
+    /// id gets the first reply; another drafter gets FAILED_PRECONDITION.
+    public func paraf(_ request: ParafDraftRequest, actor: ActorIdentity) async throws -> ExactlyOnce.Answer<ParafDraftResponse> {
         let at = StoredTime.millis(now())
-        return try await pool.write { db in
-            try Idempotency.run(db, method: DraftingAPI.parafDraft.fullName, requestID: request.requestID, fingerprint: fingerprint, replay: replay) {
-                let row = try Self.draftRow(db, id: request.draftID)
-                let state = DraftState(rawValue: row["state"]) ?? .unspecified
-                let latest: Int64 = row["latest_revision"]
-                let latestDigest: Data = row["latest_digest"]
-                if state == .initialled {
-                    throw RPCError(.failedPrecondition, "draft \(request.draftID) is already initialled at revision \(latest) and awaits the Sekretaris")
-                }
-                if request.revision != latest {
-                    throw RPCError(.aborted, "draft \(request.draftID) is at revision \(latest), not \(request.revision): someone changed it; read revision \(latest) before the paraf")
-                }
-                if !request.revisionDigest.isEmpty && request.revisionDigest != latestDigest {
-                    throw InvalidFieldError("revision_digest", "does not match revision \(latest) (digest \(LetterContent.hex(latestDigest)))")
-                }
-                if state == .returned, let returnedRevision = try Int64.fetchOne(
-                    db, sql: "SELECT revision FROM returns WHERE draft_id = ? ORDER BY seq DESC LIMIT 1", arguments: [request.draftID]),
-                   returnedRevision == latest
-                {
-                    throw RPCError(.failedPrecondition, "revision \(latest) of draft \(request.draftID) was returned by the Sekretaris with notes; edit it (a new revision) before the paraf")
-                }
-                let paraf = Paraf(actor: actor, role: Role.drafter.rawValue, initialledAt: StoredTime.date(at),
-                                  revisionDigest: latestDigest, revision: latest)
-                try db.execute(sql: "INSERT INTO parafs (draft_id, revision, paraf) VALUES (?, ?, ?)",
-                               arguments: [request.draftID, latest, try StoredMessage.encode(paraf)])
-                try db.execute(sql: "UPDATE drafts SET state = ?, updated_at = ? WHERE id = ?",
-                               arguments: [DraftState.initialled.rawValue, at, request.draftID])
-                return ParafDraftResponse(draft: try Self.load(db, id: request.draftID), paraf: paraf)
+        var asked = request
+        asked.requestID = ""
+        return try await exactlyOnce.run(
+            method: DraftingAPI.parafDraft.fullName, requestID: request.requestID,
+            fingerprint: try Idempotency.fingerprint(of: request, actorID: actor.id),
+            naturalKey: try NaturalKey(Self.parafKey(draftID: request.draftID, revision: request.revision),
+                                       asking: asked, actorID: actor.id)
+        ) { db in
+            let row = try Self.draftRow(db, id: request.draftID)
+            let state = DraftState(rawValue: row["state"]) ?? .unspecified
+            let latest: Int64 = row["latest_revision"]
+            let latestDigest: Data = row["latest_digest"]
+            if state == .initialled {
+                throw RPCError(.failedPrecondition, "draft \(request.draftID) is already initialled at revision \(latest) and awaits the Sekretaris")
             }
+            if request.revision != latest {
+                throw RPCError(.aborted, "draft \(request.draftID) is at revision \(latest), not \(request.revision): someone changed it; read revision \(latest) before the paraf")
+            }
+            if !request.revisionDigest.isEmpty && request.revisionDigest != latestDigest {
+                throw InvalidFieldError("revision_digest", "does not match revision \(latest) (digest \(LetterContent.hex(latestDigest)))")
+            }
+            if state == .returned, let returnedRevision = try Int64.fetchOne(
+                db, sql: "SELECT revision FROM returns WHERE draft_id = ? ORDER BY seq DESC LIMIT 1", arguments: [request.draftID]),
+               returnedRevision == latest
+            {
+                throw RPCError(.failedPrecondition, "revision \(latest) of draft \(request.draftID) was returned by the Sekretaris with notes; edit it (a new revision) before the paraf")
+            }
+            let paraf = Paraf(actor: actor, role: Role.drafter.rawValue, initialledAt: StoredTime.date(at),
+                              revisionDigest: latestDigest, revision: latest)
+            try db.execute(sql: "INSERT INTO parafs (draft_id, revision, paraf) VALUES (?, ?, ?)",
+                           arguments: [request.draftID, latest, try StoredMessage.encode(paraf)])
+            try db.execute(sql: "UPDATE drafts SET state = ?, updated_at = ? WHERE id = ?",
+                           arguments: [DraftState.initialled.rawValue, at, request.draftID])
+            return ParafDraftResponse(draft: try Self.load(db, id: request.draftID), paraf: paraf)
         }
     }
 
     /// Unlocks an initialled draft after the Sekretaris returned it, keeping the notes.
-    public func reopen(_ request: ReopenDraftRequest, actor: ActorIdentity, fingerprint: Data, replay: Idempotency.Replay? = nil) async throws -> Draft {
+    public func reopen(_ request: ReopenDraftRequest, actor: ActorIdentity) async throws -> ExactlyOnce.Answer<Draft> {
         let at = StoredTime.millis(now())
-        return try await pool.write { db in
-            try Idempotency.run(db, method: DraftingAPI.reopenDraft.fullName, requestID: request.requestID, fingerprint: fingerprint, replay: replay) {
-                let row = try Self.draftRow(db, id: request.draftID)
-                let state = DraftState(rawValue: row["state"]) ?? .unspecified
-                let latest: Int64 = row["latest_revision"]
-                let latestDigest: Data = row["latest_digest"]
-                guard state == .initialled else {
-                    throw RPCError(.failedPrecondition, "draft \(request.draftID) is not initialled (state \(state)); only an initialled draft can be returned")
-                }
-                guard request.revisionDigest == latestDigest else {
-                    throw RPCError(.failedPrecondition, "digest \(LetterContent.hex(request.revisionDigest)) is not the initialled revision \(latest) of draft \(request.draftID) (digest \(LetterContent.hex(latestDigest)))")
-                }
-                let record = DraftReturn(revision: latest, revisionDigest: latestDigest, notes: request.notes,
-                                         returnedBy: actor, returnedAt: StoredTime.date(at))
-                try db.execute(sql: "INSERT INTO returns (draft_id, revision, record) VALUES (?, ?, ?)",
-                               arguments: [request.draftID, latest, try StoredMessage.encode(record)])
-                try db.execute(sql: "UPDATE drafts SET state = ?, updated_at = ? WHERE id = ?",
-                               arguments: [DraftState.returned.rawValue, at, request.draftID])
-                return try Self.load(db, id: request.draftID)
+        return try await exactlyOnce.run(
+            method: DraftingAPI.reopenDraft.fullName, requestID: request.requestID,
+            fingerprint: try Idempotency.fingerprint(of: request, actorID: actor.id)
+        ) { db in
+            let row = try Self.draftRow(db, id: request.draftID)
+            let state = DraftState(rawValue: row["state"]) ?? .unspecified
+            let latest: Int64 = row["latest_revision"]
+            let latestDigest: Data = row["latest_digest"]
+            guard state == .initialled else {
+                throw RPCError(.failedPrecondition, "draft \(request.draftID) is not initialled (state \(state)); only an initialled draft can be returned")
             }
+            guard request.revisionDigest == latestDigest else {
+                throw RPCError(.failedPrecondition, "digest \(LetterContent.hex(request.revisionDigest)) is not the initialled revision \(latest) of draft \(request.draftID) (digest \(LetterContent.hex(latestDigest)))")
+            }
+            let record = DraftReturn(revision: latest, revisionDigest: latestDigest, notes: request.notes,
+                                     returnedBy: actor, returnedAt: StoredTime.date(at))
+            try db.execute(sql: "INSERT INTO returns (draft_id, revision, record) VALUES (?, ?, ?)",
+                           arguments: [request.draftID, latest, try StoredMessage.encode(record)])
+            // The returned revision's paraf is undone: initialling it again is refused, not replayed.
+            try ExactlyOnce.retire(db, method: DraftingAPI.parafDraft.fullName,
+                                   naturalKey: Self.parafKey(draftID: request.draftID, revision: latest))
+            try db.execute(sql: "UPDATE drafts SET state = ?, updated_at = ? WHERE id = ?",
+                           arguments: [DraftState.returned.rawValue, at, request.draftID])
+            return try Self.load(db, id: request.draftID)
         }
+    }
+
+    static func parafKey(draftID: String, revision: Int64) -> [String] {
+        ["draft", draftID, "revision", String(revision)]
     }
 
     // MARK: - Queries

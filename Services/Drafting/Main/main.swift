@@ -14,6 +14,5 @@ do {
     let service = DraftingService(store: store, configuration: loaded.specific)
     try await ServiceMain.run(settings: loaded.settings, services: [service.descriptor], descriptorFiles: ProtoDescriptors.all, logger: logger)
 } catch {
-    logger.critical("surat-drafting failed: \(error)")
-    exit(1)
+    ServiceMain.exit(error, executable: "surat-drafting")
 }

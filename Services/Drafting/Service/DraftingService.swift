@@ -33,11 +33,9 @@ public struct DraftingService: Sendable {
         try Idempotency.validate(requestID: request.requestID)
         try FieldCheck.optionalID(request.letterID, "letter_id")
         let content = try request.content.validated(limits: configuration.limits)
-        let replay = Idempotency.Replay()
-        let draft = try await store.create(request, content: content, actor: actor,
-                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id), replay: replay)
-        log(context, replay.happened ? "CreateDraft replayed: stored reply sent again" : "draft created", draft: draft, requestID: request.requestID, actor: actor)
-        return draft
+        let answer = try await store.create(request, content: content, actor: actor)
+        log(context, answer, "draft created", draft: answer.response, actor: actor)
+        return answer.response
     }
 
     func updateDraft(_ request: UpdateDraftRequest, _ context: ServerContext) async throws -> Draft {
@@ -46,11 +44,9 @@ public struct DraftingService: Sendable {
         try FieldCheck.id(request.draftID, "draft_id")
         if request.baseRevision < 1 { throw InvalidFieldError("base_revision", "must be the revision the edit started from (1 or more)") }
         let content = try request.content.validated(limits: configuration.limits)
-        let replay = Idempotency.Replay()
-        let draft = try await store.update(request, content: content, actor: actor,
-                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id), replay: replay)
-        log(context, replay.happened ? "UpdateDraft replayed: stored reply sent again" : "draft revised", draft: draft, requestID: request.requestID, actor: actor)
-        return draft
+        let answer = try await store.update(request, content: content, actor: actor)
+        log(context, answer, "draft revised", draft: answer.response, actor: actor)
+        return answer.response
     }
 
     func parafDraft(_ request: ParafDraftRequest, _ context: ServerContext) async throws -> ParafDraftResponse {
@@ -60,11 +56,9 @@ public struct DraftingService: Sendable {
         if request.revision < 1 { throw InvalidFieldError("revision", "must be the revision being initialled (1 or more)") }
         // Required since issue 11: the drafter initials the revision they read, proven by its digest.
         try FieldCheck.digest(request.revisionDigest, "revision_digest")
-        let replay = Idempotency.Replay()
-        let response = try await store.paraf(request, actor: actor,
-                                             fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id), replay: replay)
-        log(context, replay.happened ? "ParafDraft replayed: stored reply sent again" : "draft initialled by drafter", draft: response.draft, requestID: request.requestID, actor: actor)
-        return response
+        let answer = try await store.paraf(request, actor: actor)
+        log(context, answer, "draft initialled by drafter", draft: answer.response.draft, actor: actor)
+        return answer.response
     }
 
     func reopenDraft(_ request: ReopenDraftRequest, _ context: ServerContext) async throws -> Draft {
@@ -73,11 +67,9 @@ public struct DraftingService: Sendable {
         try FieldCheck.id(request.draftID, "draft_id")
         try FieldCheck.digest(request.revisionDigest, "revision_digest")
         try FieldCheck.notes(request.notes, required: true, max: configuration.maxNotesLength)
-        let replay = Idempotency.Replay()
-        let draft = try await store.reopen(request, actor: actor,
-                                           fingerprint: Idempotency.fingerprint(of: request, actorID: actor.id), replay: replay)
-        log(context, replay.happened ? "ReopenDraft replayed: stored reply sent again" : "draft returned to drafting", draft: draft, requestID: request.requestID, actor: actor)
-        return draft
+        let answer = try await store.reopen(request, actor: actor)
+        log(context, answer, "draft returned to drafting", draft: answer.response, actor: actor)
+        return answer.response
     }
 
     func getDraft(_ request: GetDraftRequest, _ context: ServerContext) async throws -> Draft {
@@ -98,11 +90,12 @@ public struct DraftingService: Sendable {
         return try await store.list(request)
     }
 
-    private func log(_ context: ServerContext, _ message: Logger.Message, draft: Draft, requestID: String, actor: ActorIdentity) {
-        context.logger.info(message, metadata: [
+    /// The step's one log line: `done`, or the replay line when the stored reply was sent again.
+    private func log<Response>(_ context: ServerContext, _ answer: ExactlyOnce.Answer<Response>, _ done: Logger.Message,
+                               draft: Draft, actor: ActorIdentity) {
+        answer.log(context.logger, done: done, metadata: [
             LogKey.draftID: .string(draft.id),
             LogKey.letterID: .string(draft.letterID),
-            LogKey.requestID: .string(requestID),
             LogKey.actorID: .string(actor.id),
             LogKey.revision: .stringConvertible(draft.latestRevision),
             "draft.state": .string("\(draft.state)"),

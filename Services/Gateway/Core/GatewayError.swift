@@ -30,7 +30,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A step attempted while the letter is elsewhere in the SOP; names the current step so the caller knows
     /// what the letter is waiting for.
     public static func outOfOrder(letterID: String, state: JourneyState, attempted: String) -> GatewayError {
-        let current = state.currentStep.map { "is at \($0.label)" } ?? "is already completed (step 6 done)"
+        let current = state.currentStep.map { "is at \($0.label)" }
+            ?? (state == .withdrawn ? "was withdrawn (see its journey's withdrawal)" : "is already completed (step 6 done)")
         return GatewayError(.failedPrecondition, "letter \(letterID) \(current); cannot \(attempted) now")
     }
 }

@@ -58,10 +58,6 @@ extension GatewayStore {
         }
     }
 
-    public func tokenLabel(id: String) async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db, sql: "SELECT label FROM token WHERE id = ?", arguments: [id]) }
-    }
-
     /// Ends every session token of a user (after a password change or reset) but not their script tokens.
     public func revokeSessions(userID: String, except keepID: String? = nil) async throws {
         let at = now().timeIntervalSince1970

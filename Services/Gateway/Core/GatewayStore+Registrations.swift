@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceKit
 
 /// The registrations the registry acknowledged to this gateway. They serve two purposes:
 /// - each `Register` call carries the high-water mark (per agenda year, the highest agenda sequence
@@ -83,10 +84,10 @@ extension GatewayStore {
     /// (each successful step 6 stores one reply and one record in the same transaction).
     public func storedRepliesWithoutRecords(method: String) async throws -> [Data] {
         try await pool.read { db in
-            let replies = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM gateway_request WHERE method = ?", arguments: [method]) ?? 0
+            let replies = try ExactlyOnce.storedReplyCount(db, method: method)
             let records = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM registration") ?? 0
             guard replies > records else { return [] }
-            return try Data.fetchAll(db, sql: "SELECT response FROM gateway_request WHERE method = ?", arguments: [method])
+            return try ExactlyOnce.storedReplies(db, method: method)
         }
     }
 

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import GRDB
+import ServiceKit
 
 /// The gateway's own SQLite database: journeys, step records, users, acting grants, token hashes and the
 /// idempotency table. Every change is one write transaction; WAL with synchronous=FULL so an acknowledged
@@ -27,6 +28,8 @@ public final class GatewayStore: Sendable {
         configuration.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
+        // As ServiceDatabase.open does: ServiceKit's tables first (the stored replies), then the gateway's.
+        ExactlyOnce.registerMigrations(&migrator)
         Self.registerMigrations(&migrator)
         try migrator.migrate(pool)
         self.init(migratedPool: pool, clock: clock, standards: standards)
@@ -41,7 +44,8 @@ public final class GatewayStore: Sendable {
 
     public func now() -> Date { clock.now() }
 
-    /// The gateway's tables; the idempotency table is `gateway_request` so it never collides with ServiceKit's.
+    /// The gateway's tables. Stored replies are ServiceKit's (`ExactlyOnce`); `gateway_request`, where they
+    /// were kept before, is copied there by the last migration and kept, unused.
     public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("gateway-v1") { db in
             try db.execute(sql: """
@@ -123,6 +127,17 @@ public final class GatewayStore: Sendable {
         }
         // Sign-in passwords (issue 15), in their own file.
         registerPasswordMigrations(&migrator)
+        // The append-only audit log of admin actions (issue 11, item 8), in its own file.
+        registerAuditMigrations(&migrator)
+        // Signers an admin registered, waiting for their own passphrase (issue 11, item 8).
+        registerSignerActivationMigrations(&migrator)
+        // What each step asked of a backend, before asking (GatewayStore+Intents.swift).
+        registerIntentMigrations(&migrator)
+        // Replies the previous release stored, rewritten in this release's types (issue 11, item 11).
+        registerStoredReplyMigrations(&migrator)
+        // Stored replies move to ServiceKit's exactly-once records (GatewayStore+ExactlyOnce.swift); last,
+        // after every rewrite of gateway_request.
+        registerExactlyOnceMigrations(&migrator)
     }
 
     // MARK: Journeys
@@ -217,15 +232,7 @@ public final class GatewayStore: Sendable {
     }
 
     static func storedResponse(_ db: Database, method: String, requestID: String, requestDigest: String) throws -> Data? {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT request_digest, response FROM gateway_request WHERE method = ? AND request_id = ?
-            """, arguments: [method, requestID]) else { return nil }
-        let digest: String = row["request_digest"]
-        guard digest == requestDigest else {
-            throw GatewayError.invalidArgument(
-                field: "request_id", "\(requestID) was already used for a different \(method) request")
-        }
-        return row["response"]
+        try storedReply(db, method: method, requestID: requestID, requestDigest: requestDigest)
     }
 
     /// Opens a new letter (step 1 starts), recording the response under the request id in the same transaction.
@@ -247,9 +254,10 @@ public final class GatewayStore: Sendable {
     /// Applies a transition to a letter's journey and stores the response under the request id, atomically.
     /// A repeated request id returns the stored response and changes nothing. The state check inside `change`
     /// runs again here, so two racing callers cannot both move the letter.
-    /// `registration`, when given, is recorded in the same transaction (step 6).
+    /// `registration`, when given, is recorded in the same transaction (step 6); the step's intent is closed;
+    /// `naturalKey` is stored with the reply (GatewayStore+Intents.swift, `storedStep`).
     public func update(letterID: String, method: String, requestID: String, requestDigest: String,
-                       registration: HeldRegistration? = nil,
+                       registration: HeldRegistration? = nil, naturalKey: String? = nil,
                        _ change: @escaping @Sendable (inout Journey) throws -> Data) async throws -> Data {
         try await pool.write { db in
             if let stored = try Self.storedResponse(db, method: method, requestID: requestID,
@@ -260,15 +268,10 @@ public final class GatewayStore: Sendable {
             let bytes = try change(&journey)
             try Self.saveJourney(db, journey)
             if let registration { try Self.saveRegistration(db, registration) }
-            try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: bytes)
+            try Self.remember(db, method: method, requestID: requestID, requestDigest: requestDigest, response: bytes,
+                              naturalKey: naturalKey)
+            try Self.closeIntent(db, letterID: journey.letterID, method: method)
             return bytes
         }
-    }
-
-    static func remember(_ db: Database, method: String, requestID: String, requestDigest: String,
-                         response: Data) throws {
-        try db.execute(sql: """
-            INSERT INTO gateway_request(method, request_id, request_digest, response, created_at) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [method, requestID, requestDigest, response, Date().timeIntervalSince1970])
     }
 }

@@ -7,6 +7,7 @@ public struct StepRecord: Sendable, Equatable, Codable {
         case inProgress = "in_progress"
         case done
         case returned   // step 3 that ended in a return with notes
+        case withdrawn  // the step that was open when the letter was withdrawn
     }
 
     public var step: SOPStep
@@ -36,6 +37,26 @@ public struct ReturnRecord: Sendable, Equatable, Codable {
     public var revisionDigest: String
 }
 
+/// The Staf Umum's (or an admin's) withdrawal of a letter before registration (issue 11, item 1).
+public struct Withdrawal: Sendable, Equatable, Codable {
+    public var at: Date
+    public var by: Actor
+    public var reason: String
+    /// The step the letter was waiting for.
+    public var atStep: SOPStep
+}
+
+/// A change of the person a letter is assigned to (its clerk or its drafter), with the reason (item 7).
+public struct Reassignment: Sendable, Equatable, Codable {
+    public var at: Date
+    public var by: Actor
+    /// `.stafUmum` (the clerk of steps 4 and 6) or `.drafter` (step 2).
+    public var role: Role
+    public var from: Actor
+    public var to: Actor
+    public var reason: String
+}
+
 /// The letter's way through the SOP: its state, references into the backends, every step and every return.
 ///
 /// Transitions are mutating methods that check the state first and throw FAILED_PRECONDITION naming the current
@@ -61,6 +82,15 @@ public struct Journey: Sendable, Equatable, Codable {
     public var letterNumber: String?
     public var steps: [StepRecord]
     public var returns: [ReturnRecord]
+    /// Set when the letter was withdrawn (state `.withdrawn`).
+    public var withdrawal: Withdrawal?
+    /// Optional in storage so journeys written before reassignments existed still decode.
+    private var reassignmentLog: [Reassignment]?
+    /// Every change of clerk or drafter, oldest first.
+    public var reassignments: [Reassignment] {
+        get { reassignmentLog ?? [] }
+        set { reassignmentLog = newValue }
+    }
 
     public init(letterID: String, subject: String, classification: String, unit: String, openedBy: Actor,
                 at now: Date, standards: SOPStandards) {
@@ -97,6 +127,30 @@ public struct Journey: Sendable, Equatable, Codable {
         guard currentStep == step else {
             throw GatewayError.outOfOrder(letterID: letterID, state: state, attempted: action)
         }
+    }
+
+    /// `requireStep`, and the step must be done by the person the letter is assigned to for it.
+    public func requireStep(_ step: SOPStep, to action: String, by actor: Actor) throws {
+        try requireStep(step, to: action)
+        try requireAssignee(step, actor: actor, to: action)
+    }
+
+    /// Who the letter is assigned to for `step`: its clerk for steps 4 and 6, its drafter for step 2
+    /// once the draft exists. Nil means anyone in the step's role may do it.
+    public func assignee(for step: SOPStep) -> Actor? {
+        switch step {
+        case .upload, .register: clerk
+        case .draft: drafter
+        case .assign, .review, .sign: nil
+        }
+    }
+
+    /// PERMISSION_DENIED when the letter is assigned to someone else for `step` (issue 11, item 7).
+    public func requireAssignee(_ step: SOPStep, actor: Actor, to action: String) throws {
+        guard let assignee = assignee(for: step), assignee.id != actor.id else { return }
+        let who = step == .draft ? "drafter" : "Staf Umum"
+        throw GatewayError(.permissionDenied,
+                           "letter \(letterID) is assigned to \(who) \(assignee.id), not \(actor.id); cannot \(action). The letter's clerk or an admin can reassign it (ReassignLetter)")
     }
 
     func require(_ expected: JourneyState, to action: String) throws {
@@ -210,5 +264,58 @@ public struct Journey: Sendable, Equatable, Codable {
         try require(.signed, to: "register")
         self.letterNumber = letterNumber
         advance(finishing: .register, by: actor, at: now, outcome: .done, to: .completed, standards: standards)
+    }
+
+    /// Withdraws the letter at any step before registration: the open step ends as withdrawn and
+    /// the letter never moves again (every later step is FAILED_PRECONDITION).
+    public mutating func withdraw(reason: String, by actor: Actor, at now: Date) throws {
+        guard let step = currentStep, !state.isTerminal else {
+            throw GatewayError.outOfOrder(letterID: letterID, state: state, attempted: "withdraw it")
+        }
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw GatewayError.invalidArgument(field: "reason", "is required: say why the letter is withdrawn")
+        }
+        if let index = steps.lastIndex(where: { $0.outcome == .inProgress }) {
+            steps[index].endedAt = now
+            steps[index].actor = actor
+            steps[index].outcome = .withdrawn
+        }
+        withdrawal = Withdrawal(at: now, by: actor, reason: trimmed, atStep: step)
+        state = .withdrawn
+        updatedAt = now
+    }
+
+    /// Gives the letter's clerk (`.stafUmum`) or drafter (`.drafter`) role on this letter to `person`.
+    /// Only once someone holds it (before, AssignClerk and CreateDraft assign), and only before the
+    /// letter is completed or withdrawn.
+    public mutating func reassign(_ role: Role, to person: Actor, reason: String, by actor: Actor, at now: Date) throws {
+        guard !state.isTerminal else {
+            throw GatewayError.outOfOrder(letterID: letterID, state: state, attempted: "reassign it")
+        }
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw GatewayError.invalidArgument(field: "reason", "is required: say why the letter is reassigned")
+        }
+        guard person.role == role else {
+            throw GatewayError.invalidArgument(field: "to_user_id", "\(person.id) has role \(person.role.rawValue), not \(role.rawValue)")
+        }
+        let current: Actor?
+        switch role {
+        case .stafUmum: current = clerk
+        case .drafter: current = drafter
+        default:
+            throw GatewayError.invalidArgument(field: "role", "must be staf_umum (the clerk) or drafter")
+        }
+        guard let from = current else {
+            let how = role == .stafUmum ? "assign a clerk with AssignClerk (step 1)" : "the first drafter to create the draft holds it"
+            throw GatewayError(.failedPrecondition, "letter \(letterID) has no \(role.rawValue) assigned yet: \(how)")
+        }
+        guard from.id != person.id else {
+            throw GatewayError.invalidArgument(field: "to_user_id", "\(person.id) already holds letter \(letterID) as \(role.rawValue)")
+        }
+        if role == .stafUmum { clerk = person } else { drafter = person }
+        reassignments.append(Reassignment(at: now, by: actor, role: role, from: from, to: person, reason: trimmed))
+        updatedAt = now
     }
 }

@@ -11,8 +11,12 @@ public enum JourneyState: String, Sendable, Codable, CaseIterable {
     case awaitingSignature  // step 5 in progress: waiting for the Camat's signature
     case signed             // step 6 in progress: waiting for number, registration and distribution
     case completed          // all six steps done
+    case withdrawn          // withdrawn before registration (terminal; Journey.withdrawal says who and why)
 
-    /// The step the letter waits for; nil once completed.
+    /// Completed and withdrawn letters wait for nothing and never move again.
+    public var isTerminal: Bool { self == .completed || self == .withdrawn }
+
+    /// The step the letter waits for; nil once completed or withdrawn.
     public var currentStep: SOPStep? {
         switch self {
         case .opened: .assign
@@ -21,7 +25,7 @@ public enum JourneyState: String, Sendable, Codable, CaseIterable {
         case .approved: .upload
         case .awaitingSignature: .sign
         case .signed: .register
-        case .completed: nil
+        case .completed, .withdrawn: nil
         }
     }
 }

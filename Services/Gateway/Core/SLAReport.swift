@@ -20,13 +20,14 @@ public struct SLAReport: Sendable, Equatable, Codable {
     /// zero row so the table always has six lines. Percentiles use the nearest-rank method.
     public static func compute(records: [StepRecord], from: Date, to: Date, standards: SOPStandards) -> SLAReport {
         let finished = records.filter { record in
-            guard let end = record.endedAt, record.outcome != .inProgress else { return false }
+            // A withdrawn letter's last step did not finish: it is not a duration to measure.
+            guard let end = record.endedAt, record.outcome != .inProgress, record.outcome != .withdrawn else { return false }
             return end >= from && end < to
         }
         let rows = SOPStep.allCases.map { step -> StepSLA in
             let mine = finished.filter { $0.step == step }
             let durations = mine.compactMap(\.durationSeconds).sorted()
-            let late = mine.filter { $0.isLate(now: $0.endedAt!) }.count
+            let late = mine.filter { record in record.endedAt.map { record.isLate(now: $0) } ?? false }.count
             return StepSLA(step: step, count: mine.count, medianSeconds: nearestRank(durations, 0.5),
                            p90Seconds: nearestRank(durations, 0.9), lateCount: late,
                            standardSeconds: standards.seconds(for: step))

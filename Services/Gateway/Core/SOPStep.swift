@@ -52,6 +52,7 @@ public struct SOPStandards: Sendable, Equatable, Codable {
     }
 
     public func seconds(for step: SOPStep) -> Int {
-        secondsByStep[step.rawValue] ?? SOPStandards.sop.secondsByStep[step.rawValue]!
+        // The SOP's own table has every step; 0 is never reached.
+        secondsByStep[step.rawValue] ?? SOPStandards.sop.secondsByStep[step.rawValue] ?? 0
     }
 }

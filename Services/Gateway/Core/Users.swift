@@ -61,7 +61,7 @@ public enum TokenHashing {
 }
 
 /// An authenticated user with the roles they may act in right now.
-public struct AuthenticatedUser: Sendable, Equatable {
+public struct AuthenticatedUser: Sendable, Equatable, Codable {
     public var user: User
     public var tokenID: String
     /// Active acting grants at authentication time.

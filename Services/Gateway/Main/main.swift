@@ -20,8 +20,7 @@ do {
     print("\nsubcommand: surat-gateway bootstrap-admin [flags]  creates the first admin user and prints its token once")
     exit(0)
 } catch {
-    FileHandle.standardError.write(Data("surat-gateway: \(error)\n".utf8))
-    exit(64)
+    ServiceMain.exit(error, executable: "surat-gateway")
 }
 
 do {
@@ -39,6 +38,5 @@ do {
     FileHandle.standardError.write(Data("surat-gateway: \(error.message)\n".utf8))
     exit(error.kind == .failedPrecondition ? 3 : 1)
 } catch {
-    FileHandle.standardError.write(Data("surat-gateway: \(error)\n".utf8))
-    exit(1)
+    ServiceMain.exit(error, executable: "surat-gateway")
 }

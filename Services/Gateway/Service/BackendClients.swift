@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import GatewayCore
 import Logging
+import Observability
 import RPC
 import ServiceKit
 
@@ -81,7 +82,8 @@ public final class BackendClients: Sendable {
 
     /// Calls a backend as `actor`. Transport failures become UNAVAILABLE with a message that says the journey
     /// did not move and the same request id may be retried; other statuses pass through, prefixed with the
-    /// service's name so the caller knows which rule refused.
+    /// service's name so the caller knows which rule refused. A call abandoned because the gateway's own
+    /// caller went away (its task is cancelled) is CANCELLED: the backend was fine, and may have finished.
     func call<Request, Response>(_ client: RPCClient, _ service: String, _ method: RPCMethod<Request, Response>,
                                  _ request: Request, as actor: GatewayCore.Actor?) async throws -> Response {
         let source = try deadline(for: service)
@@ -90,10 +92,24 @@ public final class BackendClients: Sendable {
         case .gateway(let timeout): timeout
         }
         do {
-            return try await client.call(method, request, metadata: metadata(for: actor), timeout: timeout)
+            // A client span of the call being handled when spans are exported (OTLPTraceExporter).
+            return try await OTLPTraceExporter.clientSpan(method.path) { traceparent in
+                var metadata = metadata(for: actor)
+                if let traceparent { metadata.add(TraceContext.metadataName, traceparent) }
+                return try await client.call(method, request, metadata: metadata, timeout: timeout)
+            }
         } catch let error as RPCError {
+            if error.code == .cancelled, Task.isCancelled { throw Self.cancelledByCaller(error, service: service) }
             throw Self.translate(error, service: service, deadline: source)
         }
+    }
+
+    /// The error for a backend call the gateway's caller cancelled (issue 11 item 19: it was logged as the
+    /// backend being UNAVAILABLE). The backend may have completed the step; the retry finds its result.
+    static func cancelledByCaller(_ error: RPCError, service: String) -> RPCError {
+        RPCError(.cancelled,
+                 "the caller cancelled the call while the \(service) service was handling it; if the step completed there, a retry with the same request_id returns its result",
+                 cause: error)
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

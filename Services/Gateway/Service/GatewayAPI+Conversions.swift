@@ -20,6 +20,7 @@ extension GatewayAPI.JourneyState {
         case .awaitingSignature: .awaitingSignature
         case .signed: .signed
         case .completed: .completed
+        case .withdrawn: .withdrawn
         }
     }
 
@@ -33,6 +34,7 @@ extension GatewayAPI.JourneyState {
         case .awaitingSignature: .awaitingSignature
         case .signed: .signed
         case .completed: .completed
+        case .withdrawn: .withdrawn
         }
     }
 }
@@ -53,6 +55,7 @@ extension GatewayAPI.StepRecord {
         case .inProgress: .inProgress
         case .done: .done
         case .returned: .returned
+        case .withdrawn: .withdrawn
         }
     }
 }
@@ -73,7 +76,7 @@ extension GatewayAPI.Journey {
         drafter = journey.drafter.map(ActorIdentity.init)
         draftID = journey.draftID ?? ""
         revision = Int64(journey.revision ?? 0)
-        revisionDigest = journey.revisionDigest ?? ""
+        revisionDigest = GatewayService.digestBytes(journey.revisionDigest)
         signingRequestID = journey.signingRequestID ?? ""
         signatureID = journey.signatureID ?? ""
         letterNumber = journey.letterNumber ?? ""
@@ -84,11 +87,29 @@ extension GatewayAPI.Journey {
             message.at = record.at
             message.by = ActorIdentity(record.by)
             message.notes = record.notes
-            message.revisionDigest = record.revisionDigest
+            message.revisionDigest = GatewayService.digestBytes(record.revisionDigest)
             return message
         }
         totalDurationSeconds = journey.totalDurationSeconds ?? 0
         updatedAt = journey.updatedAt
+        withdrawal = journey.withdrawal.map { record in
+            var message = GatewayAPI.Withdrawal()
+            message.at = record.at
+            message.by = ActorIdentity(record.by)
+            message.reason = record.reason
+            message.atStep = Int32(record.atStep.rawValue)
+            return message
+        }
+        reassignments = journey.reassignments.map { record in
+            var message = GatewayAPI.Reassignment()
+            message.at = record.at
+            message.by = ActorIdentity(record.by)
+            message.role = record.role.rawValue
+            message.previous = ActorIdentity(record.from)
+            message.assignee = ActorIdentity(record.to)
+            message.reason = record.reason
+            return message
+        }
     }
 }
 

@@ -1,12 +1,16 @@
 import Domain
+import Foundation
 import GatewayCore
 import RPC
 
 /// Checks the user's bearer token on every gateway call (health and reflection excepted) and keeps the
-/// admin service to admins. Handlers re-read the caller through `GatewayService.caller(_:)` to get the
-/// acting grants valid at that moment.
+/// admin service to admins. The token is looked up once per call: the user and the acting grants
+/// valid at that moment travel in the principal, where `GatewayService.caller(_:)` reads them.
 struct GatewayAuthenticator: Authenticator {
     let store: GatewayStore
+
+    /// The principal attribute holding the authenticated user (JSON of `AuthenticatedUser`).
+    static let callerAttribute = "gateway.caller"
 
     static func bearerToken(_ metadata: Metadata) throws -> String {
         guard let header = metadata["authorization"] else {
@@ -33,6 +37,24 @@ struct GatewayAuthenticator: Authenticator {
         }
         return Principal(subject: "user:\(user.user.id)", roles: Set(user.roles.map(\.rawValue)),
                          attributes: ["actor.id": user.user.id, "actor.name": user.user.name,
-                                      "actor.role": user.user.role.rawValue, "token.id": user.tokenID])
+                                      "actor.role": user.user.role.rawValue, "token.id": user.tokenID,
+                                      Self.callerAttribute: String(decoding: try JSONEncoder().encode(user), as: UTF8.self)])
+    }
+
+    /// The user `authenticate` found for this call; UNAUTHENTICATED when the call was not
+    /// authenticated by it (SignIn, or a server without this authenticator).
+    static func caller(from principal: Principal?) throws -> AuthenticatedUser {
+        guard let json = principal?.attributes[callerAttribute],
+              let user = try? JSONDecoder().decode(AuthenticatedUser.self, from: Data(json.utf8)) else {
+            throw RPCError(.unauthenticated, "this call carries no authenticated user")
+        }
+        return user
+    }
+}
+
+extension GatewayService {
+    /// The calling user with the acting grants valid at the start of this call.
+    func caller(_ context: ServerContext) async throws -> AuthenticatedUser {
+        try GatewayAuthenticator.caller(from: context.principal)
     }
 }

@@ -11,6 +11,7 @@ extension GatewayService {
         role = try Role(parsing: request.role)  // its error names the field: no "role: role:"
         let user = try await store.createUser(id: request.userID, name: request.name, role: role, nip: request.nip)
         context.logger.info("user created", metadata: ["user.id": .string(user.id), "user.role": .string(role.rawValue)])
+        try await audit(context, "CreateUser", target: "user:\(user.id)", detail: "role=\(role.rawValue) name=\(user.name)")
         return GatewayAPI.User(user)
     }
 
@@ -20,6 +21,7 @@ extension GatewayService {
 
     func setUserActive(_ request: GatewayAPI.SetUserActiveRequest, _ context: ServerContext) async throws -> GatewayAPI.User {
         try await store.setUserActive(request.userID, active: request.active)
+        try await audit(context, "SetUserActive", target: "user:\(request.userID)", detail: "active=\(request.active)")
         return GatewayAPI.User(try await store.user(request.userID))
     }
 
@@ -28,6 +30,8 @@ extension GatewayService {
         let issued = try await store.issueToken(userID: request.userID, label: request.label, validFor: TimeInterval(seconds))
         // The token itself is never logged.
         context.logger.info("token issued", metadata: ["user.id": .string(issued.userID), "token.id": .string(issued.id)])
+        try await audit(context, "IssueToken", target: "user:\(issued.userID)",
+                        detail: "token=\(issued.id) label=\(request.label) expires=\(Self.auditTime(issued.expiresAt))")
         var reply = GatewayAPI.IssueTokenReply()
         reply.tokenID = issued.id
         reply.token = issued.token
@@ -39,6 +43,7 @@ extension GatewayService {
     func revokeToken(_ request: GatewayAPI.RevokeTokenRequest, _ context: ServerContext) async throws -> GatewayAPI.TokenInfo {
         try await store.revokeToken(id: request.tokenID)
         context.logger.info("token revoked", metadata: ["token.id": .string(request.tokenID)])
+        try await audit(context, "RevokeToken", target: "token:\(request.tokenID)")
         guard let token = try await store.tokens().first(where: { $0.id == request.tokenID }) else {
             throw GatewayError.notFound("token \(request.tokenID)")
         }
@@ -58,11 +63,14 @@ extension GatewayService {
         guard let until = request.validUntil else { throw InvalidFieldError("valid_until", "is required") }
         let grant = try await store.grantActing(userID: request.userID, role: role, actingFor: request.actingFor,
                                                 validFrom: from, validUntil: until)
+        try await audit(context, "GrantActing", target: "user:\(request.userID)",
+                        detail: "grant=\(grant.id) role=\(role.rawValue) acting_for=\(request.actingFor) from=\(Self.auditTime(from)) until=\(Self.auditTime(until))")
         return GatewayAPI.ActingGrant(grant)
     }
 
     func endActing(_ request: GatewayAPI.EndActingRequest, _ context: ServerContext) async throws -> GatewayAPI.ActingGrant {
         try await store.endActing(grantID: request.grantID)
+        try await audit(context, "EndActing", target: "acting-grant:\(request.grantID)")
         guard let grant = try await store.actingGrants().first(where: { $0.id == request.grantID }) else {
             throw GatewayError.notFound("acting grant \(request.grantID)")
         }

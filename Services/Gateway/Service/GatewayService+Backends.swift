@@ -4,8 +4,9 @@ import GatewayCore
 import RPC
 import Wire
 
-// SOP steps 2-6 and the queries answered by a backend. Every backend call carries a request id derived
-// from the gateway request (BackendRequestID), so a retried step makes each backend return its first result.
+// SOP steps 2-6 and the queries answered by a backend. Every backend call carries the request id of the
+// step's intent (runStep), so a retried step makes each backend return its first result; a step the backend
+// did under another request id is answered from its natural key. No step probes backend state to guess.
 extension GatewayService {
     static func digestBytes(_ hex: String?) -> Data {
         guard let hex, hex.count % 2 == 0 else { return Data() }
@@ -41,7 +42,7 @@ extension GatewayService {
 
     func createDraft(_ request: GatewayAPI.CreateDraftRequest, _ context: ServerContext) async throws -> GatewayAPI.DraftReply {
         let backends = try requireBackends()
-        guard let content = request.content else { throw InvalidFieldError("content", "is required") }
+        let content = try Self.requireContentFitsReply(request.content)
         return try await runStep(GatewayAPI.createDraft, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "create the draft (step 2)",
                                  precheck: { journey in
@@ -59,13 +60,13 @@ extension GatewayService {
             // The draft is what gets numbered: the journey follows its subject and classification.
             journey.subject = content.subject
             journey.classification = content.classificationCode
-            return self.draftReply(journey, draft, now: now)
+            return try Self.fitting(self.draftReply(journey, draft, now: now))
         }
     }
 
     func editDraft(_ request: GatewayAPI.EditDraftRequest, _ context: ServerContext) async throws -> GatewayAPI.DraftReply {
         let backends = try requireBackends()
-        guard let content = request.content else { throw InvalidFieldError("content", "is required") }
+        let content = try Self.requireContentFitsReply(request.content)
         return try await runStep(GatewayAPI.editDraft, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "edit the draft (step 2)",
                                  precheck: { try $0.checkCanEditDraft() },
@@ -77,7 +78,7 @@ extension GatewayService {
             try journey.recordDraftEdited(revision: Int(draft.latestRevision), digest: Self.hex(draft.latestDigest), at: now)
             journey.subject = content.subject
             journey.classification = content.classificationCode
-            return self.draftReply(journey, draft, now: now)
+            return try Self.fitting(self.draftReply(journey, draft, now: now))
         }
     }
 
@@ -89,8 +90,13 @@ extension GatewayService {
         let actor = GatewayCore.Actor(id: user.user.id, name: user.user.name, role: user.user.role)
         let draft = try await backends.call(backends.drafting, "drafting", DraftingAPI.getDraft,
                                             Domain.GetDraftRequest(draftID: draftID), as: actor)
+        // Content is for those the letter's sifat allows (issue 11, item 6; ContentAccess).
+        let latestSifat = draft.latest?.content.sifat ?? .unspecified
+        try ContentAccess.require(user, journey: journey, sifat: latestSifat)
         if !request.revisionDigest.isEmpty {
-            return try await pastRevisionReply(journey, draft, digest: request.revisionDigest, actor: actor)
+            let reply = try await pastRevisionReply(journey, draft, digest: request.revisionDigest, actor: actor)
+            try ContentAccess.require(user, journey: journey, sifat: reply.content?.sifat ?? .unspecified)
+            return reply
         }
         return draftReply(journey, draft, now: store.now())
     }
@@ -101,6 +107,7 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.paraf, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .draft, action: "paraf the draft (step 2)",
+                                 replaysByNaturalKey: true,
                                  precheck: { journey in
             // "You initial what you read": no defaulting to the latest revision (issue 11).
             guard request.revision >= 1 else {
@@ -114,23 +121,13 @@ extension GatewayService {
         },
                                  backend: { journey, call in
             let draftID = try self.requireDraftID(journey)
-            var initialled: ParafDraftResponse
-            do {
-                initialled = try await backends.call(
-                    backends.drafting, "drafting", DraftingAPI.parafDraft,
-                    ParafDraftRequest(requestID: call.backendRequestID + "-paraf", draftID: draftID, revision: request.revision,
-                                      revisionDigest: request.revisionDigest),
-                    as: call.actor)
-            } catch let error as RPCError where error.code == .failedPrecondition {
-                // Initialled already under a lost request id: adopt this drafter's paraf on the latest revision.
-                guard let draft = try? await backends.call(backends.drafting, "drafting", DraftingAPI.getDraft,
-                                                           Domain.GetDraftRequest(draftID: draftID), as: call.actor),
-                      draft.state == .initialled, let paraf = draft.parafs.last,
-                      paraf.revision == request.revision, paraf.revisionDigest == request.revisionDigest,
-                      paraf.actor.id == call.actor.id
-                else { throw error }
-                initialled = ParafDraftResponse(draft: draft, paraf: paraf)
-            }
+            // Drafting answers a repeat of this paraf (same drafter, draft and revision) with its first reply,
+            // whatever request id the attempt that did it carried.
+            let initialled = try await backends.call(
+                backends.drafting, "drafting", DraftingAPI.parafDraft,
+                ParafDraftRequest(requestID: call.backendRequestID + "-paraf", draftID: draftID, revision: request.revision,
+                                  revisionDigest: request.revisionDigest),
+                as: call.actor)
             guard let content = initialled.draft.revisions.first(where: { $0.number == initialled.paraf.revision })?.content
             else { throw RPCError(.internalError, "drafting returned a paraf without its revision") }
             _ = try await backends.call(
@@ -154,22 +151,15 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.approve, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .review, action: "approve (step 3)",
+                                 replaysByNaturalKey: true,
                                  backend: { journey, call in
             let digest = request.revisionDigest.isEmpty ? Self.digestBytes(journey.revisionDigest) : request.revisionDigest
             let draftID = try self.requireDraftID(journey)
-            do {
-                _ = try await backends.call(
-                    backends.approval, "approval", ApprovalAPI.approve,
-                    Domain.ApproveRequest(requestID: call.backendRequestID, draftID: draftID, revisionDigest: digest),
-                    as: call.actor)
-            } catch let error as RPCError where error.code == .failedPrecondition {
-                // Approved already under a lost request id: adopt it when it is this Sekretaris' paraf on this digest.
-                guard let review = try? await backends.call(backends.approval, "approval", ApprovalAPI.getReview,
-                                                            GetReviewRequest(draftID: draftID), as: call.actor),
-                      review.state == .approved, review.revisionDigest == digest,
-                      review.sekretarisParaf?.actor.id == call.actor.id
-                else { throw error }
-            }
+            // Approval answers a repeat of this approval (same Sekretaris, draft and digest) with its first reply.
+            _ = try await backends.call(
+                backends.approval, "approval", ApprovalAPI.approve,
+                Domain.ApproveRequest(requestID: call.backendRequestID, draftID: draftID, revisionDigest: digest),
+                as: call.actor)
         }) { journey, _, actor, now in
             try journey.approve(by: actor, at: now, standards: standards)
             return self.journeyReply(journey, now: now)
@@ -256,27 +246,16 @@ extension GatewayService {
         guard !request.passphrase.isEmpty else { throw InvalidFieldError("passphrase", "is required") }
         return try await runStep(GatewayAPI.sign, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .sign, action: "sign (step 5)",
+                                 replaysByNaturalKey: true,
                                  fingerprintOf: Self.withoutPassphrase(request),
                                  backend: { journey, call in
             // The signer is the acting user: signer ids are gateway user ids (see proto-notes/auth.md).
-            let record: SignatureRecord
-            do {
-                record = try await backends.call(
-                    backends.signing, "signing", SigningAPI.sign,
-                    Domain.SignRequest(requestId: call.backendRequestID, signingRequestId: journey.signingRequestID ?? "",
-                                       letterId: journey.letterID, signerId: call.actor.id, passphrase: request.passphrase),
-                    as: call.actor)
-            } catch let error as RPCError where error.code == .failedPrecondition {
-                // Already signed under another request id (an attempt whose reply and request id were lost):
-                // adopt the signing service's signature when it is this upload's and this signer's, so the
-                // journey cannot get stuck behind a signature it never recorded. Nothing new is signed.
-                guard let existing = try? await backends.call(
-                          backends.signing, "signing", SigningAPI.getSignature,
-                          GetSignatureRequest(letterId: journey.letterID), as: call.actor),
-                      existing.signingRequestId == journey.signingRequestID, existing.fields.signerId == call.actor.id
-                else { throw error }
-                record = existing
-            }
+            // Signing answers a repeat of this signature (same signing request and signer) with its first record.
+            let record = try await backends.call(
+                backends.signing, "signing", SigningAPI.sign,
+                Domain.SignRequest(requestId: call.backendRequestID, signingRequestId: journey.signingRequestID ?? "",
+                                   letterId: journey.letterID, signerId: call.actor.id, passphrase: request.passphrase),
+                as: call.actor)
             let verification = try await backends.call(backends.signing, "signing", SigningAPI.verify,
                                                        VerifyRequest(signatureId: record.signatureId), as: call.actor)
             return Self.signatureInfo(record, verification: verification)
@@ -307,7 +286,7 @@ extension GatewayService {
     static func delivery(_ delivery: RegistryAPI.Delivery) -> GatewayAPI.Delivery {
         var item = GatewayAPI.Delivery()
         item.addressee = delivery.addresseeName
-        item.state = String(describing: delivery.state)
+        item.state = delivery.state
         item.attempts = delivery.attempts
         item.lastError = delivery.lastError
         item.updatedAt = delivery.deliveredAt ?? delivery.nextAttemptAt
@@ -319,6 +298,7 @@ extension GatewayService {
         let standards = store.standards
         return try await runStep(GatewayAPI.register, request, context: context, requestID: request.requestID,
                                  letterID: request.letterID, step: .register, action: "register (step 6)",
+                                 replaysByNaturalKey: true,
                                  registration: { $0.held },
                                  backend: { journey, call in
             let signature = try await backends.call(backends.signing, "signing", SigningAPI.getSignature,

@@ -83,24 +83,15 @@ extension GatewayService {
         guard answer.results.count == pending.count else {
             throw RPCError(.internalError, "the signing service answered \(answer.results.count) results for \(pending.count) letters")
         }
-        // Verify each new signature (as Sign does) concurrently; a letter whose signing failed may
-        // have been signed under a lost request id, which Sign adopts too.
+        // Verify each new signature (as Sign does) concurrently. A letter this signer signed under a
+        // lost request id comes back as its stored signature (the signing service replays Sign by its
+        // natural key, upload + signer), so a failure here is a real refusal.
         let outcomes = await withTaskGroup(of: (Int, Result<GatewayAPI.SignatureInfo, any Error>).self) { group in
             for (position, result) in answer.results.enumerated() {
-                let item = pending[position]
                 group.addTask {
                     do {
-                        var record: SignatureRecord
-                        if let signature = result.signature, result.code == 0 {
-                            record = signature
-                        } else {
-                            let failure = RPCError(RPCError.Code(rawValue: Int(result.code)), "signing: \(result.message)")
-                            guard failure.code == .failedPrecondition,
-                                  let existing = try? await backends.call(backends.signing, "signing", SigningAPI.getSignature,
-                                                                          GetSignatureRequest(letterId: item.journey.letterID), as: actor),
-                                  existing.signingRequestId == item.journey.signingRequestID, existing.fields.signerId == actor.id
-                            else { throw failure }
-                            record = existing
+                        guard let record = result.signature, result.code == 0 else {
+                            throw RPCError(RPCError.Code(rawValue: Int(result.code)), "signing: \(result.message)")
                         }
                         let verification = try await backends.call(backends.signing, "signing", SigningAPI.verify,
                                                                    VerifyRequest(signatureId: record.signatureId), as: actor)

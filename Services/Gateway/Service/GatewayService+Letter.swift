@@ -9,6 +9,7 @@ import ServiceKit
 /// The office profile as the gateway last fetched it from the registry, parsed once per version.
 /// Previews use it for `ttl`; a profile set through this gateway replaces it at once, one set
 /// through another gateway (or directly at the registry) is seen within `ttl`.
+/// `@unchecked`: `lock` guards `entry`; `ttl` is a constant.
 final class OfficeProfileCache: @unchecked Sendable {
     struct Entry {
         var version: Int64
@@ -35,23 +36,12 @@ final class OfficeProfileCache: @unchecked Sendable {
 
 // Previews, the final PDF download and the office profile (proto-notes/gateway.md, "The letter document").
 extension GatewayService {
-    /// Anyone recorded on the letter's journey, and the roles that act on every letter (Sekretaris,
-    /// Camat, Staf Umum) and admin.
-    func requireParticipant(_ user: AuthenticatedUser, of journey: GatewayCore.Journey) throws {
-        let onJourney = Set([journey.openedBy.id] + [journey.clerk?.id, journey.drafter?.id].compactMap { $0 }
-            + journey.steps.compactMap { $0.actor?.id } + journey.returns.map(\.by.id))
-        guard onJourney.contains(user.user.id) || !user.roles.isDisjoint(with: [.sekretaris, .camat, .stafUmum, .admin]) else {
-            throw GatewayError(.permissionDenied, "only a participant of letter \(journey.letterID) may preview it (user \(user.user.id) is not on its journey)")
-        }
-    }
-
     func previewLetter(_ request: GatewayAPI.PreviewLetterRequest, _ context: ServerContext) async throws -> GatewayAPI.PreviewLetterReply {
         let backends = try requireBackends()
         let user = try await caller(context)
         guard !request.letterID.isEmpty else { throw InvalidFieldError("letter_id", "is required") }
         guard request.revision >= 0 else { throw InvalidFieldError("revision", "must not be negative") }
         let journey = try await store.journey(request.letterID)
-        try requireParticipant(user, of: journey)
         guard journey.draftID != nil else {
             throw GatewayError.outOfOrder(letterID: journey.letterID, state: journey.state, attempted: "preview the letter before a draft exists")
         }
@@ -62,6 +52,9 @@ extension GatewayService {
         guard let revision = draft.revisions.first(where: { $0.number == number }) else {
             throw InvalidFieldError("revision", "letter \(journey.letterID) has no revision \(number) (latest is \(draft.latestRevision))")
         }
+        // Content is for those the letter's sifat allows (issue 11, item 6; ContentAccess).
+        try ContentAccess.require(user, journey: journey,
+                                  sifat: ContentAccess.strictest([draft.latest?.content.sifat ?? .unspecified, revision.content.sifat]))
         // The signer's block once the letter is signed (a.n./Plh./Plt. included); before, the head's.
         var record: SignatureRecord?
         if let signatureID = journey.signatureID {
@@ -128,6 +121,13 @@ extension GatewayService {
             number = registered
         default: throw InvalidFieldError("letter_number", "give exactly one of letter_number and letter_id")
         }
+        // The final PDF is content: the sifat rule applies (issue 11, item 6; ContentAccess), from the
+        // content this gateway registered under the number.
+        if let registered = try await store.registeredLetter(number: number) {
+            let sifat = registered.content.isEmpty ? Sifat.unspecified
+                : ((try? decode(LetterContent.self, registered.content))?.sifat ?? .unspecified)
+            try ContentAccess.require(user, journey: try await store.journey(registered.letterID), sifat: sifat)
+        }
         let chunk = try await backends.call(backends.registry, "registry", RegistryAPI.getLetterPDF,
                                             RegistryAPI.GetLetterPDFRequest(number: number, offset: request.offset,
                                                                             maxBytes: request.maxBytes), as: actor)
@@ -144,35 +144,20 @@ extension GatewayService {
     func getOfficeProfile(_ request: GatewayAPI.GetOfficeProfileRequest, _ context: ServerContext) async throws -> GatewayAPI.OfficeProfile {
         let backends = try requireBackends()
         let actor = try await queryActor(context)
-        let record = try await backends.call(backends.registry, "registry", RegistryAPI.getOfficeProfile,
-                                             RegistryAPI.GetOfficeProfileRequest(version: request.version), as: actor)
-        return Self.officeProfile(record)
+        return try await backends.call(backends.registry, "registry", RegistryAPI.getOfficeProfile, request, as: actor)
     }
 
     func setOfficeProfile(_ request: GatewayAPI.SetOfficeProfileRequest, _ context: ServerContext) async throws -> GatewayAPI.OfficeProfile {
         let backends = try requireBackends()
         let user = try await caller(context)
         let actor = try user.actor(for: .admin, action: "set the office profile")
-        let record = try await backends.call(
-            backends.registry, "registry", RegistryAPI.setOfficeProfile,
-            RegistryAPI.SetOfficeProfileRequest(requestID: request.requestID, profileJSON: request.profileJSON,
-                                                emblemPNG: request.emblemPNG, expectedVersion: request.expectedVersion),
-            as: actor)
+        let record = try await backends.call(backends.registry, "registry", RegistryAPI.setOfficeProfile, request, as: actor)
         try cache(record)
+        try await audit(context, "SetOfficeProfile", target: "office-profile",
+                        detail: "version=\(record.version) sha256=\(Self.hex(record.sha256))", requestID: request.requestID)
         context.logger.notice("office profile set", metadata: ["user.id": .string(actor.id), "request.id": .string(request.requestID),
                                                                "profile.version": .stringConvertible(record.version)])
-        return Self.officeProfile(record)
-    }
-
-    static func officeProfile(_ record: RegistryAPI.OfficeProfileRecord) -> GatewayAPI.OfficeProfile {
-        var profile = GatewayAPI.OfficeProfile()
-        profile.version = record.version
-        profile.profileJSON = record.profileJSON
-        profile.emblemPNG = record.emblemPNG
-        profile.setAt = record.setAt
-        profile.setBy = record.setBy
-        profile.sha256 = record.sha256
-        return profile
+        return record
     }
 
     func registerLetterDocument(gateway: inout ServiceDescriptor, admin: inout ServiceDescriptor) {

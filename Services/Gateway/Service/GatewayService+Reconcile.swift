@@ -83,6 +83,9 @@ extension GatewayService {
                 "imported": .stringConvertible(reply.imported), "already.present": .stringConvertible(reply.alreadyPresent),
                 "problems": .stringConvertible(reply.problems.count),
                 "numbering": .string(status.reconcileRequired ? "still stopped" : "on")])
+            try await audit(context, "ReconcileRegistry", target: "registry",
+                            detail: "sent=\(reply.sent) imported=\(reply.imported) problems=\(reply.problems.count)",
+                            requestID: request.requestID)
         }
         reply.reconcileRequired = status.reconcileRequired
         reply.missing = status.years.flatMap { year in year.missing.map { "\(year.year)/\($0)" } }

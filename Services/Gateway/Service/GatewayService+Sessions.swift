@@ -113,6 +113,7 @@ extension GatewayService {
         try await store.revokeSessions(userID: user.id)
         await passwords.limiter.recordSuccess(userID: user.id)
         context.logger.info("password set by admin", metadata: ["user.id": .string(user.id)])
+        try await audit(context, "SetPassword", target: "user:\(user.id)")
         return GatewayAPI.User(user)
     }
 

@@ -16,6 +16,8 @@ public final class GatewayService: Sendable {
     let logger: Logger
     /// The office profile for previews (GatewayService+Letter.swift).
     let officeProfiles = OfficeProfileCache()
+    /// The registry's units, to refuse at OpenLetter a unit step 6 would refuse (GatewayService+Oversight.swift).
+    let numberingRules = NumberingRulesCache()
     /// Password sign-in: hasher and failure limiter (GatewayService+Sessions.swift).
     let passwords: PasswordSupport
 
@@ -28,11 +30,6 @@ public final class GatewayService: Sendable {
     }
 
     var authenticator: GatewayAuthenticator { GatewayAuthenticator(store: store) }
-
-    /// The calling user with the acting grants valid now.
-    func caller(_ context: ServerContext) async throws -> AuthenticatedUser {
-        try await store.authenticate(token: try GatewayAuthenticator.bearerToken(context.metadata))
-    }
 
     func requireBackends() throws -> BackendClients {
         guard let backends else { throw RPCError(.unavailable, "the gateway runs without backends") }
@@ -54,16 +51,21 @@ public final class GatewayService: Sendable {
     /// The protocol every SOP step follows:
     /// 1. the caller's role must be the step's (PERMISSION_DENIED), the request id valid (INVALID_ARGUMENT);
     /// 2. a request id seen before returns the stored reply without touching anything;
-    /// 3. the letter must be at this step (FAILED_PRECONDITION naming the step it is at);
-    /// 4. the backend is called with a request id derived from the gateway's, so a retry after any crash
-    ///    makes the backend return its first result instead of acting twice;
+    /// 3. the letter must be at this step (FAILED_PRECONDITION naming the step it is at), unless the step
+    ///    has a natural key (`replaysByNaturalKey`: Paraf, Approve, Sign, Register) and this user already
+    ///    did it, with the same request under another request id: then its stored reply;
+    /// 4. the step's intent is written durably (GatewayStore+Intents.swift): the backend request id for
+    ///    this ask on this journey, derived from the gateway's request id the first time and reused by
+    ///    every retry of the same ask (also under a new request id, also after a crash), so the backend
+    ///    returns its first result instead of acting twice; a backend that did the step under another
+    ///    request id answers from the step's natural key (proto-notes/services.md, "Exactly once");
     /// 5. the transition and the reply (and, for step 6, the registration record) are stored in ONE
-    ///    transaction (the state is checked again inside).
+    ///    transaction (the state is checked again inside), which closes the intent.
     /// A failure in 3-4 leaves the journey as it was.
-    func runStep<Request: Codable & Sendable, Response: Codable & Sendable, Outcome: Sendable>(
+    func runStep<Request: GatewayStepRequest, Response: Codable & Sendable, Outcome: Sendable>(
         _ method: RPCMethod<Request, Response>, _ request: Request, context: ServerContext,
         requestID: String, letterID: String, step: SOPStep, action: String,
-        fingerprintOf fingerprintRequest: Request? = nil,
+        replaysByNaturalKey: Bool = false, fingerprintOf fingerprintRequest: Request? = nil,
         precheck: @Sendable (GatewayCore.Journey) throws -> Void = { _ in },
         registration: @Sendable (Outcome) -> GatewayStore.HeldRegistration? = { _ in nil },
         backend: @Sendable (GatewayCore.Journey, StepCall) async throws -> Outcome,
@@ -84,18 +86,41 @@ public final class GatewayService: Sendable {
         log[metadataKey: "request.id"] = .string(requestID)
         if let stored = try await store.storedResponse(method: method.fullName, requestID: requestID,
                                                        requestDigest: fingerprint) {
-            log.info("repeated request: returning the stored reply")
+            log.info(ExactlyOnce.replayMessage(method: method.fullName), metadata: ["replay.by": "request_id"])
             return try decode(Response.self, stored)
         }
+        var askedRequest = fingerprintRequest ?? request
+        askedRequest.requestID = ""
+        let asked = Self.hex(try Idempotency.fingerprint(of: askedRequest, actorID: user.user.id))
+        let naturalKey = replaysByNaturalKey ? GatewayStore.naturalKey(letterID: letterID, asked: asked) : nil
         let journey = try await store.journey(letterID)
-        try journey.requireStep(step, to: action)
-        try precheck(journey)
-        let call = StepCall(backendRequestID: BackendRequestID.derive(requestID: requestID, letterID: letterID,
-                                                                      operation: method.name),
-                            actor: actor, letterID: letterID)
+        do {
+            // Assignment is enforced (issue 11, item 7): steps 2, 4 and 6 by the letter's drafter or clerk.
+            try journey.requireStep(step, to: action, by: actor)
+            try precheck(journey)
+        } catch {
+            // The letter is past this step: if it is this very step by this user (natural key), answer with
+            // its stored reply instead of the error (proto-notes/services.md, "Exactly once").
+            if let naturalKey, let stored = try await store.storedStep(method: method.fullName, naturalKey: naturalKey,
+                                                                         requestID: requestID, requestDigest: fingerprint) {
+                log.info(ExactlyOnce.replayMessage(method: method.fullName), metadata: ["replay.by": "natural_key"])
+                return try decode(Response.self, stored)
+            }
+            throw error
+        }
+        let backendRequestID = try await store.stepIntent(
+            letterID: letterID, method: method.fullName, asked: asked, journeyUpdatedAt: journey.updatedAt,
+            proposed: BackendRequestID.derive(requestID: requestID, letterID: letterID, operation: method.name))
+        let call = StepCall(backendRequestID: backendRequestID, actor: actor, letterID: letterID)
         let outcome: Outcome
         do {
             outcome = try await backend(journey, call)
+        } catch let error as RPCError where error.code == .cancelled {
+            // The caller went away while a backend worked (BackendClients.call): not a backend failure
+            // (issue 11, item 19). The backend may have finished; a retry gets its result.
+            log.notice("\(action) cancelled by the caller while a backend worked on it; journey unchanged",
+                       metadata: ["rpc.code": "\(error.code.rawValue)", "backend.request.id": .string(call.backendRequestID)])
+            throw error
         } catch {
             // The journey did not move; say why on a line that carries the letter and request ids.
             let code = (error as? RPCError).map { "\($0.code.rawValue)" } ?? "\(type(of: error))"
@@ -105,7 +130,8 @@ public final class GatewayService: Sendable {
         }
         let now = store.now()
         let bytes = try await store.update(letterID: letterID, method: method.fullName, requestID: requestID,
-                                           requestDigest: fingerprint, registration: registration(outcome)) { journey in
+                                           requestDigest: fingerprint, registration: registration(outcome),
+                                           naturalKey: naturalKey) { journey in
             try self.encode(try apply(&journey, outcome, actor, now))
         }
         log.info("\(action) recorded", metadata: ["actor.id": .string(actor.id), "step": .stringConvertible(step.rawValue)])
@@ -131,6 +157,7 @@ public final class GatewayService: Sendable {
         }
         let unit = request.unit.trimmingCharacters(in: .whitespaces)
         guard !unit.isEmpty, unit.unicodeScalars.count <= 40 else { throw InvalidFieldError("unit", "must be 1-40 characters, e.g. 416-313") }
+        try await checkUnitAgainstRegistry(unit, as: actor, context: context)
         let fingerprint = Self.hex(try Idempotency.fingerprint(of: request, actorID: user.user.id))
         let now = store.now()
         let letterID = Self.newLetterID(now: now)
@@ -233,10 +260,28 @@ public final class GatewayService: Sendable {
         gateway.unary(GatewayAPI.getSLAReport, slaReport)
         gateway.unary(GatewayAPI.whoAmI, whoAmI)
         registerBackendSteps(&gateway)
+        registerPublishedKeys(&gateway)
+        registerCancelNumber(&gateway)
         var admin = ServiceDescriptor(name: GatewayAPI.adminServiceName)
         registerAdmin(&admin)
         registerLetterDocument(gateway: &gateway, admin: &admin)
         registerSessions(gateway: &gateway, admin: &admin)
+        registerOversight(gateway: &gateway, admin: &admin)
         return [gateway, admin]
     }
 }
+
+/// A request `runStep` handles: its request id is emptied to digest what the step asks (the step intent).
+protocol GatewayStepRequest: Codable, Sendable {
+    var requestID: String { get set }
+}
+
+extension GatewayAPI.AssignClerkRequest: GatewayStepRequest {}
+extension GatewayAPI.CreateDraftRequest: GatewayStepRequest {}
+extension GatewayAPI.EditDraftRequest: GatewayStepRequest {}
+extension GatewayAPI.ParafRequest: GatewayStepRequest {}
+extension GatewayAPI.ApproveRequest: GatewayStepRequest {}
+extension GatewayAPI.ReturnDraftRequest: GatewayStepRequest {}
+extension GatewayAPI.UploadForSignatureRequest: GatewayStepRequest {}
+extension GatewayAPI.SignRequest: GatewayStepRequest {}
+extension GatewayAPI.RegisterRequest: GatewayStepRequest {}

@@ -7,20 +7,21 @@ package enum AgendaExport {
 
     /// RFC 4180 CSV (CRLF line ends, fields quoted when needed), UTF-8 with a BOM so spreadsheet
     /// programs read Indonesian names correctly.
-    package static func csv(_ entries: [AgendaEntry], zone: OfficeTimeZone) -> [UInt8] {
+    package static func csv(_ entries: [AgendaEntry], zone: OfficeTimeZone, signers: AgendaSigners = AgendaSigners()) -> [UInt8] {
         var out = "\u{FEFF}" + csvHeader.map(csvField).joined(separator: ",") + "\r\n"
         for entry in entries {
             let row = [
                 "\(entry.agendaYear)/\(entry.agendaSequence)", OfficeDate(entry.registeredAt, in: zone).isoDay, entry.number,
                 entry.classification, entry.addressees.map(\.name).joined(separator: "; "), entry.subject,
-                String(entry.attachmentCount), entry.sifat, signerLine(entry), entry.status.label, remarks(entry),
+                String(entry.attachmentCount), entry.sifat, signers.line(entry), entry.status.label, remarks(entry, zone: zone),
             ]
             out += row.map(csvField).joined(separator: ",") + "\r\n"
         }
         return Array(out.utf8)
     }
 
-    package static func html(_ entries: [AgendaEntry], zone: OfficeTimeZone, officeName: String, title: String) -> [UInt8] {
+    package static func html(_ entries: [AgendaEntry], zone: OfficeTimeZone, officeName: String, title: String,
+                             signers: AgendaSigners = AgendaSigners()) -> [UInt8] {
         var out = """
             <!DOCTYPE html>
             <html lang="id"><head><meta charset="utf-8"><title>\(escape(title))</title>
@@ -41,22 +42,22 @@ package enum AgendaExport {
             let cells = [
                 "\(entry.agendaYear)/\(entry.agendaSequence)", OfficeDate(entry.registeredAt, in: zone).isoDay, entry.number,
                 entry.classification, entry.addressees.map(\.name).joined(separator: "; "), entry.subject,
-                String(entry.attachmentCount), entry.sifat, signerLine(entry), entry.status.label,
+                String(entry.attachmentCount), entry.sifat, signers.line(entry), entry.status.label,
             ]
             out += "<tr class=\"\(entry.status.label)\">" + cells.map { "<td>\(escape($0))</td>" }.joined()
-                + "<td class=\"remarks\">\(escape(remarks(entry)))</td></tr>\n"
+                + "<td class=\"remarks\">\(escape(remarks(entry, zone: zone)))</td></tr>\n"
         }
         out += "</tbody></table></body></html>\n"
         return Array(out.utf8)
     }
 
-    private static func signerLine(_ entry: AgendaEntry) -> String {
-        entry.onBehalfOf.isEmpty ? entry.signerName : "\(entry.signerName) (a.n. \(entry.onBehalfOf))"
-    }
-
-    private static func remarks(_ entry: AgendaEntry) -> String {
+    /// "DIBATALKAN 2026-03-09 oleh camat: reason" for a cancelled number (pembatalan).
+    private static func remarks(_ entry: AgendaEntry, zone: OfficeTimeZone) -> String {
         guard entry.status == .cancelled else { return entry.remarks }
-        let cancelled = "DIBATALKAN: \(entry.cancelReason)"
+        var cancelled = "DIBATALKAN"
+        if let at = entry.cancelledAt { cancelled += " \(OfficeDate(at, in: zone).isoDay)" }
+        if !entry.cancelledBy.isEmpty { cancelled += " oleh \(entry.cancelledBy)" }
+        cancelled += ": \(entry.cancelReason)"
         return entry.remarks.isEmpty ? cancelled : "\(entry.remarks); \(cancelled)"
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 
 /// One addressee (Yth.) of a letter: a Desa, Dinas or Instansi. `id` is the key into the office's
 /// address book, which says whether the addressee has an inbox endpoint.
@@ -71,6 +72,8 @@ package struct RegistrationRequest: Sendable {
     /// for. A book behind it was restored from an older backup: nothing new is numbered until the
     /// lost registrations are imported again (proto-notes/registry.md, "Restore and reconcile").
     package var knownAgendaSequences: [Int: Int64]
+    /// How ServiceKit's exactly-once rule knows this step (nil: no stored reply, e.g. core tests).
+    package var exactlyOnce: RegistrationExactlyOnce?
 
     package init(requestId: String, letterId: UUID, content: [UInt8], contentDigest: [UInt8], classification: String,
                  unit: String, subject: String, addressees: [Addressee], attachmentCount: Int, sifat: String,
@@ -163,6 +166,27 @@ package struct RegistrationOutcome: Sendable {
     package var entry: AgendaEntry
     /// True when the letter had been registered before (this call returned the existing number).
     package var alreadyRegistered: Bool
+    /// The encoded reply stored with the registration (ServiceKit's `ExactlyOnce`): the first
+    /// reply's bytes, also for a replay; nil for a request without `exactlyOnce`, or a letter whose
+    /// registration has no stored reply (imported, or registered before the registry used the rule).
+    package var reply: Data? = nil
+    /// Set when `reply` is an earlier registration's stored reply: how it was found.
+    package var replayedBy: ExactlyOnce.Source? = nil
+}
+
+/// Register's keys under ServiceKit's exactly-once rule (proto-notes/services.md, "Exactly once"),
+/// stored under `RegistryStore.registerMethod`: `fingerprint` is the request (with its request id) and
+/// the actor; `naturalKey` the letter, with the request without its request id and the actor.
+package struct RegistrationExactlyOnce: Sendable {
+    package var fingerprint: Data
+    package var naturalKey: NaturalKey
+
+    package init(fingerprint: Data, naturalKey: NaturalKey) {
+        (self.fingerprint, self.naturalKey) = (fingerprint, naturalKey)
+    }
+
+    /// The natural key's parts for a letter: the agenda book holds at most one entry per letter.
+    package static func naturalKeyParts(letterId: UUID) -> [String] { ["letter", letterId.uuidString.lowercased()] }
 }
 
 /// Filters for listing the agenda; all optional, combined with AND.

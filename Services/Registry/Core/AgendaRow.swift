@@ -40,12 +40,15 @@ enum AgendaRow {
 
     /// Reads a row selected with `columns`, by position: GRDB's by-name lookup lowercases every
     /// name on every access, which showed up in profiles of GetEntry.
-    static func decode(_ row: Row) -> AgendaEntry {
+    static func decode(_ row: Row) throws -> AgendaEntry {
+        guard let letterId = UUID(uuidString: row[1]) else {
+            throw RegistryError(.internalError, "agenda row \(row[0] as Int64) has a malformed letter id")
+        }
         let ids = (row[13] as String).split(separator: separator, omittingEmptySubsequences: false)
         let names = (row[14] as String).split(separator: separator, omittingEmptySubsequences: false)
         let cancelledAt: Int64? = row[31]
         return AgendaEntry(
-            id: row[0], letterId: UUID(uuidString: row[1])!, requestId: row[2], number: row[3], scope: row[4],
+            id: row[0], letterId: letterId, requestId: row[2], number: row[3], scope: row[4],
             sequence: row[5], agendaYear: row[6], agendaSequence: row[7], unit: row[8], classification: row[9],
             registeredAt: Date(unixMilliseconds: row[10]), registeredBy: row[11], subject: row[12],
             addressees: zip(ids, names).map { Addressee(id: String($0), name: String($1)) },

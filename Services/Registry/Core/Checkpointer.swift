@@ -9,6 +9,7 @@ import Logging
 /// callers of that batch wait tens of milliseconds (measured: these stalls were the registry's
 /// p99). A PASSIVE checkpoint from a second connection never blocks the writer; the automatic
 /// checkpoint stays as a high safety net in case this thread falls behind.
+/// `@unchecked`: `condition` guards `stopping` and `stopped`, the only mutable fields.
 final class Checkpointer: @unchecked Sendable {
     private let queue: DatabaseQueue
     private let logger: Logger

@@ -6,6 +6,7 @@ import Foundation
 /// `process` (one SQLite transaction for the whole batch) and only then resumes each caller with
 /// its own result. While a batch commits, new callers queue up and form the next batch: that is
 /// the group commit, with no timer and no added latency when the load is light.
+/// `@unchecked`: `condition` guards `pending` and `state`, the only mutable fields.
 package final class GroupCommitQueue<Item: Sendable, Output: Sendable>: @unchecked Sendable {
     package typealias Processor = @Sendable ([Item]) -> [Result<Output, RegistryError>]
 

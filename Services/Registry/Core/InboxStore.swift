@@ -84,9 +84,12 @@ extension RegistryStore {
             .map(decodeIncoming)
     }
 
-    static func decodeIncoming(_ row: Row) -> IncomingLetter {
+    static func decodeIncoming(_ row: Row) throws -> IncomingLetter {
+        guard let letterId = UUID(uuidString: row["letter_id"]) else {
+            throw RegistryError(.internalError, "an incoming letter's row has a malformed letter id")
+        }
         var letter = IncomingLetter(
-            senderOffice: row["sender_office"], number: row["number"], letterId: UUID(uuidString: row["letter_id"])!,
+            senderOffice: row["sender_office"], number: row["number"], letterId: letterId,
             addresseeId: row["addressee_id"], subject: row["subject"], content: [UInt8](row["content"] as Data),
             contentDigest: [UInt8](row["content_sha256"] as Data), signatureRecord: [UInt8](row["signature_record"] as Data),
             signerId: row["signer_id"], receiptText: [UInt8](row["receipt"] as Data),

@@ -37,7 +37,8 @@ package struct OfficeTimeZone: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    package var timeZone: TimeZone { TimeZone(secondsFromGMT: secondsFromGMT)! }
+    /// Offsets are parsed within ±14:59, which Foundation always accepts: `.gmt` is never reached.
+    package var timeZone: TimeZone { TimeZone(secondsFromGMT: secondsFromGMT) ?? .gmt }
 
     package var description: String { name }
 
@@ -61,22 +62,18 @@ package struct OfficeDate: Sendable, Hashable {
 
     package init(_ date: Date, in zone: OfficeTimeZone) {
         let components = zone.calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        year = components.year!
-        month = components.month!
-        day = components.day!
-        hour = components.hour!
-        minute = components.minute!
-        second = components.second!
+        // dateComponents fills every component asked for; the 0s are never used.
+        year = components.year ?? 0
+        month = components.month ?? 0
+        day = components.day ?? 0
+        hour = components.hour ?? 0
+        minute = components.minute ?? 0
+        second = components.second ?? 0
     }
 
     /// "2025-12-31"
     package var isoDay: String {
         String(format: "%04d-%02d-%02d", year, month, day)
-    }
-
-    /// "2025-12-31 23:59:59"
-    package var isoDateTime: String {
-        String(format: "%04d-%02d-%02d %02d:%02d:%02d", year, month, day, hour, minute, second)
     }
 }
 

@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
+import ServiceKit
 
 /// Opens the registry's SQLite file: WAL, synchronous=FULL (a commit is on disk before any caller
 /// hears "registered"), and the schema below.
 package enum RegistryDatabase {
-    package static func open(path: String) throws -> DatabasePool {
+    /// `configure` adds to the configuration before the pool opens (the server's database metrics).
+    package static func open(path: String, configure: (inout Configuration) -> Void = { _ in }) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and an
@@ -18,6 +20,7 @@ package enum RegistryDatabase {
         }
         configuration.busyMode = .timeout(10)
         configuration.maximumReaderCount = 4
+        configure(&configuration)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let pool = try DatabasePool(path: path, configuration: configuration)
@@ -181,6 +184,8 @@ package enum RegistryDatabase {
                 CREATE INDEX letter_pdf_pending ON letter_pdf(agenda_id) WHERE pdf IS NULL;
                 """)
         }
+        // ServiceKit's exactly-once records: Register's stored replies (RegistryStore+Batch.swift).
+        ExactlyOnce.registerMigrations(&migrator)
         return migrator
     }
 }

@@ -41,9 +41,14 @@ package struct RegistryKey: @unchecked Sendable {
         return RegistryKey(privateKey: key)
     }
 
-    package func sign(_ bytes: [UInt8]) -> [UInt8] {
-        // Ed25519 (RFC 8032) is deterministic: the same text always gets the same seal.
-        Array(try! privateKey.signature(for: bytes))
+    /// Ed25519 (RFC 8032) is deterministic: the same text always gets the same seal. swift-crypto
+    /// declares the call throwing (BoringSSL could fail to allocate); that is an internal error.
+    package func sign(_ bytes: [UInt8]) throws(RegistryError) -> [UInt8] {
+        do {
+            return Array(try privateKey.signature(for: bytes))
+        } catch {
+            throw RegistryError(.internalError, "cannot seal with the registry key: \(error)")
+        }
     }
 }
 

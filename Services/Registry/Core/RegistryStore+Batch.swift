@@ -1,6 +1,12 @@
+import Domain
 import Foundation
 import GRDB
 import Logging
+import ServiceKit
+import Synchronization
+
+/// Encodes the reply of a registration the batch made (its entry as numbered, and the request).
+package typealias ReplyEncoder = @Sendable (AgendaEntry, RegistrationRequest) throws -> Data
 
 /// Everything the writer thread needs to commit one batch of registrations.
 struct BatchContext: Sendable {
@@ -12,6 +18,9 @@ struct BatchContext: Sendable {
     let writerState: WriterState
     let onNewDeliveries: LockedValue<(@Sendable () -> Void)?>
     let cache: EntryCache
+    /// Encodes a new registration's reply (RegistryServer's RegisterResponse), stored in the batch
+    /// transaction as ServiceKit's exactly-once reply; nil = nothing stored.
+    let replyEncoder: LockedValue<ReplyEncoder?>
 
     /// Runs on the writer thread. One transaction for the whole batch; if it fails as a whole,
     /// each registration is retried alone so one bad item cannot fail its neighbours.
@@ -23,18 +32,18 @@ struct BatchContext: Sendable {
                 // Read and written on GRDB's writer queue, which imports share.
                 // One instant per batch, never earlier than the previous batch's (or an import's).
                 let nowMs = max(clock.now().unixMilliseconds, writerState.lastRegisteredAtMs)
-                var outcome: Assignment?
+                var outcome = Assignment.none
                 try db.inTransaction(.immediate) {
                     defer { assigned = .now }
                     outcome = try assign(batch, nowMs: nowMs, db: db)
                     return .commit
                 }
                 // Committed, and still on the writer queue: publish to readers in commit order.
-                cache.put(outcome!.results.lazy.compactMap { try? $0.get() }.filter { !$0.alreadyRegistered }.map(\.entry))
+                cache.put(outcome.results.lazy.compactMap { try? $0.get() }.filter { !$0.alreadyRegistered }.map(\.entry))
                 writerState.lastRegisteredAtMs = nowMs
-                writerState.requestIds.merge(outcome!.requestIds) { _, new in new }
-                writerState.reconcileRequired.merge(outcome!.reconcileRequired) { max($0, $1) }
-                return (outcome!.results, outcome!.createdDeliveries)
+                writerState.requestIds.merge(outcome.requestIds) { _, new in new }
+                writerState.reconcileRequired.merge(outcome.reconcileRequired) { max($0, $1) }
+                return (outcome.results, outcome.createdDeliveries)
             }
             let committed = ContinuousClock.now
             RegistryMetrics.batchCommitted(
@@ -65,6 +74,8 @@ struct BatchContext: Sendable {
         var requestIds: [String: UUID]
         /// Agenda years newly found behind a caller's high-water mark (written in this transaction).
         var reconcileRequired: [Int: Int64]
+
+        static let none = Assignment(results: [], createdDeliveries: false, requestIds: [:], reconcileRequired: [:])
     }
 
     private func assign(_ batch: [RegistrationRequest], nowMs: Int64, db: Database) throws -> Assignment {
@@ -85,7 +96,8 @@ struct BatchContext: Sendable {
         }
 
         // Pass 1: decide each registration and assign numbers in arrival order.
-        enum Slot { case done(Result<RegistrationOutcome, RegistryError>), new(Int), duplicateOf(Int) }
+        enum Slot { case done(Result<RegistrationOutcome, RegistryError>), new(Int), duplicateOf(Int, RegistrationRequest) }
+        let encodeReply = replyEncoder.get()
         var slots: [Slot] = []
         slots.reserveCapacity(batch.count)
         var fresh: [(request: RegistrationRequest, entry: AgendaEntry)] = []
@@ -93,11 +105,38 @@ struct BatchContext: Sendable {
         for request in batch {
             // Same letter twice in one batch, or already in the book: the existing number.
             if let index = freshByLetter[request.letterId] {
-                slots.append(fresh[index].entry.contentDigest == request.contentDigest ? .duplicateOf(index)
+                slots.append(fresh[index].entry.contentDigest == request.contentDigest ? .duplicateOf(index, request)
                     : .done(.failure(Self.conflict(request, number: fresh[index].entry.number))))
                 continue
             }
-            if let existing = try AgendaRow.fetch(db, letterId: request.letterId) {
+            let existing = try AgendaRow.fetch(db, letterId: request.letterId)
+            // ServiceKit's exactly-once rule: a letter in the book may have a stored reply for this
+            // request id, or for the same step (same ask, same actor) under another request id. Only
+            // a letter already in the book is looked up: a new letter costs no extra read. A request id
+            // that numbered another letter (before replies were stored) is not given this letter's reply.
+            let idOwner = requestIdsInBatch[request.requestId] ?? writerState.requestIds[request.requestId]
+            if let existing, let once = request.exactlyOnce, encodeReply != nil, idOwner == nil || idOwner == request.letterId {
+                do {
+                    if let found = try ExactlyOnce.storedReply(
+                        db, method: RegistryStore.registerMethod, requestID: request.requestId, fingerprint: once.fingerprint,
+                        naturalKey: once.naturalKey)
+                    {
+                        if found.source == .naturalKey {
+                            // The new request id gets the same reply, so its own retries replay by request id.
+                            try ExactlyOnce.importReply(db, method: RegistryStore.registerMethod, requestID: request.requestId, fingerprint: once.fingerprint,
+                                                        naturalKey: once.naturalKey, response: found.bytes, at: registeredAt)
+                            requestIdsInBatch[request.requestId] = request.letterId
+                        }
+                        slots.append(.done(.success(RegistrationOutcome(
+                            entry: existing, alreadyRegistered: true, reply: found.bytes, replayedBy: found.source))))
+                        continue
+                    }
+                } catch let error as InvalidFieldError {
+                    slots.append(.done(.failure(.invalidArgument(error.field, error.problem))))
+                    continue
+                }
+            }
+            if let existing {
                 slots.append(existing.contentDigest == request.contentDigest
                     ? .done(.success(RegistrationOutcome(entry: existing, alreadyRegistered: true)))
                     : .done(.failure(Self.conflict(request, number: existing.number))))
@@ -161,25 +200,36 @@ struct BatchContext: Sendable {
         }
 
         // Pass 2: seal the receipts, spread over the cores (the callers are idle, waiting for us).
-        let seals = Self.sign(fresh.map(\.entry.receipt.text), with: key)
+        let seals = try Self.sign(fresh.map(\.entry.receipt.text), with: key)
 
         // Pass 3: write the rows. With an office profile, each new letter is also promised its
         // final PDF (rendered after this commit, outside the writer: proto-notes/registry.md).
         let profileVersion = writerState.profileVersion
         let promisePDF = profileVersion > 0
             ? try db.cachedStatement(sql: "INSERT INTO letter_pdf (agenda_id, verification_id, profile_version) VALUES (?, ?, ?)") : nil
+        // Each new registration stores its reply: one insert, in this transaction (exactly once).
+        var replies: [Data?] = Array(repeating: nil, count: fresh.count)
         for index in fresh.indices {
             fresh[index].entry.receipt.signature = seals[index]
             if try Self.insert(&fresh[index].entry, request: fresh[index].request, settings: settings, nowMs: nowMs, db: db) {
                 createdDeliveries = true
             }
             try promisePDF?.execute(arguments: [fresh[index].entry.id, VerificationID.make(), profileVersion])
+            if let once = fresh[index].request.exactlyOnce, let encodeReply {
+                let reply = try encodeReply(fresh[index].entry, fresh[index].request)
+                try ExactlyOnce.importReply(db, method: RegistryStore.registerMethod, requestID: fresh[index].request.requestId,
+                                            fingerprint: once.fingerprint, naturalKey: once.naturalKey, response: reply, at: registeredAt)
+                replies[index] = reply
+            }
         }
         for slot in slots {
             switch slot {
             case .done(let result): results.append(result)
-            case .new(let index): results.append(.success(RegistrationOutcome(entry: fresh[index].entry, alreadyRegistered: false)))
-            case .duplicateOf(let index): results.append(.success(RegistrationOutcome(entry: fresh[index].entry, alreadyRegistered: true)))
+            case .new(let index):
+                results.append(.success(RegistrationOutcome(entry: fresh[index].entry, alreadyRegistered: false, reply: replies[index])))
+            case .duplicateOf(let index, let request):
+                results.append(try Self.duplicate(request, of: fresh[index], reply: replies[index], at: registeredAt,
+                                                  requestIds: &requestIdsInBatch, db: db))
             }
         }
 
@@ -192,6 +242,27 @@ struct BatchContext: Sendable {
         }
         return Assignment(results: results, createdDeliveries: createdDeliveries, requestIds: requestIdsInBatch,
                           reconcileRequired: newReconcile)
+    }
+
+    /// The same letter a second time in one batch: the first one's stored reply when it is the same
+    /// request id or the same step (same ask, same actor), otherwise the entry (`already_registered`).
+    private static func duplicate(
+        _ request: RegistrationRequest, of first: (request: RegistrationRequest, entry: AgendaEntry), reply: Data?, at: Date,
+        requestIds: inout [String: UUID], db: Database
+    ) throws -> Result<RegistrationOutcome, RegistryError> {
+        let plain = RegistrationOutcome(entry: first.entry, alreadyRegistered: true)
+        guard let reply, let once = request.exactlyOnce, let firstOnce = first.request.exactlyOnce else { return .success(plain) }
+        if request.requestId == first.request.requestId {
+            guard once.fingerprint == firstOnce.fingerprint else {
+                return .failure(.invalidArgument("request_id", "\"\(request.requestId)\" was already used for a different Register request; use a new request id for a new request"))
+            }
+            return .success(RegistrationOutcome(entry: first.entry, alreadyRegistered: true, reply: reply, replayedBy: .requestID))
+        }
+        guard once.naturalKey == firstOnce.naturalKey, requestIds[request.requestId] == nil else { return .success(plain) }
+        try ExactlyOnce.importReply(db, method: RegistryStore.registerMethod, requestID: request.requestId, fingerprint: once.fingerprint,
+                                    naturalKey: once.naturalKey, response: reply, at: at)
+        requestIds[request.requestId] = request.letterId
+        return .success(RegistrationOutcome(entry: first.entry, alreadyRegistered: true, reply: reply, replayedBy: .naturalKey))
     }
 
     /// The refusal while the book waits for reconciliation; nil when numbering may go on.
@@ -236,32 +307,24 @@ struct BatchContext: Sendable {
     }
 
     /// Ed25519 seals for `texts`, computed on all cores when there are enough of them.
-    static func sign(_ texts: [[UInt8]], with key: RegistryKey) -> [[UInt8]] {
+    static func sign(_ texts: [[UInt8]], with key: RegistryKey) throws(RegistryError) -> [[UInt8]] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, texts.count / 8)
-        guard workers > 1 else { return texts.map(key.sign) }
-        let seals = SealBuffer(count: texts.count)
+        guard workers > 1 else {
+            var seals: [[UInt8]] = []
+            seals.reserveCapacity(texts.count)
+            for text in texts { seals.append(try key.sign(text)) }
+            return seals
+        }
+        // Slots written by the `concurrentPerform` workers, each index by exactly one worker.
+        let seals = Mutex<[Result<[UInt8], RegistryError>]>(Array(repeating: .success([]), count: texts.count))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < texts.count {
-                seals.set(index, key.sign(texts[index]))
+                let seal = Result { () throws(RegistryError) in try key.sign(texts[index]) }
+                seals.withLock { $0[index] = seal }
                 index += workers
             }
         }
-        return seals.values
+        return try seals.withLock { slots throws(RegistryError) in try slots.map { result throws(RegistryError) in try result.get() } }
     }
-}
-
-/// Slots written by `concurrentPerform` workers, each index by exactly one worker.
-private final class SealBuffer: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<[UInt8]>
-    init(count: Int) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: [])
-    }
-    deinit {
-        storage.deinitialize()
-        storage.deallocate()
-    }
-    func set(_ index: Int, _ value: [UInt8]) { storage[index] = value }
-    var values: [[UInt8]] { Array(storage) }
 }

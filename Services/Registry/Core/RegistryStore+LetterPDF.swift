@@ -177,7 +177,7 @@ extension RegistryStore {
             """
         let count = AgendaRow.columns.split(separator: ",").count
         return try Row.fetchAll(db, sql: sql, arguments: agendaId.map { [$0] } ?? []).map { row in
-            PendingLetterPDF(entry: AgendaRow.decode(row), verificationId: row[count], profileVersion: row[count + 1],
+            PendingLetterPDF(entry: try AgendaRow.decode(row), verificationId: row[count], profileVersion: row[count + 1],
                              content: [UInt8](row[count + 2] as Data), signatureRecord: [UInt8](row[count + 3] as Data))
         }
     }
@@ -194,7 +194,7 @@ extension RegistryStore {
         fields.verificationId = pending.verificationId
         fields.pdfDigest = digest
         let text = ReceiptText.render(fields)
-        let seal = key.sign(text)
+        let seal = try key.sign(text)
         let now = clock.now().unixMilliseconds
         let agendaId = pending.entry.id
         let cache = cache
@@ -210,7 +210,7 @@ extension RegistryStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT \(AgendaRow.columns) FROM agenda WHERE id = ?", arguments: [agendaId]) else {
                 throw RegistryError(.internalError, "agenda entry \(agendaId) vanished")
             }
-            let entry = AgendaRow.decode(row)
+            let entry = try AgendaRow.decode(row)
             // Still on the writer queue: readers see the new receipt in commit order.
             cache.put([entry])
             return entry

@@ -33,7 +33,7 @@ extension RegistryStore {
         var next = ""
         if entries.count > query.pageSize {
             entries.removeLast()
-            next = String(entries.last!.id)
+            next = entries.last.map { String($0.id) } ?? ""
         }
         return AgendaPage(entries: entries, nextPageToken: next)
     }
@@ -88,67 +88,6 @@ extension RegistryStore {
             .replacingOccurrences(of: "_", with: "\\_")
     }
 
-    // MARK: Cancel (pembatalan)
-
-    /// Marks a registered letter cancelled. The number stays in the book and is never reused.
-    /// Pending and manual deliveries are withdrawn.
-    package func cancel(requestId: String, number: String?, letterId: UUID?, reason: String, actor: String) async throws -> AgendaEntry {
-        guard Validation.isIdentifier(requestId, maxBytes: 128) else {
-            throw RegistryError.invalidArgument("request_id", "must be 1–128 printable characters without spaces")
-        }
-        let trimmed = reason.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { throw RegistryError.invalidArgument("reason", "a cancellation needs a reason") }
-        guard Validation.isSingleLine(trimmed, maxBytes: 1000) else { throw RegistryError.invalidArgument("reason", "must be at most 1000 bytes on one line") }
-        guard (number?.isEmpty == false) != (letterId != nil) else {
-            throw RegistryError.invalidArgument("number", "give exactly one of number and letter_id")
-        }
-        let now = clock.now().unixMilliseconds
-        let fingerprint = "cancel|\(number ?? "")|\(letterId?.uuidString.lowercased() ?? "")|\(trimmed)"
-        let cache = cache
-        return try await pool.writeWithoutTransaction { db in
-            var cancelled: AgendaEntry?
-            try db.inTransaction(.immediate) {
-                cancelled = try Self.cancelInTransaction(db, requestId: requestId, number: number, letterId: letterId,
-                                                         reason: trimmed, actor: actor, now: now, fingerprint: fingerprint)
-                return .commit
-            }
-            cache.put([cancelled!])
-            return cancelled!
-        }
-    }
-
-    private static func cancelInTransaction(_ db: Database, requestId: String, number: String?, letterId: UUID?, reason trimmed: String,
-                                            actor: String, now: Int64, fingerprint: String) throws -> AgendaEntry {
-        do {
-            let entry: AgendaEntry? = if let number, !number.isEmpty { try AgendaRow.fetch(db, number: number) } else { try AgendaRow.fetch(db, letterId: letterId!) }
-            if let logged = try String.fetchOne(db, sql: "SELECT fingerprint FROM request_log WHERE request_id = ?", arguments: [requestId]) {
-                guard logged == fingerprint, let entry else {
-                    throw RegistryError.invalidArgument("request_id", "'\(requestId)' was already used for a different request")
-                }
-                return entry
-            }
-            guard var entry else {
-                throw RegistryError.notFound(number.map { "number: no letter is registered as \($0)" } ?? "letter_id: letter is not registered")
-            }
-            guard entry.status == .registered else {
-                throw RegistryError.failedPrecondition("\(entry.number) was already cancelled: \(entry.cancelReason)")
-            }
-            try db.execute(sql: """
-                UPDATE agenda SET status = ?, cancel_reason = ?, cancelled_at_ms = ?, cancelled_by = ? WHERE id = ?
-                """, arguments: [AgendaStatus.cancelled.rawValue, trimmed, now, actor, entry.id])
-            try db.execute(sql: "UPDATE delivery SET state = ? WHERE agenda_id = ? AND state IN (?, ?)",
-                           arguments: [DeliveryState.withdrawn.rawValue, entry.id,
-                                       DeliveryState.pending.rawValue, DeliveryState.manual.rawValue])
-            try db.execute(sql: "INSERT INTO request_log (request_id, method, fingerprint) VALUES (?, 'CancelLetter', ?)",
-                           arguments: [requestId, fingerprint])
-            entry.status = .cancelled
-            entry.cancelReason = trimmed
-            entry.cancelledAt = Date(unixMilliseconds: now)
-            entry.cancelledBy = actor
-            return entry
-        }
-    }
-
     // MARK: Deliveries
 
     package func deliveries(letterId: UUID) async throws -> [Delivery] {
@@ -169,48 +108,6 @@ extension RegistryStore {
                 SELECT \(Delivery.columns) FROM delivery WHERE state IN (\(placeholders))
                 ORDER BY next_attempt_ms, id LIMIT ?
                 """, arguments: statementArguments).map(Delivery.decode)
-        }
-    }
-
-    /// The clerk records a delivery made by hand (or via another channel).
-    package func markDelivered(requestId: String, letterId: UUID, addresseeId: String, note: String, actor: String) async throws -> Delivery {
-        guard Validation.isIdentifier(requestId, maxBytes: 128) else {
-            throw RegistryError.invalidArgument("request_id", "must be 1–128 printable characters without spaces")
-        }
-        guard Validation.isSingleLine(note, maxBytes: 1000) else { throw RegistryError.invalidArgument("note", "must be at most 1000 bytes on one line") }
-        let now = clock.now().unixMilliseconds
-        let letterKey = letterId.uuidString.lowercased()
-        let fingerprint = "mark|\(letterKey)|\(addresseeId)|\(note)"
-        return try await pool.write { db in
-            let fetch = { try Row.fetchOne(db, sql: "SELECT \(Delivery.columns) FROM delivery WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) AND addressee_id = ?",
-                                           arguments: [letterKey, addresseeId]).map(Delivery.decode) }
-            if let logged = try String.fetchOne(db, sql: "SELECT fingerprint FROM request_log WHERE request_id = ?", arguments: [requestId]) {
-                guard logged == fingerprint, let delivery = try fetch() else {
-                    throw RegistryError.invalidArgument("request_id", "'\(requestId)' was already used for a different request")
-                }
-                return delivery
-            }
-            guard var delivery = try fetch() else {
-                throw RegistryError.notFound("addressee_id: letter \(letterKey) has no addressee '\(addresseeId)'")
-            }
-            switch delivery.state {
-            case .manual, .failed, .pending: break
-            case .delivered, .deliveredManually:
-                throw RegistryError.failedPrecondition("already delivered to \(addresseeId)")
-            case .withdrawn:
-                throw RegistryError.failedPrecondition("the letter was cancelled; nothing to deliver")
-            }
-            try db.execute(sql: """
-                UPDATE delivery SET state = ?, delivered_at_ms = ?, delivered_by = ?, note = ?
-                WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) AND addressee_id = ?
-                """, arguments: [DeliveryState.deliveredManually.rawValue, now, actor, note, letterKey, addresseeId])
-            try db.execute(sql: "INSERT INTO request_log (request_id, method, fingerprint) VALUES (?, 'MarkDelivered', ?)",
-                           arguments: [requestId, fingerprint])
-            delivery.state = .deliveredManually
-            delivery.deliveredAt = Date(unixMilliseconds: now)
-            delivery.deliveredBy = actor
-            delivery.note = note
-            return delivery
         }
     }
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import Logging
+import ServiceKit
 
 /// The agenda book: numbering, registration, cancellation and queries over one SQLite database.
 ///
@@ -21,11 +22,17 @@ package final class RegistryStore: Sendable {
     /// Called after each committed batch that created outbox rows (wakes the delivery worker).
     package let onNewDeliveries: LockedValue<(@Sendable () -> Void)?>
     let cache: EntryCache
+    /// Set by the service: encodes the reply each new registration stores (exactly once).
+    package let replyEncoder: LockedValue<ReplyEncoder?>
     private let checkpointer: Checkpointer
+    /// The method Register's replies are stored under (ServiceKit's `idempotency.method`).
+    package static let registerMethod = "/surat.registry.v1.Registry/Register"
 
     package init(pool: DatabasePool, settings: RegistrySettings, key: RegistryKey, clock: RegistryClock = .system,
                  cacheCapacity: Int = 50_000, logger: Logger) throws {
         try settings.validate()
+        // The registry's old request log onto ServiceKit's records (once; needs the public key).
+        try RegistryDatabase.copyRequestLog(pool, registryPublicKey: key.publicKey)
         self.pool = pool
         self.settings = settings
         self.key = key
@@ -36,6 +43,13 @@ package final class RegistryStore: Sendable {
             var requestIds: [String: UUID] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT request_id, letter_id FROM agenda")
             while let row = try rows.next() { requestIds[row[0]] = UUID(uuidString: row[1]) }
+            // Request ids that got a stored reply by natural key (the letter) under a new request id.
+            let replayed = try Row.fetchCursor(db, sql: "SELECT request_id, natural_key FROM idempotency WHERE method = ? AND natural_key IS NOT NULL",
+                                               arguments: [Self.registerMethod])
+            while let row = try replayed.next() {
+                let key: String = row[1]
+                if let letter = key.split(separator: "\u{1}").last.flatMap({ UUID(uuidString: String($0)) }) { requestIds[row[0]] = letter }
+            }
             return (latest, requestIds, try Self.reconcileRequired(db))
         }
         let writerState = WriterState(lastRegisteredAtMs: latest, requestIds: requestIds, reconcileRequired: reconcile)
@@ -50,8 +64,11 @@ package final class RegistryStore: Sendable {
         let cache = EntryCache(capacity: cacheCapacity)
         self.cache = cache
         self.writerState = writerState
+        let replyEncoder = LockedValue<ReplyEncoder?>(nil)
+        self.replyEncoder = replyEncoder
         let context = BatchContext(pool: pool, settings: settings, key: key, clock: clock, logger: logger,
-                                   writerState: writerState, onNewDeliveries: hook, cache: cache)
+                                   writerState: writerState, onNewDeliveries: hook, cache: cache,
+                                   replyEncoder: replyEncoder)
         self.queue = GroupCommitQueue(name: "registry-writer", maxBatch: settings.maxBatch) { batch in
             context.commit(batch)
         }
@@ -72,6 +89,15 @@ package final class RegistryStore: Sendable {
         if request.unit.isEmpty { request.unit = settings.defaultUnit }
         try Self.validate(request, settings: settings)
         return try await queue.submit(request)
+    }
+
+    /// The registration's reply is complete (its final PDF and v2 receipt were made after the
+    /// numbering transaction): later retries get these bytes.
+    package func completeReply(letterId: UUID, reply: Data) async throws {
+        try await pool.write { db in
+            try ExactlyOnce.completeReply(db, method: Self.registerMethod,
+                                          naturalKey: RegistrationExactlyOnce.naturalKeyParts(letterId: letterId), response: reply)
+        }
     }
 
     static func validate(_ r: RegistrationRequest, settings: RegistrySettings) throws(RegistryError) {
@@ -125,6 +151,7 @@ package final class RegistryStore: Sendable {
 
 /// Mutable state of the writer, touched only inside closures running on GRDB's serial writer queue
 /// (batches and imports), so never concurrently (kept in a class so the Sendable closure can hold it).
+/// `@unchecked`: GRDB's serial writer queue is its lock; nothing reads or writes it elsewhere.
 final class WriterState: @unchecked Sendable {
     var lastRegisteredAtMs: Int64
     /// Request id → letter of every registration in the book, to refuse a request id reused for
@@ -145,7 +172,7 @@ final class WriterState: @unchecked Sendable {
     }
 }
 
-/// A small lock-protected box.
+/// A small lock-protected box (`@unchecked`: `lock` guards `value`).
 package final class LockedValue<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value

@@ -20,6 +20,5 @@ do {
                               metricsCollectors: [RegistryMetrics.collector(store: application.store)], logger: logger)
     application.store.shutdown()
 } catch {
-    logger.critical("surat-registry failed: \(error)")
-    exit(1)
+    ServiceMain.exit(error, executable: "surat-registry")
 }

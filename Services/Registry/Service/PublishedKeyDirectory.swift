@@ -11,13 +11,16 @@ import ServiceKit
 /// Sources: a trusted-keys file (a JSON `ListPublicKeysResponse`, for offline or benchmark use)
 /// and/or the signing service's `ListPublicKeys`. Fetched keys are reused for `refreshInterval`;
 /// a signature naming a key, signer or delegation we do not know triggers one refetch (at most
-/// once per second) so newly registered signers work at once.
+/// once per second, unless the signature was made after the last fetch began) so newly registered
+/// signers and delegations work at once.
 package final class PublishedKeyDirectory: Sendable {
     private struct State: Sendable {
         var remote = ListPublicKeysResponse()
         var verifier: SignatureVerifier
         var fetchedAt: ContinuousClock.Instant?
         var lastAttempt: ContinuousClock.Instant?
+        /// Wall-clock start of the last fetch, to compare with a signature's signing time.
+        var lastAttemptUnixMillis: Int64 = 0
         /// The fetch under way, if any: every caller that needs fresh keys awaits this one task
         /// (single flight), instead of skipping it and judging a signature on stale keys.
         var inFlight: Task<Bool, Never>?
@@ -66,7 +69,7 @@ package final class PublishedKeyDirectory: Sendable {
                                                  contentDigest: contentDigest)
         guard !report.valid, client != nil, Self.unknownToUs(report) else { return report }
         // Unknown key, signer or delegation: fetch (or join the fetch already under way) once.
-        if let fetch = fetchTask(force: true) { _ = await fetch.value }
+        if let fetch = fetchTask(force: true, signedAtUnixMillis: record.fields.signedAtUnixMillis) { _ = await fetch.value }
         report = state.get().verifier.verify(envelopeBytes: record.envelope, signature: record.signature,
                                              contentDigest: contentDigest)
         if !report.valid, Self.unknownToUs(report), state.get().lastFetchFailed {
@@ -76,25 +79,50 @@ package final class PublishedKeyDirectory: Sendable {
         return report
     }
 
-    private static func unknownToUs(_ report: VerificationReport) -> Bool {
-        guard let problem = report.firstProblem else { return false }
-        return problem.detail.contains("not published") || problem.detail.contains("not among the published")
+    /// The signers and delegations as the agenda book prints them (position and name, Plh./Plt.),
+    /// from the cached keys, refreshed first when they are stale.
+    package func agendaSigners() async -> AgendaSigners {
+        if client != nil, let fetch = fetchTask(force: false) { _ = await fetch.value }
+        let remote = state.get().remote
+        var signers: [String: AgendaSigners.Signer] = [:]
+        for signer in fileKeys.signers + remote.signers {
+            signers[signer.id] = AgendaSigners.Signer(name: signer.name, position: signer.position)
+        }
+        let delegations = (fileKeys.delegations + remote.delegations).map { delegation in
+            AgendaSigners.Delegation(
+                fromSignerId: delegation.fromSignerId, toSignerId: delegation.toSignerId,
+                authority: delegation.kind == .unspecified ? "a.n." : delegation.kind.label + ".",
+                validFromMillis: delegation.validFromUnixMillis, validUntilMillis: delegation.validUntilUnixMillis,
+                revokedAtMillis: delegation.revokedAtUnixMillis)
+        }
+        return AgendaSigners(signers: signers, delegations: delegations)
+    }
+
+    /// Whether the first failure is a key, signer or delegation we have not fetched yet (never
+    /// a revoked or expired key, a bad signature or changed content: fetching cannot mend those).
+    static func unknownToUs(_ report: VerificationReport) -> Bool {
+        report.failures.first?.isUnknownToVerifier ?? false
     }
 
     /// The fetch to wait for: the one under way, or a new one when the keys are stale (or, with
-    /// `force`, when the last attempt is more than a second old); nil when the cache will do.
-    private func fetchTask(force: Bool) -> Task<Bool, Never>? {
+    /// `force`, when the last attempt is more than a second old, or began before the signature was
+    /// made: a key or delegation created just before signing, and after our last fetch, must not be
+    /// reported unpublished); nil when the cache will do.
+    private func fetchTask(force: Bool, signedAtUnixMillis: Int64 = 0) -> Task<Bool, Never>? {
         let now = ContinuousClock.now
         return state.withValue { state -> Task<Bool, Never>? in
             if let running = state.inFlight { return running }
             if force {
-                if let last = state.lastAttempt, now - last < .seconds(1), !state.lastFetchFailed { return nil }
+                // The hosts' clocks are synchronised (NTP), as key validity periods already require.
+                let fetchedAfterSigning = state.lastAttemptUnixMillis >= signedAtUnixMillis
+                if let last = state.lastAttempt, now - last < .seconds(1), !state.lastFetchFailed, fetchedAfterSigning { return nil }
             } else if let fetched = state.fetchedAt, now - fetched < refreshInterval {
                 return nil
             } else if state.fetchedAt != nil, let last = state.lastAttempt, now - last < .seconds(1) {
                 return nil
             }
             state.lastAttempt = now
+            state.lastAttemptUnixMillis = Int64(Date().timeIntervalSince1970 * 1000)
             let task = Task { await self.refresh() }
             state.inFlight = task
             return task

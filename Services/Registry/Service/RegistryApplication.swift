@@ -18,7 +18,7 @@ package final class RegistryApplication: Sendable {
     package init(settings: ServiceSettings, configuration: RegistryConfiguration, logger: Logger) throws {
         let registrySettings = try configuration.registrySettings()
         let databasePath = settings.resolvedDatabasePath(service: "registry")
-        let pool = try RegistryDatabase.open(path: databasePath)
+        let pool = try RegistryDatabase.open(path: databasePath) { DatabaseMetrics.forDatabase(path: databasePath)?.instrument(&$0) }
         let keyPath = configuration.registryKeyPath.isEmpty
             ? URL(fileURLWithPath: settings.dataDirectory).appendingPathComponent("registry-receipt.key").path
             : configuration.registryKeyPath

@@ -32,7 +32,7 @@ extension RegistryService {
         }
         var profile: OfficeProfile
         do {
-            profile = try LetterMapping.profile(json: request.profileJSON.isEmpty ? Data(current!.profileJSON) : request.profileJSON,
+            profile = try LetterMapping.profile(json: request.profileJSON.isEmpty ? Data(current?.profileJSON ?? []) : request.profileJSON,
                                                 emblemPNG: Data())
         } catch { throw Self.profileError(error) }
         // The emblem: the request's, else one given inside the JSON, else the current one.
@@ -221,6 +221,7 @@ extension RegistryService {
         record.signerName = entry.signerName
         record.cancelled = entry.status == .cancelled
         record.cancelReason = entry.cancelReason
+        record.cancelledAt = entry.status == .cancelled ? entry.cancelledAt : nil
         record.pdfSHA256 = Data(stored.sha256 ?? [])
         record.pdfSize = UInt64(stored.size)
         record.pdfDownloadable = !confidential && !stored.isPending

@@ -24,6 +24,11 @@ package final class RegistryService: Sendable {
         self.keys = keys
         self.officeSeal = officeSeal
         self.logger = logger
+        // Each new registration stores this reply in its batch transaction (ServiceKit's ExactlyOnce).
+        let settings = store.settings, publicKey = store.key.publicKey
+        store.replyEncoder.set { entry, registration in
+            Data(try ProtobufEncoder().encode(Self.newRegistrationReply(entry, registration, settings: settings, publicKey: publicKey)))
+        }
     }
 
     package var descriptor: ServiceDescriptor {
@@ -47,6 +52,7 @@ package final class RegistryService: Sendable {
         service.unary(RegistryAPI.getPublicRecord) { [self] request, context in try await getPublicRecord(request, context) }
         service.unary(RegistryAPI.getLetterPDF) { [self] request, context in try await getLetterPDF(request, context) }
         service.unary(RegistryAPI.findByPDFDigest) { [self] request, context in try await findByPDFDigest(request, context) }
+        service.unary(RegistryAPI.getNumberingRules) { [self] _, context in try numberingRules(context) }
         service.unary(RegistryAPI.getRegistryKey) { [self] _, _ in
             var response = RegistryAPI.GetRegistryKeyResponse()
             response.officeID = store.settings.officeId
@@ -94,6 +100,7 @@ package final class RegistryService: Sendable {
             known[Int(position.year)] = max(known[Int(position.year)] ?? 0, position.sequence)
         }
         registration.knownAgendaSequences = known
+        registration.exactlyOnce = try Self.exactlyOnce(request, letterId: letterId, contentDigest: digest, actorID: actor.id)
         let outcome: RegistrationOutcome
         do {
             outcome = try await store.register(registration)
@@ -101,26 +108,72 @@ package final class RegistryService: Sendable {
             logger.notice("registration refused", metadata: ["letter.id": "\(letterId)", "request.id": "\(request.requestID)", "error": "\(error)"])
             throw error
         }
+        // ServiceKit's exactly-once rule: the stored reply of this request id, or of the same step
+        // (the letter, asked the same by the same actor) under another request id, is sent again.
+        let metadata: Logger.Metadata = ["letter.id": "\(letterId)", "request.id": "\(request.requestID)",
+                                         "number": "\(outcome.entry.number)"]
+        if let replayedBy = outcome.replayedBy {
+            logger.info(ExactlyOnce.replayMessage(method: RegistryAPI.register.fullName),
+                        metadata: metadata.merging(["replay.by": "\(replayedBy.rawValue)"]) { $1 })
+        } else if outcome.alreadyRegistered {
+            // In the book without a stored reply for this ask (another actor, or registered before the
+            // registry stored replies, or imported): its entry, already_registered.
+            logger.info("letter already registered: its entry sent", metadata: metadata)
+        } else {
+            logger.info("letter registered", metadata: metadata)
+        }
         // Numbered and durable; now the final PDF (if the office has a profile), outside the
         // numbering transaction. The reply waits until PDF, digest and v2 receipt are durable.
         let entry = try await finishFinalPDF(outcome.entry)
+        if let stored = outcome.reply {
+            var response = try ProtobufDecoder().decode(RegistryAPI.RegisterResponse.self, from: stored)
+            guard response.entry?.receipt?.text != Data(entry.receipt.text) else { return response }
+            // The final PDF was made after the numbering transaction (just now, or at a start after a
+            // crash): its v2 receipt completes the stored reply, for this answer and every later one.
+            response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
+            try await store.completeReply(letterId: letterId, reply: Data(try ProtobufEncoder().encode(response)))
+            return response
+        }
+        var response = outcome.alreadyRegistered
+            ? RegistryAPI.RegisterResponse() : Self.newRegistrationReply(entry, registration, settings: store.settings, publicKey: publicKey)
+        if outcome.alreadyRegistered {
+            response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
+            response.alreadyRegistered = true
+            response.deliveries = try await store.deliveries(letterId: letterId).map { RegistryAPI.Delivery($0, number: outcome.entry.number) }
+        }
+        return response
+    }
+
+    /// Register's keys under the exactly-once rule. The caller's high-water mark (`known_agenda`) is
+    /// left out of both fingerprints (it grows between retries and asks nothing), and the content is
+    /// represented by its SHA-256 (already computed) rather than hashed again.
+    static func exactlyOnce(_ request: RegistryAPI.RegisterRequest, letterId: UUID, contentDigest: Data,
+                            actorID: String) throws -> RegistrationExactlyOnce {
+        var asking = request
+        asking.knownAgenda = []
+        asking.content = contentDigest
+        let fingerprint = try Idempotency.fingerprint(of: asking, actorID: actorID)
+        asking.requestID = ""
+        return RegistrationExactlyOnce(
+            fingerprint: fingerprint,
+            naturalKey: try NaturalKey(RegistrationExactlyOnce.naturalKeyParts(letterId: letterId), asking: asking, actorID: actorID))
+    }
+
+    /// The reply to a registration made now: its entry and its deliveries, just written in the same
+    /// transaction (not read back). Encoded and stored by the batch writer.
+    static func newRegistrationReply(_ entry: AgendaEntry, _ registration: RegistrationRequest, settings: RegistrySettings,
+                                     publicKey: [UInt8]) -> RegistryAPI.RegisterResponse {
         var response = RegistryAPI.RegisterResponse()
         response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
-        response.alreadyRegistered = outcome.alreadyRegistered
-        if outcome.alreadyRegistered {
-            response.deliveries = try await store.deliveries(letterId: letterId).map { RegistryAPI.Delivery($0, number: outcome.entry.number) }
-        } else {
-            // Just written in the same transaction: no need to read them back.
-            response.deliveries = registration.addressees.map { addressee in
-                var delivery = RegistryAPI.Delivery()
-                delivery.letterID = outcome.entry.letterId.uuidString.lowercased()
-                delivery.number = outcome.entry.number
-                delivery.addresseeID = addressee.id
-                delivery.addresseeName = addressee.name
-                delivery.endpoint = addressee.endpoint.isEmpty ? store.settings.addressBook[addressee.name] ?? "" : addressee.endpoint
-                delivery.state = delivery.endpoint.isEmpty ? .manual : .pending
-                return delivery
-            }
+        response.deliveries = registration.addressees.map { addressee in
+            var delivery = RegistryAPI.Delivery()
+            delivery.letterID = entry.letterId.uuidString.lowercased()
+            delivery.number = entry.number
+            delivery.addresseeID = addressee.id
+            delivery.addresseeName = addressee.name
+            delivery.endpoint = addressee.endpoint.isEmpty ? settings.addressBook[addressee.name] ?? "" : addressee.endpoint
+            delivery.state = delivery.endpoint.isEmpty ? .manual : .pending
+            return delivery
         }
         return response
     }
@@ -291,6 +344,8 @@ package final class RegistryService: Sendable {
     func exportAgenda(_ request: RegistryAPI.ExportAgendaRequest, _ context: ServerContext) async throws -> RegistryAPI.ExportAgendaResponse {
         let query = try query(year: request.year, from: request.from, until: request.until)
         let entries = try await store.export(query)
+        // Signers as printed: position and name, Plh./Plt. with the position signed for.
+        let signers = await keys.agendaSigners()
         let zone = store.settings.timeZone
         var title = request.year != 0 ? "Tahun \(request.year)" : "Semua"
         if request.from != nil || request.until != nil {
@@ -305,11 +360,12 @@ package final class RegistryService: Sendable {
         case .html:
             response.mediaType = "text/html; charset=utf-8"
             response.fileName = baseName + ".html"
-            response.data = Data(AgendaExport.html(entries, zone: zone, officeName: store.settings.officeName, title: title))
+            response.data = Data(AgendaExport.html(entries, zone: zone, officeName: store.settings.officeName, title: title,
+                                                   signers: signers))
         case .csv, .unspecified:
             response.mediaType = "text/csv; charset=utf-8"
             response.fileName = baseName + ".csv"
-            response.data = Data(AgendaExport.csv(entries, zone: zone))
+            response.data = Data(AgendaExport.csv(entries, zone: zone, signers: signers))
         }
         return response
     }
@@ -317,18 +373,18 @@ package final class RegistryService: Sendable {
     // MARK: Cancel
 
     func cancel(_ request: RegistryAPI.CancelLetterRequest, _ context: ServerContext) async throws -> RegistryAPI.CancelLetterResponse {
-        let actor = try context.requireActor(.stafUmum, .admin, action: "CancelLetter (pembatalan)")
+        // The gateway's CancelNumber acts as the Camat (proto-notes/gateway.md, "Cancelling a number").
+        let actor = try context.requireActor(.stafUmum, .admin, .camat, action: "CancelLetter (pembatalan)")
         var letterId: UUID?
         if !request.letterID.isEmpty {
             guard let id = UUID(uuidString: request.letterID) else { throw RegistryError.invalidArgument("letter_id", "must be a UUID") }
             letterId = id
         }
-        let entry = try await store.cancel(requestId: request.requestID, number: request.number.isEmpty ? nil : request.number,
-                                           letterId: letterId, reason: request.reason, actor: actor.id)
-        logger.info("letter cancelled", metadata: ["letter.id": "\(entry.letterId)", "request.id": "\(request.requestID)", "number": "\(entry.number)"])
-        var response = RegistryAPI.CancelLetterResponse()
-        response.entry = RegistryAPI.AgendaEntry(entry, registryPublicKey: publicKey)
-        return response
+        let answer = try await store.cancel(requestId: request.requestID, number: request.number.isEmpty ? nil : request.number,
+                                            letterId: letterId, reason: request.reason, actor: actor.id)
+        answer.log(logger, done: "letter cancelled", metadata: [
+            "letter.id": "\(answer.response.entry?.letterID ?? "")", "number": "\(answer.response.entry?.number ?? "")"])
+        return answer.response
     }
 
     // MARK: Verify
@@ -396,11 +452,10 @@ package final class RegistryService: Sendable {
         let actor = try context.requireActor(.stafUmum, .admin, action: "MarkDelivered")
         guard let letterId = UUID(uuidString: request.letterID) else { throw RegistryError.invalidArgument("letter_id", "must be a UUID") }
         guard !request.addresseeID.isEmpty else { throw RegistryError.invalidArgument("addressee_id", "is required") }
-        let delivery = try await store.markDelivered(requestId: request.requestID, letterId: letterId, addresseeId: request.addresseeID,
-                                                     note: request.note, actor: actor.id)
-        let number = try await store.entry(letterId: letterId).number
-        var response = RegistryAPI.MarkDeliveredResponse()
-        response.delivery = RegistryAPI.Delivery(delivery, number: number)
-        return response
+        let answer = try await store.markDelivered(requestId: request.requestID, letterId: letterId, addresseeId: request.addresseeID,
+                                                   note: request.note, actor: actor.id)
+        answer.log(logger, done: "delivery marked delivered by hand", metadata: [
+            "letter.id": "\(request.letterID)", "addressee.id": "\(request.addresseeID)"])
+        return answer.response
     }
 }

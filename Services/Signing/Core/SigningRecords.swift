@@ -25,6 +25,15 @@ struct StoredKey: Sendable {
     }
 }
 
+/// The reply UploadForSignature stores for its replays: the signing request's id (see `upload`).
+struct SigningRequestReference: Codable, Sendable {
+    var signingRequestId: String = ""
+
+    enum CodingKeys: Int, CodingKey {
+        case signingRequestId = 1
+    }
+}
+
 enum SigningRecords {
     static func signer(_ db: Database, id: String) throws -> PublishedSigner? {
         try Row.fetchOne(db, sql: "SELECT * FROM signer WHERE id = ?", arguments: [id]).map(signer(row:))
@@ -152,24 +161,9 @@ enum SigningRecords {
 
     // MARK: - Request ids
 
-    /// The stored result id for a repeated request id, nil for a new one; a reused id with a
-    /// different request is INVALID_ARGUMENT naming `request_id`.
-    static func replay(_ db: Database, method: String, requestId: String, fingerprint: Data) throws -> String? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT fingerprint, result_id FROM request_log WHERE method = ? AND request_id = ?",
-                                         arguments: [method, requestId]) else { return nil }
-        let stored: Data = row["fingerprint"]
-        guard stored == fingerprint else {
-            throw SigningError.invalid("request_id", "\(requestId) was already used for a different \(method) request; use a new request id")
-        }
-        return row["result_id"]
-    }
-
-    static func recordRequest(_ db: Database, method: String, requestId: String, fingerprint: Data, resultId: String, at: Int64) throws {
-        try db.execute(sql: "INSERT INTO request_log (method, request_id, fingerprint, result_id, at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [method, requestId, fingerprint, resultId, at])
-    }
-
-    /// SHA-256 of the request's protobuf bytes. Callers blank secrets (passphrases) first.
+    /// SHA-256 of the request's protobuf bytes, the request-id fingerprint of every signing method (the
+    /// formula of the former request log, so its migrated rows still match). Callers blank secrets
+    /// (passphrases) first; the acting signer is in the request where it matters (Sign, ChangePassphrase).
     static func fingerprint<Message: Encodable>(_ message: Message) throws -> Data {
         Data(SHA256.hash(data: try ProtobufEncoder().encode(message)))
     }

@@ -102,5 +102,7 @@ public enum SigningSchema {
                 );
                 """)
         }
+        // Runs after ServiceKit's own migrations (ServiceDatabase.open registers those first).
+        migrator.registerMigration("signing-v2-exactly-once") { db in try migrateRequestLog(db) }
     }
 }

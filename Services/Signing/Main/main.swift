@@ -23,6 +23,5 @@ do {
     try await ServiceMain.run(settings: loaded.settings, services: [service.descriptor], descriptorFiles: ProtoDescriptors.all,
                               metricsCollectors: [SigningMetrics.collector(database: database)], logger: logger)
 } catch {
-    logger.critical("surat-signing failed: \(error)")
-    exit(1)
+    ServiceMain.exit(error, executable: "surat-signing")
 }

@@ -45,7 +45,7 @@ enum Pages {
     static func dateText(_ date: Date?) -> String {
         guard let date else { return "-" }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Jakarta")!
+        calendar.timeZone = TimeZone(identifier: "Asia/Jakarta") ?? TimeZone(secondsFromGMT: 7 * 3600) ?? .gmt  // WIB
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         let months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
         let minute = parts.minute! < 10 ? "0\(parts.minute!)" : "\(parts.minute!)"
@@ -92,7 +92,10 @@ enum Pages {
         rows += "<dt>Penanda tangan</dt><dd>\(escape(record.signerName))</dd>"
         rows += "<dt>Jabatan</dt><dd>\(escape(record.signerPosition))</dd>"
         if !record.onBehalfOf.isEmpty { rows += "<dt>Atas nama</dt><dd>\(escape(record.onBehalfOf))</dd>" }
-        if record.cancelled { rows += "<dt>Alasan pembatalan</dt><dd>\(escape(record.cancelReason))</dd>" }
+        if record.cancelled {
+            rows += "<dt>Dibatalkan</dt><dd id=\"dibatalkan\">\(escape(dateText(record.cancelledAt)))</dd>"
+            rows += "<dt>Alasan pembatalan</dt><dd id=\"alasan-pembatalan\">\(escape(record.cancelReason))</dd>"
+        }
         var checks = check("Tanda tangan elektronik Camat", record.signatureValid)
         checks += check("Tanda terima registri (buku agenda)", record.receiptValid)
         checks += check("Segel elektronik kantor pada PDF", sealPassed(seal), unknown: "tidak diperiksa di sini")

@@ -189,9 +189,9 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             let page = error.status == .notFound ? Pages.notFound("Halaman tidak ada.") : Pages.layout(title: "Permintaan tidak dapat dilayani", "<h1>Permintaan tidak dapat dilayani</h1><div class=\"verdict bad\" id=\"verdict\">\(Pages.escape(error.status.reasonPhrase))</div>")
             response = Response(status: error.status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
         }
-        response.headers[.init("Content-Security-Policy")!] =
+        response.headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+        response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("Referrer-Policy")!] = "no-referrer"
         return response

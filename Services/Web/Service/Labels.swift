@@ -55,6 +55,7 @@ enum Labels {
         case .awaitingSignature: "Menunggu tanda tangan"
         case .signed: "Ditandatangani, belum dinomori"
         case .completed: "Selesai"
+        case .withdrawn: "Ditarik"
         }
     }
 
@@ -70,13 +71,15 @@ enum Labels {
         }
     }
 
-    static func delivery(_ state: String) -> String {
-        switch state.lowercased() {
-        case "pending", "queued": "menunggu dikirim"
-        case "delivered": "terkirim"
-        case "failed": "gagal, dicoba lagi"
-        case "manual", "not_electronic", "no_endpoint": "diantar manual"
-        default: state
+    static func delivery(_ state: GatewayAPI.DeliveryState) -> String {
+        switch state {
+        case .pending: "menunggu dikirim"
+        case .delivered: "terkirim"
+        case .failed: "gagal, perlu diantar manual"
+        case .manual: "diantar manual"
+        case .deliveredManually: "sudah diantar manual"
+        case .withdrawn: "ditarik (nomor dibatalkan)"
+        case .unspecified: "-"
         }
     }
 

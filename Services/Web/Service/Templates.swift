@@ -5,8 +5,27 @@ enum Templates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "password": password, "home": home, "letter": letter, "letters": letters,
         "open": open, "agenda": agenda, "agendaPrint": agendaPrint, "sla": sla, "admin": admin, "error": error,
-        "tokenIssued": tokenIssued, "content": content, "draftPreview": draftPreview,
+        "tokenIssued": tokenIssued, "content": content, "draftPreview": draftPreview, "signingKey": signingKey,
     ]
+
+    /// The signer makes their own signing key (an admin only registered them as a signer).
+    static let signingKey = """
+    <section class="card narrow">
+    <h1>Kunci tanda tangan</h1>
+    {{#activated}}<p>Kunci {{keyID}} untuk jabatan {{position}} sudah aktif. Gunakan frasa sandinya saat menandatangani.</p>{{/activated}}
+    {{^activated}}
+    <p>Admin mendaftarkan Anda sebagai penandatangan. Buat kunci tanda tangan Anda dengan frasa sandi yang hanya Anda ketahui; admin tidak pernah melihatnya.</p>
+    <form method="post" action="/kunci" class="stack">
+      <input type="hidden" name="csrf" value="{{csrf}}">
+      <label for="passphrase">Frasa sandi baru</label>
+      <input id="passphrase" name="passphrase" type="password" autocomplete="new-password" required>
+      <label for="confirm_passphrase">Ulangi frasa sandi</label>
+      <input id="confirm_passphrase" name="confirm_passphrase" type="password" autocomplete="new-password" required>
+      <button type="submit" class="primary">Buat kunci</button>
+    </form>
+    {{/activated}}
+    </section>
+    """
 
     /// The letter's structured content (used by the letter page and the draft preview).
     static let content = """
@@ -58,6 +77,7 @@ enum Templates {
       <div class="who">
         <span class="who-name">{{name}}<small>{{roleLabel}}{{#actingNote}} · {{actingNote}}{{/actingNote}}</small></span>
         <a href="/sandi" class="quiet">Ganti sandi</a>
+        {{#isSigner}}<a href="/kunci" class="quiet">Kunci tanda tangan</a>{{/isSigner}}
         <form method="post" action="/keluar" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="link">Keluar</button></form>
       </div>
       {{/user}}
@@ -197,6 +217,8 @@ enum Templates {
     </section>
     {{/action}}
     {{#waiting}}<section class="card muted-card"><h2>Menunggu</h2><p>{{waiting}}</p></section>{{/waiting}}
+    {{#withdrawal}}<section class="card muted-card" id="ditarik"><h2>Surat ditarik</h2><p>Ditarik oleh {{by}} pada {{at}} (langkah {{step}}): {{reason}}</p></section>{{/withdrawal}}
+    {{#contentHidden}}<section class="card muted-card" id="isi-tertutup"><h2>Isi surat tertutup</h2><p>Surat ini bersifat rahasia: isinya hanya untuk pihak yang menangani surat ini.</p></section>{{/contentHidden}}
     {{#diff}}
     <section class="card">
       <h2>Perubahan sejak dikembalikan (revisi {{fromRevision}} → {{toRevision}})</h2>
@@ -230,6 +252,30 @@ enum Templates {
       </ol>
       {{#total}}<p class="muted">Seluruh perjalanan: {{total}}</p>{{/total}}
     </section>
+    {{#withdrawAction}}
+    <section class="card" id="tarik">
+      <h2>Tarik surat</h2>
+      <p class="muted">Sebelum dinomori, surat dapat ditarik dengan alasan; setelah itu tidak ada langkah lagi.</p>
+      <form method="post" action="{{withdrawAction}}" class="stack">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="request_id" value="{{withdrawRequestID}}">
+        <label for="withdraw_reason">Alasan penarikan</label><input id="withdraw_reason" name="reason" required>
+        <button type="submit">Tarik surat</button>
+      </form>
+    </section>
+    {{/withdrawAction}}
+    {{#reassignAction}}
+    <section class="card" id="alihkan">
+      <h2>Alihkan penugasan</h2>
+      <form method="post" action="{{reassignAction}}" class="stack">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="request_id" value="{{reassignRequestID}}">
+        <label for="reassign_role">Tugas</label>
+        <select id="reassign_role" name="role"><option value="staf_umum">Staf Umum (langkah 4 dan 6)</option><option value="drafter">Konseptor (langkah 2)</option></select>
+        <label for="reassign_to">Kepada (nama pengguna)</label><input id="reassign_to" name="to_user_id" required autocapitalize="none">
+        <label for="reassign_reason">Alasan</label><input id="reassign_reason" name="reason" required>
+        <button type="submit">Alihkan</button>
+      </form>
+    </section>
+    {{/reassignAction}}
     {{#hasReturns}}
     <section class="card">
       <h2>Catatan pengembalian</h2>
@@ -373,7 +419,7 @@ enum Templates {
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="signer_user">Pengguna</label><input id="signer_user" name="user_id" required autocapitalize="none">
         <label for="signer_position">Jabatan</label><input id="signer_position" name="position" placeholder="Camat Sooko">
-        <label for="signer_passphrase">Frasa sandi kunci (diberikan kepada penandatangan)</label><input id="signer_passphrase" name="passphrase" type="password" autocomplete="off" required>
+        <p class="hint">Kunci tanda tangan dibuat saat penandatangan sendiri menetapkan frasa sandinya (<code>surat signer activate</code>).</p>
         <button type="submit">Daftarkan</button>
       </form>
       <h3>Delegasi tanda tangan (a.n.)</h3>

@@ -47,7 +47,10 @@ extension WebApp {
                 ["userID": $0.userID, "role": Labels.role($0.role), "actingFor": $0.actingFor, "from": clock.dateTime($0.validFrom),
                  "until": clock.dateTime($0.validUntil)] as [String: Any]
             },
-            "signers": signers.map { ["userID": $0.userID, "name": $0.name, "position": $0.position, "keyID": $0.keyID] as [String: Any] },
+            "signers": signers.map {
+                ["userID": $0.userID, "name": $0.name, "position": $0.position,
+                 "keyID": $0.pending ? "menunggu penandatangan membuat kuncinya" : $0.keyID] as [String: Any]
+            },
             "roles": Labels.roles.map { ["value": $0, "label": Labels.role($0)] as [String: Any] },
             "profileVersion": profile?.version ?? 0,
             "profileJSON": Self.prettyJSON(profile?.profileJSON ?? Data()),
@@ -126,10 +129,11 @@ extension WebApp {
     func adminRegisterSigner(_ request: Request) async throws -> Response {
         let session = try await requireSession(request)
         let form = try await requireForm(request, session)
-        return try await act(session, back: "/admin", success: "Penandatangan didaftarkan dengan kunci baru.") {
+        // The signer makes their own key (ActivateSigningKey, `surat signer activate`): no passphrase here.
+        return try await act(session, back: "/admin",
+                             success: "Penandatangan didaftarkan; kuncinya dibuat saat ia sendiri menetapkan frasa sandi (surat signer activate).") {
             _ = try await call(GatewayAPI.registerSigner, GatewayAPI.RegisterSignerRequest(
-                requestID: Self.newRequestID(), userID: form.text("user_id").lowercased(), position: form.text("position"),
-                passphrase: form["passphrase"] ?? ""), session)
+                requestID: Self.newRequestID(), userID: form.text("user_id").lowercased(), position: form.text("position")), session)
         }
     }
 

@@ -154,8 +154,14 @@ extension WebApp {
             throw FriendlyError(text: "Surat tidak ditemukan.", code: .notFound)
         }
         var draft: GatewayAPI.DraftReply? = nil
+        var contentHidden = false
         if !journey.draftID.isEmpty {
-            draft = try await call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: id), session)
+            do {
+                draft = try await call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: id), session)
+            } catch let error as FriendlyError where error.code == .permissionDenied {
+                // A Rahasia / Sangat Rahasia letter this user may not read: its journey still shows.
+                contentHidden = true
+            }
         }
         var data: [String: Any] = [
             "subject": journey.subject, "stateLabel": Labels.state(journey.state), "stateKey": journey.state.rawValue,
@@ -181,6 +187,22 @@ extension WebApp {
         data["returns"] = journey.returns.map {
             ["by": $0.by?.name ?? "-", "at": clock.dateTime($0.at), "notes": $0.notes] as [String: Any]
         }
+        if contentHidden { data["contentHidden"] = true }
+        if let withdrawal = journey.withdrawal {
+            data["withdrawal"] = ["by": withdrawal.by?.name ?? "-", "at": clock.dateTime(withdrawal.at), "reason": withdrawal.reason,
+                                  "step": withdrawal.atStep] as [String: Any]
+        }
+        // Withdrawal before registration: the letter's clerk (any Staf Umum before one is assigned) or an admin.
+        if !(journey.state == .completed || journey.state == .withdrawn),
+           session.holds("admin") || (session.holds("staf_umum") && (journey.clerk.map { $0.id == session.userID } ?? true)) {
+            data["withdrawAction"] = "/surat/\(id)/tarik"
+            data["withdrawRequestID"] = Self.newRequestID()
+            // Reassignment (the same people may do it) once a clerk is assigned.
+            if journey.clerk != nil {
+                data["reassignAction"] = "/surat/\(id)/alihkan"
+                data["reassignRequestID"] = Self.newRequestID()
+            }
+        }
         if let draft, let content = draft.content {
             var section = contentData(content, revision: draft.revision)
             section["previewURL"] = "/surat/\(id)/pratinjau.pdf?revisi=\(draft.revision)"
@@ -196,7 +218,7 @@ extension WebApp {
         }
         // The Sekretaris (and the drafter) see what changed since the last return.
         if journey.state == .inReview || journey.state == .drafting, let last = journey.returns.last, let current = draft?.content,
-           let digest = Data(hexString: last.revisionDigest),
+           case let digest = last.revisionDigest, !digest.isEmpty,
            let old = try? await call(GatewayAPI.getDraft, GatewayAPI.GetDraftRequest(letterID: id, revisionDigest: digest), session),
            let oldContent = old.content, old.revision != draft?.revision {
             let diff = TextDiff.lines(Self.textLines(oldContent), Self.textLines(current))
@@ -240,6 +262,7 @@ extension WebApp {
     /// offers; the gateway decides when the form is posted.
     func actionFor(_ journey: GatewayAPI.Journey, draft: GatewayAPI.DraftReply?, session: WebSession) -> ([String: Any]?, String?) {
         let step = Int(journey.currentStep)
+        if journey.state == .withdrawn { return (nil, "Surat ini telah ditarik; tidak ada langkah lagi.") }
         guard journey.state != .completed, let role = Labels.stepRole(step) else {
             return (nil, journey.state == .completed ? nil : "Surat belum dibuka.")
         }
@@ -367,6 +390,17 @@ extension WebApp {
                 "letterID": id, "form": formHTML,
                 "content": contentData(shown, revision: 0, heading: "Pratinjau isi (belum disimpan)"),
             ], session: session)
+        case "alihkan":
+            return try await act(session, back: back, success: "Penugasan surat dialihkan.") {
+                _ = try await call(GatewayAPI.reassignLetter, GatewayAPI.ReassignLetterRequest(
+                    requestID: requestID, letterID: id, role: form.text("role"), toUserID: form.text("to_user_id").lowercased(),
+                    reason: form.text("reason")), session)
+            }
+        case "tarik":
+            return try await act(session, back: back, success: "Surat ditarik. Tidak ada langkah lagi untuk surat ini.") {
+                _ = try await call(GatewayAPI.withdrawLetter, GatewayAPI.WithdrawLetterRequest(
+                    requestID: requestID, letterID: id, reason: form.text("reason")), session)
+            }
         case "paraf":
             return try await act(session, back: back, success: "Konsep diparaf dan dikirim ke Sekretaris. Langkah 2 selesai.") {
                 // The drafter initials exactly the revision the page showed (its number and digest).

@@ -59,7 +59,9 @@ public struct WebApp: Sendable {
         if let session {
             let acting = session.actingFor.map { "Plh/Plt \(Labels.role($0.key)) a.n. \($0.value)" }.sorted().joined(separator: ", ")
             var user: [String: Any] = ["name": session.name, "roleLabel": Labels.role(session.role), "csrf": session.csrf,
-                                       "isAdmin": session.holds("admin")]
+                                       "isAdmin": session.holds("admin"),
+                                       // Signers make their own key (/kunci): the Camat, the Sekretaris, their Plh/Plt.
+                                       "isSigner": session.holds("camat") || session.holds("sekretaris")]
             if !acting.isEmpty { user["actingNote"] = acting }
             user["nav" + nav] = true
             layout["user"] = user
@@ -190,6 +192,7 @@ public struct WebApp: Sendable {
         router.get("/static/logo.svg") { _, _ in StaticAssets.response(StaticAssets.logo, type: "image/svg+xml") }
         router.get("/healthz") { _, _ in "ok" }
         addAuthRoutes(router)
+        addSigningKeyRoutes(router)
         addLetterRoutes(router)
         addAgendaRoutes(router)
         addAdminRoutes(router)

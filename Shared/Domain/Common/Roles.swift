@@ -13,6 +13,8 @@ public enum Role: String, Codable, Sendable, CaseIterable, Hashable {
     case camat = "camat"
     /// District IT / office administrator: users, tokens, signers.
     case admin = "admin"
+    /// Reads the admin audit log (ListAuditLog) and letters' metadata; acts in no step.
+    case auditor = "auditor"
 }
 
 /// Who acts: a person with a role. `actingFor` is set for an acting official (Plh/Plt): the
@@ -39,7 +41,6 @@ public struct ActorIdentity: Codable, Sendable, Hashable {
 
     /// The parsed role, nil for an unknown string.
     public var knownRole: Role? { Role(rawValue: role) }
-    public var isActing: Bool { actingFor != nil }
 
     public enum CodingKeys: Int, CodingKey {
         case id = 1

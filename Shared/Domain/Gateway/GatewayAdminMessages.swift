@@ -27,12 +27,7 @@ extension GatewayAPI {
     }
 
     /// An empty message: encodes to zero bytes.
-    public struct ListUsersRequest: Codable, Sendable, Hashable {
-        public init() {}
-        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
-        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-        public enum CodingKeys: Int, CodingKey { case none = 1 }
-    }
+    public typealias ListUsersRequest = EmptyMessage
 
     public struct ListUsersReply: Codable, Sendable, Hashable {
         public var users: [User] = []
@@ -154,8 +149,10 @@ extension GatewayAPI {
         public var position: String = ""
         public var keyID: String = ""
         public var algorithm: String = ""
+        /// Registered by an admin; no key until the signer activates it (ActivateSigningKey).
+        public var pending: Bool = false
         public init() {}
-        public enum CodingKeys: Int, CodingKey { case signerID = 1, userID, name, nip, position, keyID, algorithm }
+        public enum CodingKeys: Int, CodingKey { case signerID = 1, userID, name, nip, position, keyID, algorithm, pending }
     }
 
     public struct RegisterSignerRequest: Codable, Sendable, Hashable {
@@ -173,12 +170,7 @@ extension GatewayAPI {
     }
 
     /// An empty message: encodes to zero bytes.
-    public struct ListSignersRequest: Codable, Sendable, Hashable {
-        public init() {}
-        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
-        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-        public enum CodingKeys: Int, CodingKey { case none = 1 }
-    }
+    public typealias ListSignersRequest = EmptyMessage
 
     public struct ListSignersReply: Codable, Sendable, Hashable {
         public var signers: [SignerInfo] = []

@@ -49,34 +49,10 @@ extension GatewayAPI {
         public enum CodingKeys: Int, CodingKey { case data = 1, totalSize, sha256, letterNumber }
     }
 
-    public struct GetOfficeProfileRequest: Codable, Sendable, Hashable {
-        public var version: Int64 = 0
-        public init(version: Int64 = 0) { self.version = version }
-        public enum CodingKeys: Int, CodingKey { case version = 1 }
-    }
-
-    public struct SetOfficeProfileRequest: Codable, Sendable, Hashable {
-        public var requestID: String = ""
-        public var profileJSON: Data = Data()
-        public var emblemPNG: Data = Data()
-        public var expectedVersion: Int64 = 0
-        public init(requestID: String = "", profileJSON: Data = Data(), emblemPNG: Data = Data(), expectedVersion: Int64 = 0) {
-            self.requestID = requestID
-            self.profileJSON = profileJSON
-            self.emblemPNG = emblemPNG
-            self.expectedVersion = expectedVersion
-        }
-        public enum CodingKeys: Int, CodingKey { case requestID = 1, profileJSON, emblemPNG, expectedVersion }
-    }
-
-    public struct OfficeProfile: Codable, Sendable, Hashable {
-        public var version: Int64 = 0
-        public var profileJSON: Data = Data()
-        public var emblemPNG: Data = Data()
-        public var setAt: Date? = nil
-        public var setBy: String = ""
-        public var sha256: Data = Data()
-        public init() {}
-        public enum CodingKeys: Int, CodingKey { case version = 1, profileJSON, emblemPNG, setAt, setBy, sha256 }
-    }
+    // The office profile: the gateway passes the registry's messages through (gateway.proto's
+    // GetOfficeProfileRequest, SetOfficeProfileRequest and OfficeProfile have the fields of
+    // registry.proto's GetOfficeProfileRequest, SetOfficeProfileRequest and OfficeProfileRecord).
+    public typealias GetOfficeProfileRequest = RegistryAPI.GetOfficeProfileRequest
+    public typealias SetOfficeProfileRequest = RegistryAPI.SetOfficeProfileRequest
+    public typealias OfficeProfile = RegistryAPI.OfficeProfileRecord
 }

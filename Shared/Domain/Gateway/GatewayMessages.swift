@@ -14,6 +14,7 @@ extension GatewayAPI {
         case awaitingSignature = 5
         case signed = 6
         case completed = 7
+        case withdrawn = 8
     }
 
     public enum StepOutcome: Int32, Codable, Sendable {
@@ -21,6 +22,7 @@ extension GatewayAPI {
         case inProgress = 1
         case done = 2
         case returned = 3
+        case withdrawn = 4
     }
 
     public struct StepRecord: Codable, Sendable, Hashable {
@@ -47,7 +49,8 @@ extension GatewayAPI {
         public var at: Date = Date(timeIntervalSince1970: 0)
         public var by: ActorIdentity? = nil
         public var notes: String = ""
-        public var revisionDigest: String = ""
+        /// SHA-256 of the returned revision (32 bytes).
+        public var revisionDigest: Data = Data()
 
         public init() {}
 
@@ -70,7 +73,8 @@ extension GatewayAPI {
         public var drafter: ActorIdentity? = nil
         public var draftID: String = ""
         public var revision: Int64 = 0
-        public var revisionDigest: String = ""
+        /// SHA-256 of the canonical LetterContent (32 bytes).
+        public var revisionDigest: Data = Data()
         public var signingRequestID: String = ""
         public var signatureID: String = ""
         public var letterNumber: String = ""
@@ -78,13 +82,15 @@ extension GatewayAPI {
         public var returns: [ReturnRecord] = []
         public var totalDurationSeconds: Double = 0
         public var updatedAt: Date = Date(timeIntervalSince1970: 0)
+        public var withdrawal: Withdrawal? = nil
+        public var reassignments: [Reassignment] = []
 
         public init() {}
 
         public enum CodingKeys: Int, CodingKey {
             case letterID = 1, subject, classification, unit, state, currentStep, currentStepTitle, openedAt, openedBy,
                 clerk, drafter, draftID, revision, revisionDigest, signingRequestID, signatureID, letterNumber, steps,
-                returns, totalDurationSeconds, updatedAt
+                returns, totalDurationSeconds, updatedAt, withdrawal, reassignments
         }
     }
 
@@ -321,7 +327,7 @@ extension GatewayAPI {
 
     public struct Delivery: Codable, Sendable, Hashable {
         public var addressee: String = ""
-        public var state: String = ""
+        public var state: DeliveryState = .unspecified
         public var attempts: Int32 = 0
         public var lastError: String = ""
         public var updatedAt: Date? = nil
@@ -483,12 +489,7 @@ extension GatewayAPI {
     }
 
     /// An empty message: encodes to zero bytes.
-    public struct WhoAmIRequest: Codable, Sendable, Hashable {
-        public init() {}
-        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
-        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-        public enum CodingKeys: Int, CodingKey { case none = 1 }
-    }
+    public typealias WhoAmIRequest = EmptyMessage
 
     public struct WhoAmIReply: Codable, Sendable, Hashable {
         public var user: User? = nil

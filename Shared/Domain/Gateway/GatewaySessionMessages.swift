@@ -50,12 +50,7 @@ extension GatewayAPI {
     }
 
     /// An empty message: encodes to zero bytes.
-    public struct SignOutRequest: Codable, Sendable, Hashable {
-        public init() {}
-        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
-        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-        public enum CodingKeys: Int, CodingKey { case none = 1 }
-    }
+    public typealias SignOutRequest = EmptyMessage
 
     public struct SignOutReply: Codable, Sendable, Hashable {
         public var tokenID: String = ""

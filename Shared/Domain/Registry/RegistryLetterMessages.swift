@@ -60,10 +60,12 @@ extension RegistryAPI {
         public var pdfSize: UInt64 = 0
         public var pdfDownloadable: Bool = false
         public var verificationID: String = ""
+        /// When the number was cancelled (pembatalan); nil while it stands.
+        public var cancelledAt: Date? = nil
         public init() {}
         public enum CodingKeys: Int, CodingKey {
             case number = 1, registeredAt, subject, sifat, signerName, signerPosition, onBehalfOf, signatureValid, receiptValid,
-                 cancelled, cancelReason, pdfSHA256, pdfSize, pdfDownloadable, verificationID
+                 cancelled, cancelReason, pdfSHA256, pdfSize, pdfDownloadable, verificationID, cancelledAt
         }
     }
 

@@ -187,12 +187,8 @@ extension RegistryAPI {
         public enum CodingKeys: Int, CodingKey { case year = 1, lastSequence, entryCount, knownSequence, missing }
     }
 
-    public struct GetReconcileStatusRequest: Codable, Sendable, Hashable {
-        public init() {}
-        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
-        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-        public enum CodingKeys: Int, CodingKey { case none = 1 }
-    }
+    /// An empty message: encodes to zero bytes.
+    public typealias GetReconcileStatusRequest = EmptyMessage
 
     public struct ReconcileStatus: Codable, Sendable, Hashable {
         /// True while numbering is refused.
@@ -364,16 +360,13 @@ extension RegistryAPI {
         public enum CodingKeys: Int, CodingKey { case delivery = 1 }
     }
 
-    public struct GetRegistryKeyRequest: Codable, Sendable, Hashable {
-        public init() {}
-        public init(from decoder: any Decoder) throws { _ = try decoder.container(keyedBy: CodingKeys.self) }
-        public func encode(to encoder: any Encoder) throws { _ = encoder.container(keyedBy: CodingKeys.self) }
-        public enum CodingKeys: Int, CodingKey { case none = 1 }
-    }
+    /// An empty message: encodes to zero bytes.
+    public typealias GetRegistryKeyRequest = EmptyMessage
 
     public struct GetRegistryKeyResponse: Codable, Sendable, Hashable {
         public var officeID: String = ""
         public var officeName: String = ""
+        /// First 16 hex digits of SHA-256(public key): the receipt's `registry-key` line.
         public var keyID: String = ""
         /// Raw 32-byte Ed25519 public key that seals receipts.
         public var publicKey: Data = Data()

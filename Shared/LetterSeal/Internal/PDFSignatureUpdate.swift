@@ -140,7 +140,7 @@ struct PDFSignatureUpdate {
         // The catalog gains the form; /SigFlags 3 = SignaturesExist + AppendOnly.
         offsets[revision.rootObject] = out.count
         append("\(revision.rootObject) 0 obj\n")
-        append(insert("   /AcroForm << /Fields [ \(fieldObject) 0 R ] /SigFlags 3 >>\n", into: revision.catalogDictionary))
+        append(try insert("   /AcroForm << /Fields [ \(fieldObject) 0 R ] /SigFlags 3 >>\n", into: revision.catalogDictionary))
         append("\nendobj\n")
 
         // Page 1 lists the widget among its annotations.
@@ -183,14 +183,16 @@ struct PDFSignatureUpdate {
         pdf.replaceSubrange((contentsStart + 1)..<(contentsStart + 1 + hex.count), with: hex)
     }
 
-    private static func insert(_ entry: String, into dictionary: String) -> String {
-        let close = dictionary.range(of: ">>", options: .backwards)!
+    private static func insert(_ entry: String, into dictionary: String) throws(LetterSealError) -> String {
+        guard let close = dictionary.range(of: ">>", options: .backwards) else {
+            throw .notPDF("an object that should be a dictionary has no closing >>")
+        }
         return dictionary[..<close.lowerBound] + entry + ">>"
     }
 
     private static func withAnnotation(_ object: Int, page: String) throws(LetterSealError) -> String {
         guard let annots = page.range(of: "/Annots") else {
-            return insert("   /Annots [ \(object) 0 R ]\n", into: page)
+            return try insert("   /Annots [ \(object) 0 R ]\n", into: page)
         }
         let rest = page[annots.upperBound...].drop(while: \.isWhitespace)
         guard rest.first == "[" else { throw .notPDF("page 1 keeps its /Annots in a separate object") }
@@ -202,9 +204,11 @@ struct PDFSignatureUpdate {
     /// `(D:YYYYMMDDHHmmSSZ)` in UTC.
     static func pdfDate(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let digits = [(parts.year!, 4), (parts.month!, 2), (parts.day!, 2), (parts.hour!, 2), (parts.minute!, 2), (parts.second!, 2)]
+        // dateComponents fills every component asked for; the 0s are never used.
+        let digits = [(parts.year ?? 0, 4), (parts.month ?? 0, 2), (parts.day ?? 0, 2), (parts.hour ?? 0, 2),
+                      (parts.minute ?? 0, 2), (parts.second ?? 0, 2)]
             .map { String($0.0).leftPadded(to: $0.1) }.joined()
         return "(D:\(digits)Z)"
     }

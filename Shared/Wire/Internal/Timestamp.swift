@@ -39,8 +39,24 @@ enum Timestamp {
     }
 
     /// Nil when outside the spec's range (nanos must be 0...999_999_999, never negative).
+    ///
+    /// Nanoseconds are rounded half up to whole microseconds here, in integers (`(nanos + 500) / 1000`,
+    /// carrying into the seconds), so what a client can compute from what it sent is exactly what
+    /// `parts(of:)` writes back: a Double of nanoseconds would round values near a half microsecond
+    /// either way (proto-notes/wire-format.md, "Timestamps").
     static func date(seconds: Int64, nanos: Int32) -> Date? {
         guard seconds >= minSeconds, seconds <= maxSeconds, nanos >= 0, nanos < 1_000_000_000 else { return nil }
-        return Date(timeIntervalSinceReferenceDate: Double(seconds - referenceOffset) + Double(nanos) / 1e9)
+        var wholeSeconds = seconds
+        var micros = (Int64(nanos) + 500) / 1000
+        if micros == 1_000_000 {
+            wholeSeconds += 1
+            micros = 0
+        }
+        if wholeSeconds > maxSeconds {
+            // 9999-12-31T23:59:59.9999995Z and later: stay at the last microsecond of the range.
+            wholeSeconds = maxSeconds
+            micros = 999_999
+        }
+        return Date(timeIntervalSinceReferenceDate: Double(wholeSeconds - referenceOffset) + Double(micros) / 1e6)
     }
 }

@@ -51,7 +51,7 @@ struct RegistryFixture: @unchecked Sendable {
     }
 }
 
-/// A clock the test moves by hand.
+/// A clock the test moves by hand (`@unchecked`: `lock` guards `current`).
 final class ManualClock: @unchecked Sendable {
     private let lock = NSLock()
     private var current: Date

@@ -1,6 +1,7 @@
 import Foundation
 
 /// The real `surat-registry` executable, started on a free port with its own data directory.
+/// `@unchecked`: `port` is written once, in `init`, before the object is shared.
 final class RegistryProcess: @unchecked Sendable {
     let process = Process()
     let logURL: URL

@@ -45,7 +45,7 @@ struct TestSigner: @unchecked Sendable {  // Curve25519 keys are immutable value
 }
 
 /// One registry office served in-process on a free port.
-final class OfficeFixture: @unchecked Sendable {
+final class OfficeFixture: Sendable {
     static let clerkToken = "clerk-token"
     let officeId: String
     let directory: URL

@@ -1,9 +1,8 @@
 import Domain
 import Foundation
-import RegistryCore
 
 extension RegistryAPI.AgendaEntry {
-    init(_ entry: AgendaEntry, registryPublicKey: [UInt8]) {
+    package init(_ entry: AgendaEntry, registryPublicKey: [UInt8]) {
         self.init()
         letterID = entry.letterId.uuidString.lowercased()
         number = entry.number
@@ -43,7 +42,7 @@ extension RegistryAPI.AgendaEntry {
 }
 
 extension RegistryAPI.Receipt {
-    init(_ receipt: RegistryReceipt, registryPublicKey key: [UInt8]) {
+    package init(_ receipt: RegistryReceipt, registryPublicKey key: [UInt8]) {
         self.init()
         text = Data(receipt.text)
         signature = Data(receipt.signature)
@@ -53,7 +52,7 @@ extension RegistryAPI.Receipt {
 }
 
 extension RegistryAPI.Delivery {
-    init(_ delivery: RegistryCore.Delivery, number: String) {
+    package init(_ delivery: RegistryCore.Delivery, number: String) {
         self.init()
         letterID = delivery.letterId.uuidString.lowercased()
         self.number = number
@@ -72,7 +71,7 @@ extension RegistryAPI.Delivery {
 }
 
 extension RegistryAPI.ReconcileStatus {
-    init(_ status: ReconcileStatus) {
+    package init(_ status: ReconcileStatus) {
         self.init()
         reconcileRequired = status.reconcileRequired
         detail = status.detail
