@@ -110,7 +110,7 @@ struct SigningExactlyOnceTests {
 
         // An upload made before the upgrade, sent again by its clerk under a new request id: the same
         // signing request (its migrated natural key matches the one the service computes now).
-        let uploads = try await database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM signing_request") }
+        let uploads = try database.read { db in try Row.fetchAll(db, sql: "SELECT * FROM signing_request") }
         #expect(uploads.count == 4)
         for upload in uploads {
             let content: Data = upload["content"]
