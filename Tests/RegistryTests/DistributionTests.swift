@@ -205,6 +205,26 @@ struct DistributionTests {
         let first = try await inbox.call(InboxAPI.deliverLetter, genuine, metadata: asSooko)
         let second = try await inbox.call(InboxAPI.deliverLetter, genuine, metadata: asSooko)
         #expect(!first.duplicate && second.duplicate && first.acknowledgement == second.acknowledgement)
+        // Exactly once (issue 12): the delivery's reply is stored under the request id derived from its
+        // fingerprint; the same delivery again is that reply (flagged duplicate), not a new answer.
+        let requestId = RegistryStore.deliveryRequestId(fingerprint: try Idempotency.fingerprint(of: genuine, actorID: "service:kec-sooko"))
+        let stored = try await receiver.application.store.pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT response FROM idempotency WHERE method = ? AND request_id = ?",
+                              arguments: [RegistryStore.deliverLetterMethod, requestId])
+        }
+        #expect(try stored == Data(ProtobufEncoder().encode(first)))
+        var replayed = second
+        replayed.duplicate = false
+        #expect(replayed == first)
+        // Another addressee of the letter at this office: another delivery, answered from the record.
+        var otherAddressee = genuine
+        otherAddressee.addresseeID = "2"
+        let third = try await inbox.call(InboxAPI.deliverLetter, otherAddressee, metadata: asSooko)
+        #expect(third.duplicate && third.acknowledgement == first.acknowledgement)
+        let storedCount = try await receiver.application.store.pool.read { db in
+            try ExactlyOnce.storedReplyCount(db, method: RegistryStore.deliverLetterMethod)
+        }
+        #expect(storedCount == 2)
         let letters = try await inbox.call(InboxAPI.listIncoming, InboxAPI.ListIncomingRequest(), metadata: OfficeFixture.clerk).letters
         #expect(letters.count == 1)
     }

@@ -25,6 +25,24 @@ final class FlakyTransport: DeliveryTransport, @unchecked Sendable {
     var counts: [String: Int] { lock.withLock { received } }
 }
 
+/// An inbox that is always down and notes, at each call, the attempt count the store holds for the
+/// delivery (`@unchecked`: `lock` guards `counts`).
+final class CountWitnessTransport: DeliveryTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [Int] = []
+    let store: RegistryStore
+
+    init(store: RegistryStore) { self.store = store }
+
+    func deliver(_ letter: OutboundLetter) async throws -> String {
+        let stored = try await store.deliveries(letterId: letter.delivery.letterId).first?.attempts ?? -1
+        lock.withLock { counts.append(stored) }
+        throw RegistryError(.unavailable, "inbox down")
+    }
+
+    var seen: [Int] { lock.withLock { counts } }
+}
+
 @Suite("Outbox and export", .timeLimit(.minutes(10)))
 struct OutboxAndExportTests {
     @Test func outboxRetriesWithBackoffThenDelivers() async throws {
@@ -51,6 +69,29 @@ struct OutboxAndExportTests {
         delivery = try #require(try await fixture.store.deliveries(letterId: entry.letterId).first)
         #expect(delivery.state == .delivered && delivery.attempts == 3 && delivery.acknowledgement == "ack-\(entry.number)")
         #expect(transport.counts == ["\(entry.number)→1": 1])
+    }
+
+    /// Issue 11, item 19: an attempt a crash cuts short must still be counted, so the count is
+    /// written before the inbox is called.
+    @Test func attemptIsCountedBeforeItIsMade() async throws {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_780_000_000))
+        let fixture = try RegistryFixture(clock: clock.registryClock)
+        defer { fixture.remove() }
+        let transport = CountWitnessTransport(store: fixture.store)
+        let worker = OutboxWorker(store: fixture.store, transport: transport,
+                                  policy: RetryPolicy(maxAttempts: 5, initialBackoff: .seconds(2), maxBackoff: .seconds(60)),
+                                  logger: Logger(label: "test"))
+        let entry = try await fixture.store.register(fixture.request(addressees: [
+            Addressee(id: "1", name: "Desa Sooko", endpoint: "127.0.0.1:9"),
+        ])).entry
+        #expect(try await worker.runOnce() == 1)
+        clock.set(clock.now.addingTimeInterval(2))
+        #expect(try await worker.runOnce() == 1)
+        // What the database said while each attempt was under way: already counted, and already
+        // rescheduled (a crash at that moment leaves a pending row with its next try after backoff).
+        #expect(transport.seen == [1, 2])
+        let delivery = try #require(try await fixture.store.deliveries(letterId: entry.letterId).first)
+        #expect(delivery.state == .pending && delivery.attempts == 2)
     }
 
     @Test func outboxGivesUpAfterMaxAttempts() async throws {

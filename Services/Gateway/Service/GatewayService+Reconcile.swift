@@ -51,7 +51,6 @@ extension GatewayService {
         reply.sent = Int32(toSend.count)
         var status = before
         if !request.dryRun {
-            var batchIndex = 0
             var start = 0
             while start < toSend.count {
                 var end = start
@@ -62,8 +61,11 @@ extension GatewayService {
                     end += 1
                 }
                 var importing = RegistryAPI.ImportRegistrationsRequest()
-                importing.requestID = BackendRequestID.derive(requestID: request.requestID, letterID: "reconcile",
-                                                              operation: "ImportRegistrations-\(batchIndex)")
+                // Named by its letters, not its position: a retry after a partial import sends other
+                // batches, and the registry refuses a request id reused for another request (issue 12).
+                importing.requestID = BackendRequestID.derive(
+                    requestID: request.requestID, letterID: "reconcile",
+                    operation: "ImportRegistrations-" + toSend[start..<end].map { "\($0.letterID)" }.joined(separator: ","))
                 importing.registrations = try toSend[start..<end].map(Self.heldForRegistry)
                 let answer = try await backends.call(backends.registry, "registry", RegistryAPI.importRegistrations,
                                                      importing, as: actor)
@@ -72,7 +74,6 @@ extension GatewayService {
                 reply.problems += answer.problems.map { "\($0.number.isEmpty ? "?" : $0.number) (\($0.letterID)): \($0.problem)" }
                 if let after = answer.status { status = after }
                 start = end
-                batchIndex += 1
             }
             if toSend.isEmpty {
                 status = try await backends.call(backends.registry, "registry", RegistryAPI.getReconcileStatus,

@@ -1,6 +1,8 @@
 import Crypto
+import Domain
 import Foundation
 import GRDB
+import ServiceKit
 
 /// A letter another office delivered to us, already verified by the caller.
 package struct IncomingLetter: Sendable, Hashable {
@@ -36,19 +38,35 @@ package struct IncomingLetter: Sendable, Hashable {
 }
 
 extension RegistryStore {
-    /// Records an incoming letter once per (sender office, number). A redelivery of the same
-    /// letter returns the first acknowledgement; a different letter under a number we already
-    /// hold from that sender is refused (ALREADY_EXISTS).
-    package func recordIncoming(_ letter: IncomingLetter) async throws -> (letter: IncomingLetter, duplicate: Bool) {
+    package static let deliverLetterMethod = "/surat.inbox.v1.Inbox/DeliverLetter"
+
+    /// Records an incoming letter once per (sender office, number), on ServiceKit's exactly-once rule.
+    /// `DeliverLetter` carries no request id, so its request id is derived from its fingerprint (the
+    /// request bytes and the sending office's credential): the same delivery again gets the first
+    /// reply's stored bytes without `verify` running again. Another delivery of a letter already
+    /// received from that office (another addressee of it) returns the first acknowledgement with
+    /// `duplicate = true`; a different letter under a number we already hold from that sender is
+    /// refused (ALREADY_EXISTS). `verify` (the signature and receipt checks) runs outside the write
+    /// transaction, for a delivery not seen before only.
+    package func recordIncoming(fingerprint: Data, receiverOffice: String, verify: @Sendable () async throws -> IncomingLetter
+    ) async throws -> ExactlyOnce.Answer<InboxAPI.DeliverLetterResponse> {
         let now = clock.now().unixMilliseconds
         let acknowledgement = "ack-" + UUID().uuidString.lowercased()
-        return try await pool.write { db in
+        return try await ExactlyOnce(pool: pool, now: { Date(unixMilliseconds: now) }).run(
+            method: Self.deliverLetterMethod, requestID: Self.deliveryRequestId(fingerprint: fingerprint), fingerprint: fingerprint,
+            prepare: verify
+        ) { db, letter in
+            var response = InboxAPI.DeliverLetterResponse()
+            response.receiverOffice = receiverOffice
             if let existing = try Self.fetchIncoming(db, sender: letter.senderOffice, number: letter.number) {
                 guard existing.letterId == letter.letterId, existing.contentDigest == letter.contentDigest else {
                     throw RegistryError(.alreadyExists,
                         "number: \(letter.senderOffice) already delivered a different letter as \(letter.number)")
                 }
-                return (existing, true)
+                response.acknowledgement = existing.acknowledgement
+                response.receivedAt = existing.receivedAt
+                response.duplicate = true
+                return response
             }
             try db.execute(sql: """
                 INSERT INTO incoming (sender_office, number, letter_id, addressee_id, received_at_ms, subject, content,
@@ -58,12 +76,14 @@ extension RegistryStore {
                                  letter.addresseeId, now, letter.subject, Data(letter.content), Data(letter.contentDigest),
                                  Data(letter.signatureRecord), letter.signerId, Data(letter.receiptText),
                                  Data(letter.receiptSignature), acknowledgement])
-            var stored = letter
-            stored.receivedAt = Date(unixMilliseconds: now)
-            stored.acknowledgement = acknowledgement
-            return (stored, false)
+            response.acknowledgement = acknowledgement
+            response.receivedAt = Date(unixMilliseconds: now)
+            return response
         }
     }
+
+    /// The request id a delivery is stored under: its fingerprint (what was delivered, and by whom).
+    package static func deliveryRequestId(fingerprint: Data) -> String { "deliver-" + Hex.encode(Array(fingerprint)) }
 
     package func incomingLetters(sender: String?, limit: Int) async throws -> [IncomingLetter] {
         try await pool.read { db in

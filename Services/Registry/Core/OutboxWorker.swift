@@ -44,8 +44,9 @@ package struct RetryPolicy: Sendable {
 
 /// Drains the durable outbox: every `pending` delivery whose time has come is sent; success is
 /// recorded with the receiver's acknowledgement, failure reschedules with backoff until the
-/// policy gives up (`failed`, with the last error). Rows are only changed after the attempt, so a
-/// crash mid-delivery means one more attempt after restart, which idempotent inboxes absorb.
+/// policy gives up (`failed`, with the last error). An attempt is counted (and the next one
+/// scheduled after its backoff) durably BEFORE it is made, so `attempts` also counts an attempt a
+/// crash cut short; the retry after restart is one more attempt, which idempotent inboxes absorb.
 package final class OutboxWorker: Sendable {
     let store: RegistryStore
     let transport: any DeliveryTransport
@@ -118,6 +119,13 @@ package final class OutboxWorker: Sendable {
         var logger = logger
         logger[metadataKey: "letter.id"] = "\(letterKey)"
         logger[metadataKey: "addressee.id"] = "\(delivery.addresseeId)"
+        let attempts = delivery.attempts + 1
+        do {
+            guard try await claim(delivery, letterKey: letterKey, attempts: attempts) else { return }
+        } catch {
+            logger.error("cannot record a delivery attempt before making it", metadata: ["error": "\(error)"])
+            return
+        }
         let outcome: Result<String, any Error>
         do {
             let entry = try await store.entry(letterId: delivery.letterId)
@@ -136,7 +144,6 @@ package final class OutboxWorker: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        let attempts = delivery.attempts + 1
         let now = store.clock.now().unixMilliseconds
         do {
             try await store.pool.write { db in
@@ -166,6 +173,22 @@ package final class OutboxWorker: Sendable {
             }
         } catch {
             logger.error("cannot record delivery outcome", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Counts the attempt about to be made and schedules the next one after its backoff, in one
+    /// durable write. False when the row is no longer this pending delivery at this count (it was
+    /// delivered, withdrawn or attempted meanwhile): then nothing is sent.
+    private func claim(_ delivery: Delivery, letterKey: String, attempts: Int) async throws -> Bool {
+        let delay = policy.delay(afterAttempts: attempts)
+        let next = store.clock.now().unixMilliseconds + delay.components.seconds * 1000
+            + delay.components.attoseconds / 1_000_000_000_000_000
+        return try await store.pool.write { db in
+            try db.execute(sql: """
+                UPDATE delivery SET attempts = ?, next_attempt_ms = ?
+                WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) AND addressee_id = ? AND state = ? AND attempts = ?
+                """, arguments: [attempts, next, letterKey, delivery.addresseeId, DeliveryState.pending.rawValue, delivery.attempts])
+            return db.changesCount == 1
         }
     }
 }

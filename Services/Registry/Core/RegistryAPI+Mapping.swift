@@ -86,3 +86,15 @@ extension RegistryAPI.ReconcileStatus {
         }
     }
 }
+
+extension RegistryAPI.OfficeProfileRecord {
+    package init(_ stored: StoredOfficeProfile) {
+        self.init()
+        version = stored.version
+        profileJSON = Data(stored.profileJSON)
+        emblemPNG = Data(stored.emblemPNG)
+        setAt = stored.setAt
+        setBy = stored.setBy
+        sha256 = Data(stored.sha256)
+    }
+}

@@ -6,6 +6,7 @@ import Wire
 
 extension RegistryDatabase {
     static let requestLogCopyMigrationIdentifier = "registry-request-log-to-servicekit-v1"
+    static let officeProfileCopyMigrationIdentifier = "registry-office-profile-to-servicekit-v1"
 
     /// Issue 12: the registry's own request log (`request_log`: request id, method, a text fingerprint
     /// "cancel|number|letter id|reason" or "mark|letter id|addressee|note") becomes ServiceKit's
@@ -14,12 +15,13 @@ extension RegistryDatabase {
     /// changed, as the old replay read it; the acting user is the one the record names (cancelled_by,
     /// delivered_by). `request_log` itself stays, unread and unwritten from now on (an upgrade loses no
     /// row, Tests/python/test_upgrade.py). Run by `RegistryStore.init`: the replies carry the registry's
-    /// public key, which only the store knows.
+    /// public key, which only the store knows. The request ids SetOfficeProfile kept in its profile
+    /// version rows are copied the same way (a second migration).
     static func copyRequestLog(_ pool: DatabasePool, registryPublicKey publicKey: [UInt8]) throws {
         var migrator = DatabaseMigrator()
+        let encoder = ProtobufEncoder()
         migrator.registerMigration(requestLogCopyMigrationIdentifier) { db in
             let rows = try Row.fetchAll(db, sql: "SELECT request_id, method, fingerprint FROM request_log ORDER BY request_id")
-            let encoder = ProtobufEncoder()
             for row in rows {
                 let requestId: String = row["request_id"]
                 let text: String = row["fingerprint"]
@@ -51,6 +53,19 @@ extension RegistryDatabase {
                 default:
                     continue
                 }
+            }
+        }
+        migrator.registerMigration(officeProfileCopyMigrationIdentifier) { db in
+            // SetOfficeProfile kept its request id in the profile version row it made: each becomes a
+            // stored reply (the version as made), fingerprinted as the store does (RegistryStore.setOfficeProfile).
+            let rows = try Row.fetchAll(db, sql: "SELECT version FROM office_profile ORDER BY version")
+            for row in rows {
+                guard let stored = try RegistryStore.officeProfile(db, version: row["version"]) else { continue }
+                let fingerprint = try RegistryStore.officeProfileFingerprint(requestId: stored.requestId, profileJSON: stored.profileJSON,
+                                                                             emblemPNG: stored.emblemPNG, actor: stored.setBy)
+                try ExactlyOnce.importReply(db, method: RegistryStore.setOfficeProfileMethod, requestID: stored.requestId,
+                                            fingerprint: fingerprint, response: Data(try encoder.encode(RegistryAPI.OfficeProfileRecord(stored))),
+                                            at: stored.setAt)
             }
         }
         try migrator.migrate(pool)

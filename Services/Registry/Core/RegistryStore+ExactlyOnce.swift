@@ -60,9 +60,15 @@ extension RegistryStore {
         request.number = number
         request.letterID = letterId
         request.reason = reason
-        let naturalKey = try NaturalKey(number.isEmpty ? ["letter", letterId] : ["number", number], asking: request, actorID: actor)
-        request.requestID = requestId
-        return (try Idempotency.fingerprint(of: request, actorID: actor), naturalKey)
+        return try step(request, id: requestId, at: \.requestID, naturalKey: number.isEmpty ? ["letter", letterId] : ["number", number], actor: actor)
+    }
+
+    /// The fingerprint of `asking` (a request with its request id empty) under `id`, and its natural key.
+    private static func step<Request: Encodable>(_ asking: Request, id: String, at requestID: WritableKeyPath<Request, String>,
+                                                 naturalKey parts: [String], actor: String) throws -> (fingerprint: Data, naturalKey: NaturalKey) {
+        var request = asking
+        request[keyPath: requestID] = id
+        return (try Idempotency.fingerprint(of: request, actorID: actor), try NaturalKey(parts, asking: asking, actorID: actor))
     }
 
     private static func cancelInTransaction(_ db: Database, number: String?, letterId: UUID?, reason trimmed: String,
@@ -132,9 +138,7 @@ extension RegistryStore {
         request.letterID = letterId
         request.addresseeID = addresseeId
         request.note = note
-        let naturalKey = try NaturalKey(["letter", letterId, "addressee", addresseeId], asking: request, actorID: actor)
-        request.requestID = requestId
-        return (try Idempotency.fingerprint(of: request, actorID: actor), naturalKey)
+        return try step(request, id: requestId, at: \.requestID, naturalKey: ["letter", letterId, "addressee", addresseeId], actor: actor)
     }
 
     static func delivery(_ db: Database, letterId: String, addresseeId: String) throws -> (delivery: Delivery, number: String)? {

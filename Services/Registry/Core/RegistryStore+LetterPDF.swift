@@ -1,6 +1,8 @@
 import Crypto
+import Domain
 import Foundation
 import GRDB
+import ServiceKit
 
 /// The opaque id in a final letter's QR code (`<verificationBaseURL>/v/<id>`): 16 random bytes as
 /// unpadded base64url (22 characters). Random rather than derived from the letter id or number so
@@ -80,24 +82,26 @@ extension RegistryStore {
         }
     }
 
-    /// Stores a new profile version (already validated by the caller). A retry with the same
-    /// request id returns the version it made; `expectedVersion` (non-zero) must be current.
+    package static let setOfficeProfileMethod = "/surat.registry.v1.Registry/SetOfficeProfile"
+
+    /// Stores a new profile version on ServiceKit's exactly-once rule (request id only, no natural key):
+    /// a retry with the same request id gets the stored reply's bytes, without `check` (the slow render
+    /// check, run outside the write transaction for a new request only); `expectedVersion` (non-zero)
+    /// must be current. `profileJSON` and `emblemPNG` are the profile as it will be stored (normalized).
     package func setOfficeProfile(profileJSON: [UInt8], emblemPNG: [UInt8], expectedVersion: Int64, requestId: String,
-                                  actor: String) async throws -> StoredOfficeProfile {
+                                  actor: String, check: @Sendable () async throws -> Void = {}
+    ) async throws -> ExactlyOnce.Answer<RegistryAPI.OfficeProfileRecord> {
         guard Validation.isIdentifier(requestId, maxBytes: 128) else {
             throw RegistryError.invalidArgument("request_id", "must be 1–128 printable characters without spaces")
         }
         let digest = StoredOfficeProfile.digest(profileJSON: profileJSON, emblemPNG: emblemPNG)
         let now = clock.now().unixMilliseconds
         let writerState = writerState
-        return try await pool.write { db in
-            if let earlier = try Int64.fetchOne(db, sql: "SELECT version FROM office_profile WHERE request_id = ?", arguments: [requestId]),
-               let stored = try Self.officeProfile(db, version: earlier) {
-                guard stored.sha256 == digest else {
-                    throw RegistryError.invalidArgument("request_id", "'\(requestId)' was already used for another profile (version \(earlier))")
-                }
-                return stored
-            }
+        return try await ExactlyOnce(pool: pool, now: { Date(unixMilliseconds: now) }).run(
+            method: Self.setOfficeProfileMethod, requestID: requestId,
+            fingerprint: try Self.officeProfileFingerprint(requestId: requestId, profileJSON: profileJSON, emblemPNG: emblemPNG, actor: actor),
+            prepare: check
+        ) { db, _ in
             let current = try Int64.fetchOne(db, sql: "SELECT MAX(version) FROM office_profile") ?? 0
             if expectedVersion != 0 && expectedVersion != current {
                 throw RegistryError.failedPrecondition("expected_version: the office profile is at version \(current), not \(expectedVersion); get it again and reapply your change")
@@ -110,8 +114,16 @@ extension RegistryStore {
                 """, arguments: [stored.version, Data(profileJSON), Data(emblemPNG), Data(digest), now, actor, requestId])
             // On the writer queue, like the batches: the next batch promises PDFs with this version.
             writerState.profileVersion = stored.version
-            return stored
+            return RegistryAPI.OfficeProfileRecord(stored)
         }
+    }
+
+    /// What a SetOfficeProfile fingerprint is made of: the profile as stored (the JSON normalized, the
+    /// emblem resolved) and the actor, not the raw request nor `expected_version`, as the previous
+    /// release's own check compared the stored profile's digest (so its rows copy over exactly).
+    static func officeProfileFingerprint(requestId: String, profileJSON: [UInt8], emblemPNG: [UInt8], actor: String) throws -> Data {
+        try Idempotency.fingerprint(of: RegistryAPI.SetOfficeProfileRequest(requestID: requestId, profileJSON: Data(profileJSON),
+                                                                            emblemPNG: Data(emblemPNG)), actorID: actor)
     }
 
     // MARK: Final PDF

@@ -1,5 +1,8 @@
+import Crypto
 import Foundation
 import GRDB
+import ServiceKit
+import Domain
 
 /// A registration somebody holds (the gateway, another office's inbox): the sealed receipt and the
 /// letter it numbers, to be put back into a book restored from an older backup.
@@ -114,44 +117,102 @@ extension RegistryStore {
     ///
     /// Runs on GRDB's writer queue, serialized with the numbering batches.
     package func importRegistrations(_ held: [HeldRegistration]) async throws -> ImportReport {
-        let (report, createdDeliveries) = try await pool.writeWithoutTransaction { db in
+        guard let report = try await importRegistrations(held, once: nil).report else {
+            throw RegistryError(.internalError, "the import committed no report")
+        }
+        return report
+    }
+
+    package static let importMethod = "/surat.registry.v1.Registry/ImportRegistrations"
+
+    /// An ImportRegistrations call on ServiceKit's exactly-once rule: its request id, fingerprint and
+    /// natural key, and how its reply is made from the report (inside the import's transaction).
+    package struct ImportCall: Sendable {
+        package var requestId: String
+        package var fingerprint: Data
+        package var naturalKey: NaturalKey?
+        package var reply: @Sendable (ImportReport) throws -> RegistryAPI.ImportRegistrationsResponse
+
+        package init(requestId: String, fingerprint: Data, naturalKey: NaturalKey?,
+                     reply: @escaping @Sendable (ImportReport) throws -> RegistryAPI.ImportRegistrationsResponse) {
+            self.requestId = requestId
+            self.fingerprint = fingerprint
+            self.naturalKey = naturalKey
+            self.reply = reply
+        }
+
+        /// The call for `request` by `actor` importing `held`: fingerprint of the request and actor;
+        /// natural key the letters it imports (as Register's is the letter) with the request without
+        /// its request id.
+        package init(_ request: RegistryAPI.ImportRegistrationsRequest, held: [HeldRegistration], actor: String,
+                     reply: @escaping @Sendable (ImportReport) throws -> RegistryAPI.ImportRegistrationsResponse) throws {
+            var asking = request
+            asking.requestID = ""
+            let letters = held.map { $0.letter.letterId.uuidString.lowercased() }.sorted().joined(separator: ",")
+            self.init(requestId: request.requestID, fingerprint: try Idempotency.fingerprint(of: request, actorID: actor),
+                      naturalKey: try NaturalKey(["letters", Hex.encode(Array(SHA256.hash(data: Data(letters.utf8))))],
+                                                 asking: asking, actorID: actor),
+                      reply: reply)
+        }
+    }
+
+    /// Imports `held` in one transaction; with `once`, that transaction also checks for and stores the
+    /// call's reply (a replay imports nothing and returns no report, only the stored answer).
+    package func importRegistrations(_ held: [HeldRegistration], once: ImportCall?
+    ) async throws -> (report: ImportReport?, answer: ExactlyOnce.Answer<RegistryAPI.ImportRegistrationsResponse>?) {
+        let (report, answer, createdDeliveries) = try await pool.writeWithoutTransaction { db in
             var imported: [AgendaEntry] = []
             var alreadyPresent = 0
             var problems: [ImportProblem] = []
             var createdDeliveries = false
             var requestIds: [String: UUID] = [:]
             var latestMs = writerState.lastRegisteredAtMs
+            var report: ImportReport?
+            var answer: ExactlyOnce.Answer<RegistryAPI.ImportRegistrationsResponse>?
             try db.inTransaction(.immediate) {
                 let nowMs = clock.now().unixMilliseconds
-                for item in held {
-                    switch try prepareImport(item, db: db) {
-                    case .problem(let problem):
-                        problems.append(problem)
-                    case .present:
-                        alreadyPresent += 1
-                    case .insert(var entry):
-                        if try BatchContext.insert(&entry, request: item.letter, settings: settings, nowMs: nowMs, db: db) {
-                            createdDeliveries = true
+                func work(_ db: Database) throws -> ImportReport {
+                    for item in held {
+                        switch try prepareImport(item, db: db) {
+                        case .problem(let problem):
+                            problems.append(problem)
+                        case .present:
+                            alreadyPresent += 1
+                        case .insert(var entry):
+                            if try BatchContext.insert(&entry, request: item.letter, settings: settings, nowMs: nowMs, db: db) {
+                                createdDeliveries = true
+                            }
+                            try Self.raiseCounter(entry.scope, to: entry.sequence, db: db)
+                            try Self.raiseCounter("agenda|\(entry.agendaYear)", to: entry.agendaSequence, db: db)
+                            requestIds[entry.requestId] = entry.letterId
+                            latestMs = max(latestMs, entry.registeredAt.unixMilliseconds)
+                            imported.append(entry)
                         }
-                        try Self.raiseCounter(entry.scope, to: entry.sequence, db: db)
-                        try Self.raiseCounter("agenda|\(entry.agendaYear)", to: entry.agendaSequence, db: db)
-                        requestIds[entry.requestId] = entry.letterId
-                        latestMs = max(latestMs, entry.registeredAt.unixMilliseconds)
-                        imported.append(entry)
                     }
+                    try Self.updateReconcileRequired(db, touchedYears: Set(imported.map(\.agendaYear)), nowMs: nowMs)
+                    let done = ImportReport(imported: imported, alreadyPresent: alreadyPresent, problems: problems,
+                                            status: try Self.reconcileStatus(db))
+                    report = done
+                    return done
                 }
-                try Self.updateReconcileRequired(db, touchedYears: Set(imported.map(\.agendaYear)), nowMs: nowMs)
+                if let once {
+                    answer = try ExactlyOnce.runInTransaction(
+                        db, method: Self.importMethod, requestID: once.requestId, fingerprint: once.fingerprint,
+                        naturalKey: once.naturalKey, now: Date(unixMilliseconds: nowMs)) { db in try once.reply(work(db)) }
+                } else {
+                    _ = try work(db)
+                }
                 return .commit
             }
+            guard report != nil else { return (report, answer, false) }
             // Committed; still on the writer queue, so the numbering batches see all of it.
             writerState.requestIds.merge(requestIds) { _, new in new }
             writerState.lastRegisteredAtMs = latestMs
             writerState.reconcileRequired = try Self.reconcileRequired(db)
             cache.put(imported)
-            let report = ImportReport(imported: imported, alreadyPresent: alreadyPresent, problems: problems,
-                                      status: try Self.reconcileStatus(db))
-            return (report, createdDeliveries)
+            return (report, answer, createdDeliveries)
         }
+        guard let report else { return (nil, answer) }
         if createdDeliveries, let wake = onNewDeliveries.get() { wake() }
         for entry in report.imported {
             logger.notice("registration imported", metadata: [
@@ -166,7 +227,7 @@ extension RegistryStore {
                 "imported": "\(report.imported.count)", "already.present": "\(report.alreadyPresent)",
                 "problems": "\(report.problems.count)", "numbering": "\(report.status.reconcileRequired ? "stopped" : "on")"])
         }
-        return report
+        return (report, answer)
     }
 
     private enum Prepared {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import RegistryCore
 import RPC
+import ServiceKit
 import Wire
 
 /// The `surat.inbox.v1.Inbox` handlers: letters other offices deliver to this one.
@@ -40,17 +41,16 @@ package final class InboxService: Sendable {
         guard let officeKey = trustedOffices[request.senderOffice] else {
             throw RegistryError(.permissionDenied, "sender_office: '\(request.senderOffice)' is not a trusted office of this inbox")
         }
-        let letter = try Self.verify(request, officeKey: officeKey)
         var logger = logger
-        logger[metadataKey: "letter.id"] = "\(letter.letterId.uuidString.lowercased())"
-        let (stored, duplicate) = try await store.recordIncoming(letter)
-        logger.info(duplicate ? "letter redelivered (already received)" : "letter received",
-                    metadata: ["sender": "\(request.senderOffice)", "number": "\(request.number)"])
-        var response = InboxAPI.DeliverLetterResponse()
-        response.acknowledgement = stored.acknowledgement
-        response.receivedAt = stored.receivedAt
-        response.duplicate = duplicate
-        response.receiverOffice = store.settings.officeId
+        logger[metadataKey: "letter.id"] = "\(request.letterID.lowercased())"
+        let answer = try await store.recordIncoming(
+            fingerprint: try Idempotency.fingerprint(of: request, actorID: "service:\(request.senderOffice)"),
+            receiverOffice: store.settings.officeId, verify: { try Self.verify(request, officeKey: officeKey) })
+        var response = answer.response
+        // The same delivery again is a letter received before too (the stored reply is the first answer).
+        if answer.replayed { response.duplicate = true }
+        answer.log(logger, done: response.duplicate ? "letter redelivered (already received)" : "letter received",
+                   metadata: ["sender": "\(request.senderOffice)", "number": "\(request.number)"])
         return response
     }
 

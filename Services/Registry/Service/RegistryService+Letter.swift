@@ -20,7 +20,7 @@ extension RegistryService {
             if request.version != 0 { throw RegistryError.notFound("version: the office profile has no version \(request.version)") }
             return RegistryAPI.OfficeProfileRecord()
         }
-        return Self.record(stored)
+        return RegistryAPI.OfficeProfileRecord(stored)
     }
 
     func setOfficeProfile(_ request: RegistryAPI.SetOfficeProfileRequest,
@@ -39,16 +39,15 @@ extension RegistryService {
         let emblem = !request.emblemPNG.isEmpty ? request.emblemPNG
             : !profile.kop.emblemPNG.isEmpty ? profile.kop.emblemPNG : Data(current?.emblemPNG ?? [])
         profile.kop.emblemPNG = emblem
-        try await Self.checkRenders(profile)
+        let checked = profile
         profile.kop.emblemPNG = Data()
         let json: Data
         do { json = try profile.jsonData() } catch { throw Self.profileError(error) }
-        let stored = try await store.setOfficeProfile(profileJSON: Array(json), emblemPNG: Array(emblem),
+        let answer = try await store.setOfficeProfile(profileJSON: Array(json), emblemPNG: Array(emblem),
                                                       expectedVersion: request.expectedVersion, requestId: request.requestID,
-                                                      actor: actor.id)
-        logger.notice("office profile set", metadata: ["request.id": "\(request.requestID)", "actor.id": "\(actor.id)",
-                                                       "profile.version": "\(stored.version)"])
-        return Self.record(stored)
+                                                      actor: actor.id, check: { try await Self.checkRenders(checked) })
+        answer.log(logger, done: "office profile set", metadata: ["actor.id": "\(actor.id)", "profile.version": "\(answer.response.version)"])
+        return answer.response
     }
 
     /// A profile is accepted only if a final letter renders with it: that checks every part the
@@ -74,17 +73,6 @@ extension RegistryService {
         case .invalidProfile(let field, let reason): RegistryError.invalidArgument("profile.\(field)", reason)
         default: RegistryError.invalidArgument("profile", "\(error)")
         }
-    }
-
-    static func record(_ stored: StoredOfficeProfile) -> RegistryAPI.OfficeProfileRecord {
-        var record = RegistryAPI.OfficeProfileRecord()
-        record.version = stored.version
-        record.profileJSON = Data(stored.profileJSON)
-        record.emblemPNG = Data(stored.emblemPNG)
-        record.setAt = stored.setAt
-        record.setBy = stored.setBy
-        record.sha256 = Data(stored.sha256)
-        return record
     }
 
     /// The profile of `version` (0 = current) as the renderer takes it, parsed once per version.

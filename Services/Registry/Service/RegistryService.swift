@@ -227,23 +227,29 @@ package final class RegistryService: Sendable {
                 problems.append(problem)
             }
         }
-        let report = try await store.importRegistrations(held)
-        logger.notice("registrations imported", metadata: [
-            "request.id": "\(request.requestID)", "actor.id": "\(actor.id)", "imported": "\(report.imported.count)",
-            "already.present": "\(report.alreadyPresent)", "problems": "\(problems.count + report.problems.count)"])
-        var response = RegistryAPI.ImportRegistrationsResponse()
-        response.imported = Int32(report.imported.count)
-        response.alreadyPresent = Int32(report.alreadyPresent)
-        response.problems = problems + report.problems.map { problem in
-            var item = RegistryAPI.ImportProblem()
-            item.number = problem.number
-            item.letterID = problem.letterId
-            item.problem = problem.problem
-            return item
+        let publicKey = publicKey
+        let checked = problems
+        let call = try RegistryStore.ImportCall(request, held: held, actor: actor.id) { report in
+            var response = RegistryAPI.ImportRegistrationsResponse()
+            response.imported = Int32(report.imported.count)
+            response.alreadyPresent = Int32(report.alreadyPresent)
+            response.problems = checked + report.problems.map { problem in
+                var item = RegistryAPI.ImportProblem()
+                item.number = problem.number
+                item.letterID = problem.letterId
+                item.problem = problem.problem
+                return item
+            }
+            response.status = RegistryAPI.ReconcileStatus(report.status)
+            response.entries = report.imported.map { RegistryAPI.AgendaEntry($0, registryPublicKey: publicKey) }
+            return response
         }
-        response.status = RegistryAPI.ReconcileStatus(report.status)
-        response.entries = report.imported.map { RegistryAPI.AgendaEntry($0, registryPublicKey: publicKey) }
-        return response
+        let (_, stored) = try await store.importRegistrations(held, once: call)
+        guard let answer = stored else { throw RegistryError(.internalError, "the import stored no reply") }
+        answer.log(logger, done: "registrations imported", metadata: [
+            "actor.id": "\(actor.id)", "imported": "\(answer.response.imported)",
+            "already.present": "\(answer.response.alreadyPresent)", "problems": "\(answer.response.problems.count)"])
+        return answer.response
     }
 
     /// Decodes one held registration and checks what the store cannot: the letter signature over

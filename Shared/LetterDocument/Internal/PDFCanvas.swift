@@ -163,6 +163,7 @@ final class PDFCanvas {
     /// Shapes `markup` (Pango markup, already escaped by `PangoMarkup`) into lines of at most
     /// `width` points (nil: one unbroken line per paragraph).
     func layout(markup: String, style: TextStyle, width: Double?) -> TextLayout {
+        // Never nil: Pango returns a new object or GLib aborts the process on out-of-memory.
         let handle = pango_layout_new(pangoContext)!
         let font = pango_font_description_new()
         pango_font_description_set_family(font, style.family)

@@ -151,8 +151,8 @@ struct PDFSignatureUpdate {
 
         let xrefOffset = out.count
         append("xref\n0 1\n0000000000 65535 f \n")
-        for number in offsets.keys.sorted() {
-            append("\(number) 1\n" + pad(offsets[number]!, 10) + " 00000 n \n")
+        for (number, offset) in offsets.sorted(by: { $0.key < $1.key }) {
+            append("\(number) 1\n" + pad(offset, 10) + " 00000 n \n")
         }
         append("trailer\n<< /Size \(revision.size + 2) /Root \(revision.rootObject) 0 R")
         if let info = revision.infoObject { append(" /Info \(info) 0 R") }

@@ -354,34 +354,44 @@ final class DecodingState: Decoder {
         return nil
     }
 
+    /// A value a branch decoded for `T` after checking `T`'s identity (`T.self == String.self`) or
+    /// conformance: a mismatch would be a bug in this decoder, so it is thrown, never a trap.
+    func identical<V, T>(_ value: V, key: (any CodingKey)?) throws -> T {
+        guard let result = value as? T else {
+            throw error(.unsupportedType, "internal: decoded \(V.self) where \(T.self) was expected", key: key)
+        }
+        return result
+    }
+
     func decodeField<T: Decodable>(_ type: T.Type, entries: [FieldEntry], field: Int, key: (any CodingKey)?) throws -> T {
         if T.self == String.self {
-            return try string(Self.last(entries, field), key: key) as! T
+            return try identical(string(Self.last(entries, field), key: key), key: key)
         }
         if T.self == Date.self {
-            return try timestamp(entries, field: field, key: key) as! T
+            return try identical(timestamp(entries, field: field, key: key), key: key)
         }
         if T.self == Data.self {
-            return try data(Self.last(entries, field), key: key) as! T
+            return try identical(data(Self.last(entries, field), key: key), key: key)
         }
         if T.self == UUID.self {
-            return try uuid(Self.last(entries, field), key: key) as! T
+            return try identical(uuid(Self.last(entries, field), key: key), key: key)
         }
         let kind = WireKind.of(T.self)
         switch kind {
         case .scalar(let scalarType):
-            return try decodeScalar(scalarType, Self.last(entries, field), key: key) as! T
+            return try identical(decodeScalar(scalarType, Self.last(entries, field), key: key), key: key)
         case .optional:
             guard let optional = T.self as? any OptionalDecodable.Type else {
                 throw error(.unsupportedType, "\(T.self) is not Decodable", key: key)
             }
             let present = Self.last(entries, field) != nil
-            return try optional.wireDecode(present: present) { wrappedType in
+            let decoded = try optional.wireDecode(present: present) { wrappedType in
                 try self.decodeField(wrappedType, entries: entries, field: field, key: key)
-            } as! T
+            }
+            return try identical(decoded, key: key)
         case .map(let supported, let valueNestable):
             if T.self == [String: String].self {
-                return try decodeStringMap(entries, field: field, key: key) as! T
+                return try identical(decodeStringMap(entries, field: field, key: key), key: key)
             }
             guard supported, let map = T.self as? any WireMapDecodable.Type else {
                 throw error(.unsupportedType, "map type \(T.self) is not supported (keys must be String, Bool or an integer type)", key: key)
@@ -391,23 +401,23 @@ final class DecodingState: Decoder {
             }
             if let key { path.append(key) }
             defer { if key != nil { path.removeLast() } }
-            return try map.decodeWireMap(entries: entries, field: field, from: self) as! T
+            return try identical(map.decodeWireMap(entries: entries, field: field, from: self), key: key)
         case .array(let elementNestable, let scalars, _, let repeated):
             if elementNestable {
                 throw error(.unsupportedType, "array type \(T.self) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
             }
             if T.self == [String].self {
-                return try decodeStrings(entries, field: field, key: key) as! T
+                return try identical(decodeStrings(entries, field: field, key: key), key: key)
             }
             if let scalars {
                 if let key { path.append(key) }
                 defer { if key != nil { path.removeLast() } }
-                return try scalars.decodeScalars(entries: entries, field: field, from: self) as! T
+                return try identical(scalars.decodeScalars(entries: entries, field: field, from: self), key: key)
             }
             if let repeated {
                 if let key { path.append(key) }
                 defer { if key != nil { path.removeLast() } }
-                return try repeated.decodeRepeated(entries: entries, field: field, from: self) as! T
+                return try identical(repeated.decodeRepeated(entries: entries, field: field, from: self), key: key)
             }
         default:
             break
@@ -469,10 +479,10 @@ final class DecodingState: Decoder {
     func decodeElement<T: Decodable>(_ type: T.Type, _ entry: FieldEntry, index: Int, elementChecked: Bool = false,
                                      oneofs: OneofGroups? = nil) throws -> T {
         let key = ElementIndexKey(index)
-        if T.self == String.self { return try string(entry, key: key) as! T }
-        if T.self == Data.self { return try data(entry, key: key) as! T }
-        if T.self == Date.self { return try timestamp(element: entry, key: key) as! T }
-        if T.self == UUID.self { return try uuid(entry, key: key) as! T }
+        if T.self == String.self { return try identical(string(entry, key: key), key: key) }
+        if T.self == Data.self { return try identical(data(entry, key: key), key: key) }
+        if T.self == Date.self { return try identical(timestamp(element: entry, key: key), key: key) }
+        if T.self == UUID.self { return try identical(uuid(entry, key: key), key: key) }
         if elementChecked {
             return try decodeNested(T.self, from: .element(entry), key: key, oneofs: oneofs)
         }

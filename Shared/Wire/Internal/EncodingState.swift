@@ -244,20 +244,20 @@ final class EncodingState: Encoder {
 
     /// Encodes `value` as field `field` of the message in the current slot.
     func encodeField<T: Encodable>(_ value: T, field: Int, presence: Bool, key: (any CodingKey)?) throws {
-        if T.self == String.self {
-            writeString(value as! String, field: field, presence: presence)
+        if T.self == String.self, let string = value as? String {
+            writeString(string, field: field, presence: presence)
             return
         }
-        if T.self == Date.self {
-            try writeTimestamp(value as! Date, field: field, presence: presence, key: key)
+        if T.self == Date.self, let date = value as? Date {
+            try writeTimestamp(date, field: field, presence: presence, key: key)
             return
         }
-        if T.self == Data.self {
-            writeBytes(value as! Data, field: field, presence: presence)
+        if T.self == Data.self, let data = value as? Data {
+            writeBytes(data, field: field, presence: presence)
             return
         }
-        if T.self == UUID.self {
-            writeUUID(value as! UUID, field: field)
+        if T.self == UUID.self, let uuid = value as? UUID {
+            writeUUID(uuid, field: field)
             return
         }
         let kind = WireKind.of(T.self)
@@ -286,7 +286,7 @@ final class EncodingState: Encoder {
                 throw error(.unsupportedType, "array type \(T.self) is not supported (no nested arrays, [T?] or arrays of maps)", key: key)
             }
             if let scalars {
-                encodePacked(scalars, value, field: field)
+                try encodePacked(scalars, value, field: field)
                 return
             }
             if let repeated {
@@ -329,13 +329,15 @@ final class EncodingState: Encoder {
         }
     }
 
-    private func encodePacked<A: WireScalarArray, T>(_ type: A.Type, _ value: T, field: Int) {
-        (value as! A).encodePacked(field: field, into: self)
+    private func encodePacked<A: WireScalarArray, T>(_ type: A.Type, _ value: T, field: Int) throws {
+        guard let array = value as? A else { throw error(.unsupportedType, "internal: \(T.self) is not \(A.self)") }
+        array.encodePacked(field: field, into: self)
     }
 
     private func encodeRepeated<A: WireRepeatedEncodable, T>(_ type: A.Type, _ value: T, field: Int, key: (any CodingKey)?) throws {
         if let key { path.append(key) }
-        try (value as! A).encodeRepeated(field: field, into: self)
+        guard let array = value as? A else { throw error(.unsupportedType, "internal: \(T.self) is not \(A.self)", key: key) }
+        try array.encodeRepeated(field: field, into: self)
         if key != nil { path.removeLast() }
     }
 
@@ -343,18 +345,18 @@ final class EncodingState: Encoder {
     /// `elementChecked`: the caller already knows `T` is not an optional, array or map.
     func encodeElement<T: Encodable>(_ value: T, field: Int, index: Int, elementChecked: Bool = false,
                                      oneofs: OneofGroups? = nil) throws {
-        if T.self == String.self {
+        if T.self == String.self, let string = value as? String {
             endPackedRun()
-            writeString(value as! String, field: field, presence: true)
-        } else if T.self == Data.self {
+            writeString(string, field: field, presence: true)
+        } else if T.self == Data.self, let data = value as? Data {
             endPackedRun()
-            writeBytes(value as! Data, field: field, presence: true)
-        } else if T.self == Date.self {
+            writeBytes(data, field: field, presence: true)
+        } else if T.self == Date.self, let date = value as? Date {
             endPackedRun()
-            try writeTimestamp(value as! Date, field: field, presence: true, key: ElementIndexKey(index))
-        } else if T.self == UUID.self {
+            try writeTimestamp(date, field: field, presence: true, key: ElementIndexKey(index))
+        } else if T.self == UUID.self, let uuid = value as? UUID {
             endPackedRun()
-            writeUUID(value as! UUID, field: field)
+            writeUUID(uuid, field: field)
         } else if elementChecked {
             try encodeNested(value, position: .element(field), presence: true, key: ElementIndexKey(index), oneofs: oneofs)
         } else {

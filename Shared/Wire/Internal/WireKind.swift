@@ -67,7 +67,7 @@ enum WireKind: Sendable {
                 values = Array(repeating: nil, count: oldKeys.count * 2)
                 count = 0
                 for index in oldKeys.indices where oldKeys[index] != 0 {
-                    place(oldKeys[index], oldValues[index]!)
+                    if let kind = oldValues[index] { place(oldKeys[index], kind) }
                 }
             }
             place(UInt(bitPattern: id), kind)
