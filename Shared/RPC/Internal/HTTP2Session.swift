@@ -307,7 +307,7 @@ final class HTTP2Session {
     /// Appends bytes to a stream's streaming body (its response was submitted unfinished).
     func appendBody(streamID: Int32, bytes: [UInt8]) {
         guard outbound[streamID] != nil else { return }
-        outbound[streamID]!.bytes.append(contentsOf: bytes)
+        outbound[streamID]?.bytes.append(contentsOf: bytes)
         outboundPendingBytes += bytes.count
         resumeIfDeferred(streamID)
     }
@@ -315,8 +315,8 @@ final class HTTP2Session {
     /// Marks a streaming body complete; `trailers` follow it.
     func finishBody(streamID: Int32, trailers: [(String, String)]?) {
         guard outbound[streamID] != nil else { return }
-        outbound[streamID]!.finished = true
-        outbound[streamID]!.trailers = trailers
+        outbound[streamID]?.finished = true
+        outbound[streamID]?.trailers = trailers
         resumeIfDeferred(streamID)
     }
 
@@ -327,7 +327,7 @@ final class HTTP2Session {
 
     private func resumeIfDeferred(_ streamID: Int32) {
         guard let session, outbound[streamID]?.deferred == true else { return }
-        outbound[streamID]!.deferred = false
+        outbound[streamID]?.deferred = false
         // Fails only when the stream is gone or has no DATA pending: nothing left to resume.
         if nghttp2_session_resume_data(session, streamID) != 0 { dropOutbound(streamID) }
     }
