@@ -37,6 +37,18 @@ def swift_bin(name: str) -> Path:
     return path
 
 
+def wait_for_log(path, predicate, timeout: float = 10.0) -> str:
+    """The text of the log file at `path` once `predicate(text)` holds, or as it is after `timeout`
+    seconds. Services write their log from a queue on a thread of its own (issue 12: logging never
+    blocks an event loop), so a line can land a moment after the call that logged it returned."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = Path(path).read_text(errors="replace") if Path(path).exists() else ""
+        if predicate(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -19,6 +19,7 @@ import grpc
 import pytest
 
 from test_e2e_gateway import CAMAT_PASSPHRASE, UNIT, Cluster, backend_request_id, office, reconnect  # noqa: F401 (office: fixture)
+from conftest import wait_for_log
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +43,10 @@ def kill_and_restart_gateway(cluster, office):
 
 def replay_lines(cluster, service, method, request_id):
     """The backend's log lines saying `method` was answered from its stored reply for `request_id`."""
-    log = (cluster.root / f"{service}.log").read_text(errors="replace")
-    return [line for line in log.splitlines()
-            if f"{method} replayed: stored reply sent again" in line and f"request.id={request_id}" in line]
+    def matching(log):
+        return [line for line in log.splitlines()
+                if f"{method} replayed: stored reply sent again" in line and f"request.id={request_id}" in line]
+    return matching(wait_for_log(cluster.root / f"{service}.log", matching))
 
 
 def done_steps(office, letter_id):

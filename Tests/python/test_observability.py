@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import ServiceProcess, free_port, swift_bin
+from conftest import ServiceProcess, free_port, swift_bin, wait_for_log
 from test_e2e_gateway import BACKENDS, Cluster, office, running_office  # noqa: F401 (office: fixture)
 
 SERVICES = BACKENDS + ["gateway"]
@@ -47,8 +47,8 @@ class MeteredCluster(Cluster):
         assert found, self.procs[name].output()
         self.metrics_ports[name] = int(found.group(1))
 
-    def log(self, name):
-        return (self.root / f"{name}.log").read_text(errors="replace")
+    def log(self, name, until=lambda text: True):
+        return wait_for_log(self.root / f"{name}.log", until)
 
 
 @pytest.fixture(scope="module")
@@ -307,18 +307,21 @@ def test_a_traceparent_sent_to_the_gateway_reaches_the_backend_logs(cluster, off
                                metadata=office.md("dedi") + [("traceparent", parent)])
     # The gateway's line for the call and the drafting service's line for the backend call it
     # made both carry the caller's trace id.
-    gateway_lines = [l for l in cluster.log("gateway").splitlines() if f"trace.id={trace_id}" in l]
-    drafting_lines = [l for l in cluster.log("drafting").splitlines() if f"trace.id={trace_id}" in l]
+    gateway_lines = [l for l in cluster.log("gateway", until=lambda t: "Gateway/CreateDraft" in t and f"trace.id={trace_id}" in t)
+                     .splitlines() if f"trace.id={trace_id}" in l]
+    drafting_lines = [l for l in cluster.log("drafting", until=lambda t: f"trace.id={trace_id}" in t).splitlines()
+                      if f"trace.id={trace_id}" in l]
     assert any("Gateway/CreateDraft" in l for l in gateway_lines), gateway_lines
     assert any("Drafting/CreateDraft" in l for l in drafting_lines), cluster.log("drafting")[-3000:]
 
     # A caller that sends none gets a new trace, and it too reaches the backend.
     office.paraf(letter_id)
-    paraf_lines = [l for l in cluster.log("gateway").splitlines() if "Gateway/Paraf" in l and "trace.id=" in l]
+    paraf_lines = [l for l in cluster.log("gateway", until=lambda t: "Gateway/Paraf" in t).splitlines()
+                   if "Gateway/Paraf" in l and "trace.id=" in l]
     assert paraf_lines, "the gateway logged the Paraf call without a trace id"
     generated = re.search(r"trace\.id=([0-9a-f]{32})", paraf_lines[-1]).group(1)
     assert generated != trace_id
-    assert f"trace.id={generated}" in cluster.log("drafting")
+    assert f"trace.id={generated}" in cluster.log("drafting", until=lambda t: f"trace.id={generated}" in t)
 
 
 class OTLPReceiver:

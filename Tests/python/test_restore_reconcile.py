@@ -22,7 +22,7 @@ import uuid
 import grpc
 import pytest
 
-from conftest import swift_bin
+from conftest import swift_bin, wait_for_log
 from test_e2e_gateway import NUMBER, Cluster, Office, reconnect
 
 
@@ -84,7 +84,7 @@ def test_restore_from_an_older_backup_never_issues_a_number_twice(office, tmp_pa
     db.close()
     cluster.start("gateway")
     reconnect(cluster, o)
-    log = (cluster.root / "gateway.log").read_text()
+    log = wait_for_log(cluster.root / "gateway.log", lambda t: "registration records made from stored step-6 replies" in t)
     assert "registration records made from stored step-6 replies" in log and "count=12" in log, log
 
     # The registry's host is lost; a fresh host gets the same data folder path, empty.
