@@ -40,6 +40,12 @@ package struct RetryPolicy: Sendable {
         for _ in 1..<max(1, attempts) where delay < maxBackoff { delay *= 2 }
         return min(delay, maxBackoff)
     }
+
+    /// When the next attempt is due, in Unix milliseconds: `now` plus the backoff after `attempts`.
+    package func nextAttempt(afterAttempts attempts: Int, now: Int64) -> Int64 {
+        let (seconds, attoseconds) = delay(afterAttempts: attempts).components
+        return now + seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
 }
 
 /// Drains the durable outbox: every `pending` delivery whose time has come is sent; success is
@@ -157,8 +163,7 @@ package final class OutboxWorker: Sendable {
                 case .failure(let error):
                     let giveUp = attempts >= self.policy.maxAttempts
                     RegistryMetrics.deliveryFailed(error, gaveUp: giveUp)
-                    let delay = self.policy.delay(afterAttempts: attempts)
-                    let next = now + delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000
+                    let next = self.policy.nextAttempt(afterAttempts: attempts, now: now)
                     try db.execute(sql: """
                         UPDATE delivery SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?
                         WHERE agenda_id = (SELECT id FROM agenda WHERE letter_id = ?) AND addressee_id = ? AND state = ?
@@ -180,9 +185,7 @@ package final class OutboxWorker: Sendable {
     /// durable write. False when the row is no longer this pending delivery at this count (it was
     /// delivered, withdrawn or attempted meanwhile): then nothing is sent.
     private func claim(_ delivery: Delivery, letterKey: String, attempts: Int) async throws -> Bool {
-        let delay = policy.delay(afterAttempts: attempts)
-        let next = store.clock.now().unixMilliseconds + delay.components.seconds * 1000
-            + delay.components.attoseconds / 1_000_000_000_000_000
+        let next = policy.nextAttempt(afterAttempts: attempts, now: store.clock.now().unixMilliseconds)
         return try await store.pool.write { db in
             try db.execute(sql: """
                 UPDATE delivery SET attempts = ?, next_attempt_ms = ?
